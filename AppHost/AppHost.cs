@@ -1,0 +1,51 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WarmTransfer.AppHost;
+using WarmTransfer.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+InfrastructurePlan infrastructure;
+try
+{
+    infrastructure = InfrastructureSelector.Select(
+        InfrastructureOptions.From(builder.Configuration), RepositoryRoot.Find(builder.AppHostDirectory));
+}
+catch (InfrastructureUnavailableException exception)
+{
+    Console.Error.WriteLine(exception.Message);
+    return 1;
+}
+
+var redis = builder.AddRedisServer("redis", infrastructure);
+var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
+
+builder.AddProject<Projects.TwilioEmulator>("twilio-emulator")
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.WebhookApi>("webhookapi")
+    .WithHttpEndpoint()
+    .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.DialerWorker>("dialerworker")
+    .WithHttpEndpoint()
+    .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithHttpHealthCheck("/health");
+
+var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
+    .WithHttpEndpoint()
+    .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithHttpHealthCheck("/health")
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Agent portal");
+
+builder.Eventing.Subscribe<ResourceReadyEvent>(portal.Resource, (@event, _) =>
+{
+    @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WarmTransfer")
+        .LogInformation("Agent portal: {PortalUrl}", portal.GetEndpoint("http").Url);
+    return Task.CompletedTask;
+});
+
+builder.Build().Run();
+return 0;

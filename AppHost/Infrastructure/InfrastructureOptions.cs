@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+
+namespace WarmTransfer.AppHost.Infrastructure;
+
+/// <summary>How Redis and RabbitMQ are run: as containers, or as local executables.</summary>
+public enum InfrastructureMode
+{
+    /// <summary>Containers when a container runtime answers, local executables otherwise.</summary>
+    Auto,
+    Containers,
+    Local,
+}
+
+/// <summary>The <c>Infrastructure</c> configuration section of the AppHost.</summary>
+public sealed class InfrastructureOptions
+{
+    public const string SectionName = "Infrastructure";
+
+    public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
+
+    /// <summary>The container CLI asked whether a runtime answers; Aspire's own setting by default.</summary>
+    public string ContainerRuntime { get; set; } =
+        Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime ? runtime : "docker";
+
+    /// <summary>Where local Redis and RabbitMQ keep their data; relative paths are under the repository root.</summary>
+    public string DataDirectory { get; set; } = ".data";
+
+    public string RedisServer { get; set; } = "redis-server";
+
+    /// <summary>RabbitMQ's own server script, run directly (the /usr/sbin wrapper switches user).</summary>
+    public string RabbitMQServer { get; set; } = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+
+    public string Epmd { get; set; } = "epmd";
+
+    public static InfrastructureOptions From(IConfiguration configuration) =>
+        configuration.GetSection(SectionName).Get<InfrastructureOptions>() ?? new InfrastructureOptions();
+}

@@ -1,0 +1,102 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace WarmTransfer.AppHost.Infrastructure;
+
+/// <summary>Decides, once at start, how Redis and RabbitMQ run on this machine.</summary>
+public sealed record InfrastructurePlan(InfrastructureMode Mode, LocalServers? LocalServers, string DataDirectory);
+
+/// <summary>Full paths of the local server programs.</summary>
+public sealed record LocalServers(string RedisServer, string RabbitMQServer, string Epmd);
+
+public static class InfrastructureSelector
+{
+    private static readonly TimeSpan ContainerRuntimeTimeout = TimeSpan.FromSeconds(10);
+
+    public static InfrastructurePlan Select(InfrastructureOptions options, string repositoryRoot)
+    {
+        var dataDirectory = Path.GetFullPath(options.DataDirectory, repositoryRoot);
+
+        switch (options.Mode)
+        {
+            case InfrastructureMode.Containers:
+                return new InfrastructurePlan(InfrastructureMode.Containers, null, dataDirectory);
+            case InfrastructureMode.Local:
+                return new InfrastructurePlan(InfrastructureMode.Local, FindLocalServers(options, out var missing)
+                    ?? throw new InfrastructureUnavailableException(
+                        $"Infrastructure:Mode is 'local' but {string.Join(" and ", missing)} could not be found. {InstallHint}"),
+                    dataDirectory);
+        }
+
+        if (ContainerRuntimeAnswers(options.ContainerRuntime))
+        {
+            return new InfrastructurePlan(InfrastructureMode.Containers, null, dataDirectory);
+        }
+
+        var servers = FindLocalServers(options, out var notFound)
+            ?? throw new InfrastructureUnavailableException(
+                $"Redis and RabbitMQ cannot be started: no container runtime answered '{options.ContainerRuntime} info', " +
+                $"and {string.Join(" and ", notFound)} could not be found. {InstallHint}");
+        return new InfrastructurePlan(InfrastructureMode.Local, servers, dataDirectory);
+    }
+
+    private const string InstallHint =
+        "Install the servers with 'apt-get install redis-server rabbitmq-server' (or run ./run.sh, which does it), " +
+        "or start Docker or Podman.";
+
+    private static LocalServers? FindLocalServers(InfrastructureOptions options, out List<string> missing)
+    {
+        missing = [];
+        var redis = FindExecutable(options.RedisServer);
+        var rabbit = FindExecutable(options.RabbitMQServer);
+        var epmd = FindExecutable(options.Epmd);
+        if (redis is null) missing.Add($"'{options.RedisServer}' (package redis-server)");
+        if (rabbit is null) missing.Add($"'{options.RabbitMQServer}' (package rabbitmq-server)");
+        if (epmd is null) missing.Add($"'{options.Epmd}' (package erlang-base)");
+        return redis is null || rabbit is null || epmd is null ? null : new LocalServers(redis, rabbit, epmd);
+    }
+
+    private static string? FindExecutable(string command)
+    {
+        if (Path.IsPathRooted(command))
+        {
+            return File.Exists(command) ? command : null;
+        }
+
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, command))
+            .FirstOrDefault(File.Exists);
+    }
+
+    private static bool ContainerRuntimeAnswers(string runtime)
+    {
+        var startInfo = new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        try
+        {
+            using var process = Process.Start(startInfo);
+            if (process is null)
+            {
+                return false;
+            }
+
+            if (!process.WaitForExit(ContainerRuntimeTimeout))
+            {
+                process.Kill(entireProcessTree: true);
+                return false;
+            }
+
+            return process.ExitCode == 0;
+        }
+        catch (Win32Exception)
+        {
+            // The runtime's CLI is not installed.
+            return false;
+        }
+    }
+}

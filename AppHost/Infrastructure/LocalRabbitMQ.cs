@@ -1,0 +1,135 @@
+using System.Net.Sockets;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitMQ.Client;
+
+namespace WarmTransfer.AppHost.Infrastructure;
+
+/// <summary>
+/// RabbitMQ's server script on this machine: its own node, AMQP and distribution ports and data folder,
+/// registered with an epmd that belongs to this app, so stopping the app leaves no Erlang daemon behind.
+/// </summary>
+public sealed class LocalRabbitMQResource(string name, ParameterResource password, string command)
+    : ExecutableResource(name, command, workingDirectory: string.Empty), IResourceWithConnectionString
+{
+    public const string PrimaryEndpointName = "tcp";
+    public const string DistributionEndpointName = "dist";
+    public const string UserName = "warmtransfer";
+
+    private EndpointReference? _primaryEndpoint;
+
+    public EndpointReference PrimaryEndpoint => _primaryEndpoint ??= new(this, PrimaryEndpointName);
+
+    public ParameterResource PasswordParameter { get; } = password;
+
+    // The same shape as the RabbitMQ container resource's, so services read it the same way.
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create(
+            $"amqp://{UserName}:{PasswordParameter}@{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}");
+}
+
+/// <summary>The Erlang port mapper daemon, run in the foreground for one RabbitMQ node.</summary>
+public sealed class EpmdResource(string name, string command)
+    : ExecutableResource(name, command, workingDirectory: string.Empty)
+{
+    public const string PrimaryEndpointName = "tcp";
+}
+
+public static class LocalRabbitMQBuilderExtensions
+{
+    public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(
+        this IDistributedApplicationBuilder builder, string name, LocalServers servers, string dataDirectory)
+    {
+        // The password goes into a URI: no special characters.
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var rabbitmq = new LocalRabbitMQResource(name, password, servers.RabbitMQServer);
+        var home = Path.Combine(dataDirectory, "home");
+        Directory.CreateDirectory(home);
+
+        var epmd = builder.AddEpmd($"{name}-epmd", servers.Epmd);
+
+        var healthCheckKey = $"{name}_check";
+        IConnection? connection = null;
+        builder.Services.AddHealthChecks().AddRabbitMQ(async _ =>
+        {
+            // One connection, kept for later checks, created only once the server runs.
+            var uri = await rabbitmq.ConnectionStringExpression.GetValueAsync(CancellationToken.None);
+            return connection ??= await new ConnectionFactory { Uri = new Uri(uri!) }.CreateConnectionAsync();
+        }, healthCheckKey);
+
+        var server = builder.AddResource(rabbitmq)
+            .WithEndpoint(LocalRabbitMQResource.PrimaryEndpointName, endpoint =>
+            {
+                endpoint.UriScheme = "amqp";
+                endpoint.IsProxied = false;
+            })
+            .WithEndpoint(LocalRabbitMQResource.DistributionEndpointName, endpoint =>
+            {
+                endpoint.UriScheme = "tcp";
+                endpoint.IsProxied = false;
+            })
+            .WithEnvironment(context =>
+            {
+                var env = context.EnvironmentVariables;
+                env["HOME"] = home;
+                env["RABBITMQ_NODENAME"] = "warmtransfer@localhost";
+                env["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
+                env["RABBITMQ_NODE_PORT"] = rabbitmq.PrimaryEndpoint.Property(EndpointProperty.TargetPort);
+                env["RABBITMQ_DIST_PORT"] = rabbitmq.GetEndpoint(LocalRabbitMQResource.DistributionEndpointName)
+                    .Property(EndpointProperty.TargetPort);
+                env["ERL_EPMD_PORT"] = epmd.Resource.GetEndpoint(EpmdResource.PrimaryEndpointName)
+                    .Property(EndpointProperty.TargetPort);
+                env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
+                env["RABBITMQ_MNESIA_BASE"] = Path.Combine(dataDirectory, "mnesia");
+                env["RABBITMQ_LOG_BASE"] = Path.Combine(dataDirectory, "log");
+                env["RABBITMQ_LOGS"] = "-";
+                // Nothing from the machine's /etc/rabbitmq: this node is configured here only.
+                env["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(dataDirectory, "rabbitmq-env.conf");
+                env["RABBITMQ_CONFIG_FILE"] = Path.Combine(dataDirectory, "rabbitmq");
+                env["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dataDirectory, "enabled_plugins");
+                env["RABBITMQ_DEFAULT_USER"] = LocalRabbitMQResource.UserName;
+                env["RABBITMQ_DEFAULT_PASS"] = rabbitmq.PasswordParameter;
+            })
+            .WithIconName("MailMultiple")
+            .WithHealthCheck(healthCheckKey)
+            .WaitFor(epmd);
+        epmd.WithParentRelationship(server);
+        return server;
+    }
+
+    private static IResourceBuilder<EpmdResource> AddEpmd(this IDistributedApplicationBuilder builder, string name, string command)
+    {
+        var epmd = new EpmdResource(name, command);
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async cancellationToken =>
+        {
+            var endpoint = epmd.GetEndpoint(EpmdResource.PrimaryEndpointName);
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (SocketException exception)
+            {
+                return HealthCheckResult.Unhealthy("epmd does not accept connections yet", exception);
+            }
+        });
+
+        return builder.AddResource(epmd)
+            .WithEndpoint(EpmdResource.PrimaryEndpointName, endpoint =>
+            {
+                endpoint.UriScheme = "tcp";
+                endpoint.IsProxied = false;
+            })
+            .WithArgs(context =>
+            {
+                context.Args.Add("-port");
+                context.Args.Add(epmd.GetEndpoint(EpmdResource.PrimaryEndpointName).Property(EndpointProperty.TargetPort));
+                context.Args.Add("-address");
+                context.Args.Add("127.0.0.1");
+            })
+            .WithHealthCheck(healthCheckKey);
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WarmTransfer.CallCenter.Messaging;
+
+namespace WarmTransfer.CallCenter;
+
+public static class CallCenterInfrastructureExtensions
+{
+    /// <summary>
+    /// Connects the service to the call center's Redis and RabbitMQ. Both clients add health checks,
+    /// so <c>/health</c> only reports healthy while Redis answers a ping and the RabbitMQ connection is open.
+    /// </summary>
+    public static IHostApplicationBuilder AddCallCenterInfrastructure(this IHostApplicationBuilder builder)
+    {
+        // The client name shows who is connected in Redis' CLIENT LIST.
+        builder.AddRedisClient(ConnectionNames.Redis,
+            configureOptions: options => options.ClientName = builder.Environment.ApplicationName);
+
+        builder.AddRabbitMQClient(ConnectionNames.RabbitMQ,
+            configureConnectionFactory: factory => factory.ClientProvidedName = builder.Environment.ApplicationName);
+
+        builder.Services.AddHostedService<DialQueueTopologyInitializer>();
+
+        return builder;
+    }
+}
