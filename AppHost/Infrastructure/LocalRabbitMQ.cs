@@ -41,8 +41,7 @@ public static class LocalRabbitMQBuilderExtensions
     public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(
         this IDistributedApplicationBuilder builder, string name, LocalServers servers, string dataDirectory)
     {
-        // The password goes into a URI: no special characters.
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var password = LocalServerPassword.Create(builder, $"{name}-password", dataDirectory);
         var rabbitmq = new LocalRabbitMQResource(name, password, servers.RabbitMQServer);
         var home = Path.Combine(dataDirectory, "home");
         Directory.CreateDirectory(home);

@@ -25,10 +25,8 @@ public static class LocalRedisBuilderExtensions
     public static IResourceBuilder<LocalRedisResource> AddLocalRedis(
         this IDistributedApplicationBuilder builder, string name, string redisServer, string dataDirectory)
     {
-        // StackExchange.Redis cannot read a password with a comma in it.
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        var password = LocalServerPassword.Create(builder, $"{name}-password", dataDirectory);
         var redis = new LocalRedisResource(name, password);
-        Directory.CreateDirectory(dataDirectory);
 
         string? connectionString = null;
         builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>

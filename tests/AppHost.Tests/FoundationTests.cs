@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitMQ.Client;
+using StackExchange.Redis;
+
+namespace WarmTransfer.AppHost.Tests;
+
+[Collection(WarmTransferAppCollection.Name)]
+public sealed class FoundationTests(WarmTransferAppFixture fixture)
+{
+    private static readonly string[] Services = ["WebhookApi", "DialerWorker", "AgentPortal"];
+
+    [Fact]
+    public void Every_resource_becomes_healthy_within_the_start_timeout()
+    {
+        var resources = TestAppHost.RunnableResources(fixture.App);
+
+        Assert.Equal(
+            ["agentportal", "dialerworker", "rabbitmq", "rabbitmq-epmd", "redis", "twilio-emulator", "webhookapi"],
+            resources.Select(resource => resource.Name).Order());
+        Assert.All(resources, resource =>
+        {
+            Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state));
+            Assert.Equal(HealthStatus.Healthy, state.Snapshot.HealthStatus);
+        });
+        Assert.InRange(fixture.TimeToHealthy, TimeSpan.Zero, TestAppHost.StartTimeout);
+    }
+
+    [Fact]
+    public async Task Services_are_connected_to_the_redis_the_apphost_started()
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync("redis");
+        var options = ConfigurationOptions.Parse(connectionString!);
+        options.AllowAdmin = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+
+        // A value written through one connection is read back through the server the services use.
+        var key = $"tests:{Guid.NewGuid():N}";
+        await redis.GetDatabase().StringSetAsync(key, "written by the test", TimeSpan.FromMinutes(1));
+        var server = redis.GetServer(redis.GetEndPoints().Single());
+        Assert.Equal("written by the test", (string?)await server.ExecuteAsync("GET", key));
+
+        var clientNames = (await server.ClientListAsync()).Select(client => client.Name).ToHashSet();
+        Assert.All(Services, service => Assert.Contains(service, clientNames));
+    }
+
+    [Fact]
+    public async Task Services_declared_the_dial_queue_on_the_rabbitmq_the_apphost_started()
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync("rabbitmq");
+        var factory = new ConnectionFactory { Uri = new Uri(connectionString!) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+
+        // Passive declarations fail unless a service already declared these on this broker.
+        await channel.ExchangeDeclarePassiveAsync("warmtransfer.dial");
+        await channel.ExchangeDeclarePassiveAsync("warmtransfer.dial.dead-letter");
+        await channel.QueueDeclarePassiveAsync("dial-requests");
+        await channel.QueueDeclarePassiveAsync("dial-requests.dead-letter");
+    }
+
+    [Fact]
+    public async Task Health_endpoints_answer_without_revealing_connection_strings()
+    {
+        var secrets = new[]
+        {
+            (await fixture.App.GetConnectionStringAsync("redis"))!.Split("password=")[1],
+            new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!).UserInfo.Split(':')[1],
+        };
+
+        foreach (var service in new[] { "webhookapi", "dialerworker", "agentportal", "twilio-emulator" })
+        {
+            using var http = fixture.App.CreateHttpClient(service);
+            foreach (var path in new[] { "/health", "/alive" })
+            {
+                using var response = await http.GetAsync(path);
+                var body = await response.Content.ReadAsStringAsync();
+
+                Assert.True(response.IsSuccessStatusCode, $"{service}{path} answered {(int)response.StatusCode}");
+                Assert.Equal("Healthy", body);
+                Assert.All(secrets, secret => Assert.DoesNotContain(secret, body));
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace WarmTransfer.AppHost.Tests;
+
+/// <summary>One running AppHost shared by the tests of a collection; each test isolates itself.</summary>
+public sealed class WarmTransferAppFixture : IAsyncLifetime
+{
+    private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
+
+    public DistributedApplication App { get; private set; } = null!;
+
+
+    /// <summary>From the start of the AppHost until every resource was healthy.</summary>
+    public TimeSpan TimeToHealthy { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout);
+        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, Guid.NewGuid().ToString("N"), timeout.Token);
+        var stopwatch = Stopwatch.StartNew();
+        App = await TestAppHost.StartHealthyAsync(builder, timeout.Token);
+        TimeToHealthy = stopwatch.Elapsed;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        TestAppHost.DeleteDataDirectory(_dataDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WarmTransferAppCollection : ICollectionFixture<WarmTransferAppFixture>
+{
+    public const string Name = "WarmTransfer app";
+}
