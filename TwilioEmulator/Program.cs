@@ -1,10 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
+using WarmTransfer.TwilioEmulator;
 
-builder.AddServiceDefaults();
-
-var app = builder.Build();
-
-app.MapDefaultEndpoints();
-app.MapGet("/", () => TypedResults.Text("WarmTransfer Twilio emulator"));
-
-app.Run();
+EmulatorApp.Build(args).Run();

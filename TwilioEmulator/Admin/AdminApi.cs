@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Clients;
+using WarmTransfer.TwilioEmulator.Model;
+using WarmTransfer.TwilioEmulator.Voice;
+
+namespace WarmTransfer.TwilioEmulator.Admin;
+
+public sealed record PlaceCallRequest(string? From);
+
+public sealed record AnswerRuleRequest(string Action, int AfterMilliseconds = 0);
+
+/// <summary>The emulator's own API, for developers, tests and load: callers, answer rules, faults, state, events.</summary>
+public static class AdminApi
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin");
+        admin.MapPost("/calls", PlaceCall);
+        admin.MapPost("/calls/{sid}/hangup", Hangup);
+        admin.MapGet("/answer-rules", (AnswerRules rules) => TypedResults.Ok(rules.All));
+        admin.MapPut("/answer-rules/{target}", SetAnswerRule);
+        admin.MapDelete("/answer-rules/{target}", (string target, AnswerRules rules) =>
+            rules.Remove(target) ? Results.NoContent() : Results.NotFound());
+        admin.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Rules));
+        admin.MapPut("/faults", SetFault);
+        admin.MapDelete("/faults", (FaultInjector faults) =>
+        {
+            faults.Clear();
+            return TypedResults.NoContent();
+        });
+        admin.MapGet("/state", State);
+        admin.MapGet("/events", (long? after, EventLog events) => TypedResults.Ok(events.Since(after ?? 0)));
+        return app;
+    }
+
+    /// <summary>A simulated customer calls the support number.</summary>
+    private static IResult PlaceCall(PlaceCallRequest request, CallEngine calls)
+    {
+        var from = request.From ?? "+15551230000";
+        if (!Rest.TwilioForm.IsE164(from))
+        {
+            return TypedResults.Problem($"'{from}' is not an E.164 number.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            var call = calls.PlaceInbound(from);
+            return TypedResults.Created($"/admin/state", new { sid = call.Sid, from = call.From, to = call.To });
+        }
+        catch (InvalidOperationException exception)
+        {
+            return TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static IResult Hangup(string sid, EmulatorState state, CallEngine calls)
+    {
+        if (state.FindCall(sid) is not { } call)
+        {
+            return TypedResults.NotFound();
+        }
+
+        calls.Hangup(call);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult SetAnswerRule(string target, AnswerRuleRequest request, AnswerRules rules)
+    {
+        if (!AnswerRule.Actions.Contains(request.Action) || request.AfterMilliseconds < 0)
+        {
+            return TypedResults.Problem($"action must be one of {string.Join(", ", AnswerRule.Actions)}; afterMilliseconds ≥ 0.",
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        rules.Set(target, new AnswerRule(request.Action, request.AfterMilliseconds));
+        return TypedResults.NoContent();
+    }
+
+    private static IResult SetFault(FaultRule rule, FaultInjector faults)
+    {
+        if (string.IsNullOrWhiteSpace(rule.Endpoint) || rule.LatencyMilliseconds < 0
+            || rule.ErrorRate is < 0 or > 1 || rule.TooManyRequestsRate is < 0 or > 1 || rule.ErrorRate + rule.TooManyRequestsRate > 1)
+        {
+            return TypedResults.Problem("endpoint (like \"POST Calls.json\"), latencyMilliseconds ≥ 0, and rates between 0 and 1 are needed.",
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        faults.Set(rule);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult State(EmulatorState state, DeviceHub devices, IOptions<EmulatorOptions> options)
+    {
+        lock (state.Sync)
+        {
+            return TypedResults.Ok(new
+            {
+                number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
+                calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
+                {
+                    c.Sid, c.From, c.To, c.Direction, c.Status,
+                    conferenceSid = c.Participant?.Conference.Sid,
+                }),
+                conferences = state.Conferences.Values.OrderBy(c => c.DateCreated).Select(c => new
+                {
+                    c.Sid, c.FriendlyName, c.Status, c.ReasonConferenceEnded, c.CallSidEndingConference,
+                    participants = c.Participants.Select(p => new
+                    {
+                        p.CallSid, p.Label, p.Status, p.StartConferenceOnEnter, p.EndConferenceOnExit, p.Muted, p.Hold,
+                        audio = Hears(p),
+                    }),
+                }),
+                devices = devices.Devices.Select(d => new { d.Id, d.Identity }),
+            });
+        }
+    }
+
+    /// <summary>What the participant hears: music while waiting or held, the others once the conference runs, or silence.</summary>
+    private static string Hears(Participant participant) =>
+        participant.Audio != "conference" ? participant.Audio
+        : participant.Conference.Participants.Any(other => other != participant && other.Status == ParticipantStatus.Connected && !other.Hold)
+            ? "conference"
+            : "silence";
+}

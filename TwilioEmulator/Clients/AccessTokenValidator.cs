@@ -1,0 +1,86 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace WarmTransfer.TwilioEmulator.Clients;
+
+/// <summary>The outcome of presenting an AccessToken: the identity, or Twilio's error code and why.</summary>
+public sealed record TokenCheck(string? Identity, DateTimeOffset? Expires, int ErrorCode, string? Error)
+{
+    public bool IsValid => Identity is not null;
+}
+
+/// <summary>
+/// Checks a Twilio AccessToken as Twilio does for a Voice SDK device: an HS256 JWT signed with the API key
+/// secret, issued by the API key for the account, not expired, with an identity and an incoming voice grant.
+/// </summary>
+public sealed class AccessTokenValidator(IOptions<EmulatorOptions> options, TimeProvider time)
+{
+    public TokenCheck Check(string? token)
+    {
+        var parts = token?.Split('.') ?? [];
+        if (parts.Length != 3)
+        {
+            return Invalid(20101, "Invalid Access Token: not a JWT");
+        }
+
+        var account = options.Value;
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(account.ApiKeySecret), Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"));
+        byte[] signature;
+        JsonElement header, payload;
+        try
+        {
+            signature = Base64Url.DecodeFromChars(parts[2]);
+            header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0])).RootElement;
+            payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1])).RootElement;
+        }
+        catch (Exception exception) when (exception is FormatException or JsonException)
+        {
+            return Invalid(20101, "Invalid Access Token: malformed");
+        }
+
+        if (Text(header, "alg") != "HS256" || !CryptographicOperations.FixedTimeEquals(signature, expected))
+        {
+            return Invalid(20107, "Invalid Access Token signature");
+        }
+
+        if (Text(payload, "iss") != account.ApiKeySid || Text(payload, "sub") != account.AccountSid)
+        {
+            return Invalid(20103, "Invalid Access Token issuer/subject");
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        if (!payload.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expires) || expires <= now)
+        {
+            return Invalid(20104, "Access Token expired or expiration date invalid");
+        }
+
+        if (payload.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore > now)
+        {
+            return Invalid(20101, "Invalid Access Token: not valid yet");
+        }
+
+        if (!payload.TryGetProperty("grants", out var grants) || Text(grants, "identity") is not { Length: > 0 } identity)
+        {
+            return Invalid(20101, "Invalid Access Token: no identity");
+        }
+
+        var incoming = grants.TryGetProperty("voice", out var voice) && voice.TryGetProperty("incoming", out var grant)
+            && grant.TryGetProperty("allow", out var allow) && allow.ValueKind == JsonValueKind.True;
+        if (!incoming)
+        {
+            return Invalid(20106, "Invalid Access Token grants: no voice grant allowing incoming calls");
+        }
+
+        return new TokenCheck(identity, DateTimeOffset.FromUnixTimeSeconds(expires), 0, null);
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    private static TokenCheck Invalid(int code, string error) => new(null, null, code, error);
+}

@@ -1,0 +1,146 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WarmTransfer.TwilioEmulator.Model;
+using WarmTransfer.TwilioEmulator.Voice;
+
+namespace WarmTransfer.TwilioEmulator.Clients;
+
+/// <summary>
+/// The device signalling socket used by <c>/sdk/voice-sdk.js</c>. A device sends <c>register</c> with its
+/// AccessToken first; then <c>accept</c>, <c>reject</c>, <c>hangup</c> and <c>updateToken</c>. The emulator sends
+/// <c>registered</c>, <c>error</c>, <c>incoming</c>, <c>cancel</c> and <c>disconnect</c>.
+/// </summary>
+public static class DeviceEndpoints
+{
+    public const string Path = "/voice/devices";
+
+    public static IEndpointRouteBuilder MapDeviceEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.Map(Path, ConnectAsync);
+        return app;
+    }
+
+    private static async Task ConnectAsync(HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        Device? device = null;
+        try
+        {
+            while (await ReceiveAsync(socket, http.RequestAborted) is { } message)
+            {
+                var type = message["type"]?.GetValue<string>();
+                if (device is null)
+                {
+                    device = await RegisterAsync(socket, message, tokens, hub, type);
+                    if (device is null)
+                    {
+                        await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "token refused", CancellationToken.None);
+                        return;
+                    }
+
+                    continue;
+                }
+
+                var call = message["callSid"]?.GetValue<string>() is { } sid ? state.FindCall(sid) : null;
+                switch (type)
+                {
+                    case "accept" when call is not null:
+                        calls.Answer(call, device.Id);
+                        break;
+                    case "reject" when call is not null:
+                        if (hub.Declined(call, device))
+                        {
+                            calls.Decline(call);
+                        }
+
+                        break;
+                    case "hangup" when call is not null:
+                        calls.Hangup(call);
+                        break;
+                    case "updateToken":
+                        var check = tokens.Check(message["token"]?.GetValue<string>());
+                        if (check.IsValid && check.Identity == device.Identity)
+                        {
+                            device.TokenExpires = check.Expires;
+                            await device.SendAsync(new JsonObject { ["type"] = "tokenUpdated" });
+                        }
+                        else
+                        {
+                            await device.SendAsync(Error(check.IsValid ? 20101 : check.ErrorCode, check.Error ?? "The new token is for another identity"));
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The page closed without a goodbye.
+        }
+        finally
+        {
+            if (device is not null)
+            {
+                hub.Remove(device);
+            }
+        }
+    }
+
+    private static async Task<Device?> RegisterAsync(WebSocket socket, JsonObject message, AccessTokenValidator tokens, DeviceHub hub, string? type)
+    {
+        var check = type == "register" ? tokens.Check(message["token"]?.GetValue<string>()) : new TokenCheck(null, null, 31000, "register first");
+        if (!check.IsValid)
+        {
+            var refused = new Device("refused", string.Empty, socket);
+            await refused.SendAsync(Error(check.ErrorCode, check.Error!));
+            return null;
+        }
+
+        var device = new Device(Sids.New("DV"), check.Identity!, socket) { TokenExpires = check.Expires };
+        hub.Add(device);
+        await device.SendAsync(new JsonObject { ["type"] = "registered", ["identity"] = device.Identity, ["deviceId"] = device.Id });
+        return device;
+    }
+
+    private static JsonObject Error(int code, string message) => new() { ["type"] = "error", ["code"] = code, ["message"] = message };
+
+    private static async Task<JsonObject?> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[8192];
+        using var text = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            text.Write(buffer, 0, result.Count);
+            if (text.Length > 64 * 1024)
+            {
+                return null;
+            }
+
+            if (result.EndOfMessage)
+            {
+                try
+                {
+                    return JsonNode.Parse(Encoding.UTF8.GetString(text.ToArray())) as JsonObject ?? [];
+                }
+                catch (JsonException)
+                {
+                    return [];
+                }
+            }
+        }
+    }
+}

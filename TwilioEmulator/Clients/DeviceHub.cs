@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WarmTransfer.TwilioEmulator.Model;
+
+namespace WarmTransfer.TwilioEmulator.Clients;
+
+/// <summary>A registered browser (or test) device of a client identity, connected over a WebSocket.</summary>
+public sealed class Device(string id, string identity, WebSocket socket)
+{
+    private readonly SemaphoreSlim _sending = new(1, 1);
+
+    public string Id { get; } = id;
+    public string Identity { get; set; } = identity;
+    public DateTimeOffset? TokenExpires { get; set; }
+
+    public async Task SendAsync(JsonObject message)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message);
+        await _sending.WaitAsync();
+        try
+        {
+            if (socket.State == WebSocketState.Open)
+            {
+                await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The page went away; its receive loop unregisters it.
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+}
+
+/// <summary>Registered devices, and which devices a ringing call was offered to.</summary>
+public sealed class DeviceHub(ILogger<DeviceHub> logger)
+{
+    private readonly ConcurrentDictionary<string, Device> _devices = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HashSet<string>> _offers = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<Device> Devices => [.. _devices.Values];
+
+    public void Add(Device device)
+    {
+        _devices[device.Id] = device;
+        logger.LogInformation("Device {DeviceId} registered for {Identity}", device.Id, device.Identity);
+    }
+
+    public void Remove(Device device)
+    {
+        _devices.TryRemove(device.Id, out _);
+        logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+    }
+
+    /// <summary>Rings every device of the identity; returns how many.</summary>
+    public int Offer(Call call, string identity, IReadOnlyDictionary<string, string> parameters)
+    {
+        var targets = _devices.Values.Where(device => device.Identity == identity).ToList();
+        if (targets.Count == 0)
+        {
+            return 0;
+        }
+
+        _offers[call.Sid] = targets.Select(device => device.Id).ToHashSet(StringComparer.Ordinal);
+        var message = new JsonObject
+        {
+            ["type"] = "incoming",
+            ["callSid"] = call.Sid,
+            ["parameters"] = new JsonObject(parameters.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value))),
+        };
+        foreach (var device in targets)
+        {
+            _ = device.SendAsync((JsonObject)message.DeepClone());
+        }
+
+        return targets.Count;
+    }
+
+    /// <summary>A device declined; true when every device it rang has declined.</summary>
+    public bool Declined(Call call, Device device)
+    {
+        if (!_offers.TryGetValue(call.Sid, out var offered))
+        {
+            return false;
+        }
+
+        lock (offered)
+        {
+            offered.Remove(device.Id);
+            return offered.Count == 0;
+        }
+    }
+
+    /// <summary>The call stopped ringing or ended: other devices hear cancel, the answering one disconnect.</summary>
+    public void Withdraw(Call call)
+    {
+        if (_offers.TryRemove(call.Sid, out var offered))
+        {
+            foreach (var id in offered.Where(id => id != call.AnsweredByDevice))
+            {
+                if (_devices.TryGetValue(id, out var device))
+                {
+                    _ = device.SendAsync(new JsonObject { ["type"] = "cancel", ["callSid"] = call.Sid });
+                }
+            }
+        }
+
+        if (call.IsEnded && call.AnsweredByDevice is { } answering && _devices.TryGetValue(answering, out var connected))
+        {
+            _ = connected.SendAsync(new JsonObject { ["type"] = "disconnect", ["callSid"] = call.Sid });
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using WarmTransfer.TwilioEmulator.Admin;
+using WarmTransfer.TwilioEmulator.Clients;
+using WarmTransfer.TwilioEmulator.Model;
+using WarmTransfer.TwilioEmulator.Rest;
+using WarmTransfer.TwilioEmulator.Voice;
+
+namespace WarmTransfer.TwilioEmulator;
+
+public static class EmulatorApp
+{
+    /// <summary>The emulator as a web application; tests build it with their own configuration.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddEmulatorServices();
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.UseWebSockets();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapTwilioRestApi();
+        app.MapDeviceEndpoints();
+        app.MapAdminApi();
+        return app;
+    }
+
+    public static IHostApplicationBuilder AddEmulatorServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EmulatorTimingOptions>().BindConfiguration(EmulatorTimingOptions.SectionName);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EmulatorState>();
+        builder.Services.AddSingleton<EventLog>();
+        builder.Services.AddSingleton<AnswerRules>();
+        builder.Services.AddSingleton<FaultInjector>();
+        builder.Services.AddSingleton<AccessTokenValidator>();
+        builder.Services.AddSingleton<DeviceHub>();
+        builder.Services.AddSingleton<VoiceMedia>();
+        builder.Services.AddSingleton<ConferenceEngine>();
+        builder.Services.AddSingleton<CallEngine>();
+
+        builder.Services.AddSingleton<WebhookClient>();
+        return builder;
+    }
+}

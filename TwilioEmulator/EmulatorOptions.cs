@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace WarmTransfer.TwilioEmulator;
+
+/// <summary>The emulated Twilio account, its API key and its one phone number (section <c>Twilio</c>).</summary>
+public sealed class EmulatorOptions
+{
+    public const string SectionName = "Twilio";
+
+    [Required, RegularExpression("^AC[0-9a-f]{32}$")]
+    public string AccountSid { get; set; } = "AC00000000000000000000000000000001";
+
+    [Required, MinLength(16)]
+    public string AuthToken { get; set; } = string.Empty;
+
+    [Required, RegularExpression("^SK[0-9a-f]{32}$")]
+    public string ApiKeySid { get; set; } = "SK00000000000000000000000000000001";
+
+    [Required, MinLength(16)]
+    public string ApiKeySecret { get; set; } = string.Empty;
+
+    /// <summary>The support number customers dial.</summary>
+    [Required, RegularExpression(@"^\+[1-9]\d{1,14}$")]
+    public string PhoneNumber { get; set; } = "+15005550006";
+
+    /// <summary>Where Twilio sends the number's incoming calls.</summary>
+    [Url]
+    public string? VoiceUrl { get; set; }
+
+    [RegularExpression("^(GET|POST)$")]
+    public string VoiceMethod { get; set; } = "POST";
+}
+
+/// <summary>How long simulated media takes (section <c>Emulator</c>); short values make tests fast.</summary>
+public sealed class EmulatorTimingOptions
+{
+    public const string SectionName = "Emulator";
+
+    /// <summary>How long one &lt;Say&gt; lasts.</summary>
+    public TimeSpan SayDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one pass of a &lt;Play&gt; lasts.</summary>
+    public TimeSpan PlayDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Multiplies every &lt;Pause length&gt;.</summary>
+    public double PauseScale { get; set; } = 1.0;
+
+    /// <summary>From queued to ringing for an outbound call.</summary>
+    public TimeSpan RingDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long Twilio waits for a webhook answer.</summary>
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}

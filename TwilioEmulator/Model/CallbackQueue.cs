@@ -1,0 +1,33 @@
+using System.Threading.Channels;
+
+namespace WarmTransfer.TwilioEmulator.Model;
+
+/// <summary>
+/// Sends one call's or one conference's callbacks one after another, in the order they were raised,
+/// without making the state change that raised them wait for the HTTP request.
+/// </summary>
+public sealed class CallbackQueue
+{
+    private readonly Channel<Func<Task>> _pending = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private int _started;
+
+    public void Enqueue(Func<Task> send)
+    {
+        _pending.Writer.TryWrite(send);
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _ = Task.Run(DrainAsync);
+        }
+    }
+
+    /// <summary>No more callbacks will come: the queue ends once it has sent what it holds.</summary>
+    public void Complete() => _pending.Writer.TryComplete();
+
+    private async Task DrainAsync()
+    {
+        await foreach (var send in _pending.Reader.ReadAllAsync())
+        {
+            await send();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using WarmTransfer.TwilioEmulator.Model;
+using WarmTransfer.TwilioEmulator.Voice;
+
+namespace WarmTransfer.TwilioEmulator.Rest;
+
+public static class ConferencesApi
+{
+    private const int DefaultPageSize = 50;
+
+    public static void MapConferencesApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/Conferences.json", List);
+        api.MapGet("/Conferences/{Sid}.json", Fetch);
+        api.MapPost("/Conferences/{Sid}.json", UpdateAsync);
+    }
+
+    private static TwilioJsonResult List(HttpRequest request, EmulatorState state)
+    {
+        var friendlyName = request.Query["FriendlyName"].ToString();
+        var status = request.Query["Status"].ToString();
+        var (page, pageSize) = Paging(request);
+        lock (state.Sync)
+        {
+            var conferences = state.Conferences.Values
+                .Where(c => friendlyName.Length == 0 || c.FriendlyName == friendlyName)
+                .Where(c => status.Length == 0 || c.Status == status)
+                .OrderByDescending(c => c.DateCreated)
+                .Select(TwilioResources.Conference)
+                .ToList();
+            var query = string.Join('&', new[] { ("FriendlyName", friendlyName), ("Status", status) }
+                .Where(filter => filter.Item2.Length > 0)
+                .Select(filter => $"{filter.Item1}={Uri.EscapeDataString(filter.Item2)}"));
+            return TwilioResults.Ok(TwilioResources.Page("conferences", request.Path, conferences, page, pageSize, query));
+        }
+    }
+
+    public static (int Page, int PageSize) Paging(HttpRequest request) =>
+    (
+        int.TryParse(request.Query["Page"], out var page) && page >= 0 ? page : 0,
+        int.TryParse(request.Query["PageSize"], out var size) && size is > 0 and <= 1000 ? size : DefaultPageSize
+    );
+
+    private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)
+    {
+        lock (state.Sync)
+        {
+            return state.Conferences.TryGetValue(sid, out var conference)
+                ? TwilioResults.Ok(TwilioResources.Conference(conference))
+                : TwilioResults.NotFound(request.Path);
+        }
+    }
+
+    private static async Task<TwilioJsonResult> UpdateAsync(string sid, HttpRequest request, EmulatorState state, ConferenceEngine conferences)
+    {
+        var form = await TwilioForm.ReadAsync(request);
+        if (state.FindConference(sid) is not { } conference)
+        {
+            return TwilioResults.NotFound(request.Path);
+        }
+
+        switch (form["Status"])
+        {
+            case null:
+                break;
+            case ConferenceStatus.Completed:
+                conferences.End(conference, "conference-ended-via-api", null);
+                break;
+            default:
+                return TwilioResults.Invalid(21218, $"Invalid Status: {form["Status"]}. Can be completed.");
+        }
+
+        lock (state.Sync)
+        {
+            return TwilioResults.Ok(TwilioResources.Conference(conference));
+        }
+    }
+}

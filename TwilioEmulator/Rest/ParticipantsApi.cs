@@ -1,0 +1,170 @@
+using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Model;
+using WarmTransfer.TwilioEmulator.Voice;
+
+namespace WarmTransfer.TwilioEmulator.Rest;
+
+public static class ParticipantsApi
+{
+    public static void MapParticipantsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/Conferences/{ConferenceSid}/Participants.json", List);
+        api.MapPost("/Conferences/{ConferenceSid}/Participants.json", CreateAsync);
+        api.MapGet("/Conferences/{ConferenceSid}/Participants/{CallSid}.json", Fetch);
+        api.MapPost("/Conferences/{ConferenceSid}/Participants/{CallSid}.json", UpdateAsync);
+        api.MapDelete("/Conferences/{ConferenceSid}/Participants/{CallSid}.json", Delete);
+    }
+
+    private static TwilioJsonResult List(string conferenceSid, HttpRequest request, EmulatorState state)
+    {
+        var (page, pageSize) = ConferencesApi.Paging(request);
+        lock (state.Sync)
+        {
+            if (!state.Conferences.TryGetValue(conferenceSid, out var conference))
+            {
+                return TwilioResults.NotFound(request.Path);
+            }
+
+            var participants = conference.Participants.Select(TwilioResources.Participant).ToList();
+            return TwilioResults.Ok(TwilioResources.Page("participants", request.Path, participants, page, pageSize, string.Empty));
+        }
+    }
+
+    /// <summary>Dials To and puts the answered call into the conference, named by sid or by friendly name.</summary>
+    private static async Task<TwilioJsonResult> CreateAsync(
+        string conferenceSid, HttpRequest request, EmulatorState state, CallEngine calls, ConferenceEngine conferences,
+        IOptions<EmulatorOptions> options)
+    {
+        var form = await TwilioForm.ReadAsync(request);
+        if (CallsApi.ValidateDial(form, options.Value, requireInstructions: false) is { } invalid)
+        {
+            return invalid;
+        }
+
+        foreach (var url in new[] { form["ConferenceStatusCallback"], form["WaitUrl"] })
+        {
+            if (url is { Length: > 0 } && !TwilioForm.IsHttpUrl(url))
+            {
+                return TwilioResults.Invalid(21609, $"Not a valid URL: {url}");
+            }
+        }
+
+        Conference? conference;
+        if (conferenceSid.StartsWith("CF", StringComparison.Ordinal) && conferenceSid.Length == 34)
+        {
+            conference = state.FindConference(conferenceSid);
+            if (conference is null || conference.Status == ConferenceStatus.Completed)
+            {
+                return TwilioResults.NotFound(request.Path);
+            }
+        }
+        else
+        {
+            conference = null;
+        }
+
+        var join = new ConferenceJoin(
+            FriendlyName: conference?.FriendlyName ?? conferenceSid,
+            StartConferenceOnEnter: form.Bool("StartConferenceOnEnter") ?? true,
+            EndConferenceOnExit: form.Bool("EndConferenceOnExit") ?? false,
+            Muted: form.Bool("Muted") ?? false,
+            Beep: form["Beep"] ?? "true",
+            Label: form["Label"],
+            WaitUrl: form.Has("WaitUrl") ? form["WaitUrl"] ?? string.Empty : null,
+            WaitMethod: form["WaitMethod"] ?? "POST",
+            MaxParticipants: int.TryParse(form["MaxParticipants"], out var max) ? max : 250,
+            StatusCallback: form["ConferenceStatusCallback"],
+            StatusCallbackMethod: form["ConferenceStatusCallbackMethod"] ?? "POST",
+            StatusCallbackEvents: ConferenceEngine.ParseEvents(form.All("ConferenceStatusCallbackEvent")));
+
+        lock (state.Sync)
+        {
+            conference ??= conferences.FindOrCreate(join);
+            if (join.Label is { } label && conference.Participants.Any(p => p.Label == label))
+            {
+                return TwilioResults.Invalid(16025, $"A participant with label {label} is already in the conference.");
+            }
+        }
+
+        Participant? participant = null;
+        calls.PlaceOutbound(new OutboundCallRequest(
+            From: form["From"]!,
+            To: form["To"]!,
+            Instructions: null,
+            StatusCallback: form["StatusCallback"],
+            StatusCallbackMethod: form["StatusCallbackMethod"] ?? "POST",
+            StatusCallbackEvents: CallsApi.StatusCallbackEvents(form, "StatusCallbackEvent"),
+            Timeout: CallsApi.Timeout(form),
+            JoinOnAnswer: join), beforeDialing: call => participant = conferences.AddPending(conference, call, join));
+
+        lock (state.Sync)
+        {
+            return TwilioResults.Created(TwilioResources.Participant(participant!));
+        }
+    }
+
+    private static TwilioJsonResult Fetch(string conferenceSid, string callSid, HttpRequest request, EmulatorState state)
+    {
+        lock (state.Sync)
+        {
+            return Find(state, conferenceSid, callSid) is { } participant
+                ? TwilioResults.Ok(TwilioResources.Participant(participant))
+                : TwilioResults.NotFound(request.Path);
+        }
+    }
+
+    private static async Task<TwilioJsonResult> UpdateAsync(
+        string conferenceSid, string callSid, HttpRequest request, EmulatorState state, ConferenceEngine conferences)
+    {
+        var form = await TwilioForm.ReadAsync(request);
+        Participant? participant;
+        lock (state.Sync)
+        {
+            participant = Find(state, conferenceSid, callSid);
+        }
+
+        if (participant is null)
+        {
+            return TwilioResults.NotFound(request.Path);
+        }
+
+        if (form["HoldUrl"] is { } holdUrl && !TwilioForm.IsHttpUrl(holdUrl))
+        {
+            return TwilioResults.Invalid(21609, $"HoldUrl is not a valid URL: {holdUrl}");
+        }
+
+        if (form["HoldMethod"] is { } holdMethod && holdMethod is not ("GET" or "POST"))
+        {
+            return TwilioResults.Invalid(21601, $"HoldMethod must be GET or POST: {holdMethod}");
+        }
+
+        conferences.Update(participant, form.Bool("Hold"), form["HoldUrl"], form["HoldMethod"], form.Bool("Muted"),
+            form.Bool("EndConferenceOnExit"));
+        lock (state.Sync)
+        {
+            return TwilioResults.Ok(TwilioResources.Participant(participant));
+        }
+    }
+
+    private static TwilioJsonResult Delete(string conferenceSid, string callSid, HttpRequest request, EmulatorState state, ConferenceEngine conferences)
+    {
+        Participant? participant;
+        lock (state.Sync)
+        {
+            participant = Find(state, conferenceSid, callSid);
+        }
+
+        if (participant is null)
+        {
+            return TwilioResults.NotFound(request.Path);
+        }
+
+        conferences.Leave(participant, "participant_kicked", kicked: true);
+        return TwilioResults.NoContent();
+    }
+
+    /// <summary>A participant of a live conference, by its CallSid or by its label.</summary>
+    private static Participant? Find(EmulatorState state, string conferenceSid, string callSidOrLabel) =>
+        state.Conferences.GetValueOrDefault(conferenceSid)?.Participants
+            .FirstOrDefault(p => p.CallSid == callSidOrLabel || p.Label == callSidOrLabel);
+}

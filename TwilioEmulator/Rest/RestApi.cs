@@ -1,0 +1,116 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Admin;
+using WarmTransfer.TwilioEmulator.Model;
+
+namespace WarmTransfer.TwilioEmulator.Rest;
+
+public static class RestApi
+{
+    public const string AccountRoute = "/2010-04-01/Accounts/{AccountSid}";
+
+    /// <summary>The v2010 REST subset: Basic auth, injected faults and the request log apply to every route.</summary>
+    public static IEndpointRouteBuilder MapTwilioRestApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(AccountRoute)
+            .AddEndpointFilter(AuthenticateAsync)
+            .AddEndpointFilter(LogAndInjectFaultsAsync);
+
+        api.MapCallsApi();
+        api.MapConferencesApi();
+        api.MapParticipantsApi();
+        return app;
+    }
+
+    /// <summary>Account SID and auth token, or API key SID and secret; the path's account must be the one authenticated.</summary>
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var account = http.RequestServices.GetRequiredService<IOptions<EmulatorOptions>>().Value;
+        if (!IsAuthorized(http.Request, account) || !string.Equals(http.Request.RouteValues["AccountSid"] as string, account.AccountSid, StringComparison.Ordinal))
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"Twilio API\"";
+            return TwilioResults.Error(StatusCodes.Status401Unauthorized, 20003, "Authenticate");
+        }
+
+        return await next(context);
+    }
+
+    private static bool IsAuthorized(HttpRequest request, EmulatorOptions account)
+    {
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
+            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)
+            || header.Parameter is null)
+        {
+            return false;
+        }
+
+        string credentials;
+        try
+        {
+            credentials = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var separator = credentials.IndexOf(':');
+        if (separator < 0)
+        {
+            return false;
+        }
+
+        var (user, password) = (credentials[..separator], credentials[(separator + 1)..]);
+        return (FixedEquals(user, account.AccountSid) && FixedEquals(password, account.AuthToken))
+            || (FixedEquals(user, account.ApiKeySid) && FixedEquals(password, account.ApiKeySecret));
+    }
+
+    private static bool FixedEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    private static async ValueTask<object?> LogAndInjectFaultsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var services = http.RequestServices;
+        var key = EndpointKey(http);
+        var form = await TwilioForm.ReadAsync(http.Request);
+
+        var (delay, fault) = services.GetRequiredService<FaultInjector>().Decide(key);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, services.GetRequiredService<TimeProvider>(), http.RequestAborted);
+        }
+
+        var result = fault switch
+        {
+            Fault.TooManyRequests => TooManyRequests(http),
+            Fault.ServerError => TwilioResults.Error(StatusCodes.Status500InternalServerError, 20500, "An internal server error has occurred"),
+            _ => await next(context),
+        };
+
+        var json = result as TwilioJsonResult;
+        services.GetRequiredService<EventLog>().Add("rest", http.Request.Method, http.Request.Path + http.Request.QueryString,
+            json?.StatusCode, form.ToDictionary(), json?.Body,
+            callSid: http.Request.RouteValues["Sid"] as string ?? http.Request.RouteValues["CallSid"] as string,
+            message: key);
+        return result;
+    }
+
+    private static TwilioJsonResult TooManyRequests(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return TwilioResults.Error(StatusCodes.Status429TooManyRequests, 20429, "Too Many Requests");
+    }
+
+    /// <summary>"POST Calls.json", "GET Conferences/{Sid}.json": the key faults are injected by.</summary>
+    public static string EndpointKey(HttpContext http)
+    {
+        var pattern = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? string.Empty;
+        var relative = pattern.StartsWith(AccountRoute, StringComparison.Ordinal) ? pattern[(AccountRoute.Length + 1)..] : pattern;
+        return $"{http.Request.Method} {relative}";
+    }
+}

@@ -1,0 +1,458 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Model;
+
+namespace WarmTransfer.TwilioEmulator.Voice;
+
+/// <summary>
+/// Twilio's conference rules: participants wait with the wait URL's TwiML until a startConferenceOnEnter
+/// participant is in with someone else; the conference ends when an endConferenceOnExit participant or the
+/// last participant leaves; hold plays the hold URL. Status callbacks follow the first participant's settings.
+/// </summary>
+public sealed class ConferenceEngine(
+    EmulatorState state,
+    WebhookClient webhooks,
+    VoiceMedia media,
+    EventLog events,
+    IOptions<EmulatorOptions> options,
+    TimeProvider time,
+    ILogger<ConferenceEngine> logger)
+{
+    private static readonly Dictionary<string, string> EventTokens = new(StringComparer.Ordinal)
+    {
+        ["conference-start"] = "start",
+        ["conference-end"] = "end",
+        ["participant-join"] = "join",
+        ["participant-leave"] = "leave",
+        ["participant-mute"] = "mute",
+        ["participant-unmute"] = "mute",
+        ["participant-hold"] = "hold",
+        ["participant-unhold"] = "hold",
+        ["participant-modify"] = "modify",
+    };
+
+    /// <summary>statusCallbackEvent: space separated (or repeated); Twilio sends start and end when none is named.</summary>
+    public static IReadOnlySet<string> ParseEvents(params string?[] values)
+    {
+        var tokens = values.SelectMany(value => (value ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries))
+            .ToHashSet(StringComparer.Ordinal);
+        return tokens.Count == 0 ? new HashSet<string>(["start", "end"], StringComparer.Ordinal) : tokens;
+    }
+
+    /// <summary>The active conference with this name, created (status init) when there is none.</summary>
+    public Conference FindOrCreate(ConferenceJoin join)
+    {
+        lock (state.Sync)
+        {
+            if (state.ActiveConferencesByName.TryGetValue(join.FriendlyName, out var existing))
+            {
+                return existing;
+            }
+
+            var now = time.GetUtcNow();
+            var conference = new Conference
+            {
+                Sid = Sids.New("CF"),
+                AccountSid = options.Value.AccountSid,
+                FriendlyName = join.FriendlyName,
+                DateCreated = now,
+                DateUpdated = now,
+                MaxParticipants = Math.Clamp(join.MaxParticipants, 2, 250),
+                StatusCallback = join.StatusCallback,
+                StatusCallbackMethod = join.StatusCallbackMethod,
+                StatusCallbackEvents = join.StatusCallbackEvents ?? ParseEvents(),
+            };
+            state.Conferences[conference.Sid] = conference;
+            state.ActiveConferencesByName[conference.FriendlyName] = conference;
+            events.Add("conference", conferenceSid: conference.Sid, message: $"created {conference.FriendlyName}");
+            return conference;
+        }
+    }
+
+    /// <summary>A Participants API leg: listed at once (queued), connected when its call is answered.</summary>
+    public Participant AddPending(Conference conference, Call call, ConferenceJoin join)
+    {
+        lock (state.Sync)
+        {
+            var participant = NewParticipant(conference, call, join);
+            conference.Participants.Add(participant);
+            call.Participant = participant;
+            return participant;
+        }
+    }
+
+    /// <summary>Runs one call's time in a conference; returns when the participant left (the call goes on with its TwiML).</summary>
+    public async Task RunLegAsync(Call call, ConferenceJoin join, CancellationToken cancellationToken)
+    {
+        var participant = Join(call, join);
+        if (participant is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await participant.Left.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
+        {
+            // New TwiML for the call takes it out of the conference.
+            Leave(participant, "participant_updated_via_api", kicked: false);
+            throw;
+        }
+    }
+
+    private Participant? Join(Call call, ConferenceJoin join)
+    {
+        lock (state.Sync)
+        {
+            if (call.IsEnded)
+            {
+                return null;
+            }
+
+            var participant = call.Participant is { Status: ParticipantStatus.Queued or ParticipantStatus.Ringing } pending
+                && pending.Conference.Status != ConferenceStatus.Completed
+                ? pending
+                : null;
+            var conference = participant?.Conference ?? FindOrCreate(join);
+            if (participant is null)
+            {
+                if (conference.Participants.Count(p => p.Status == ParticipantStatus.Connected) >= conference.MaxParticipants)
+                {
+                    events.Add("error", callSid: call.Sid, conferenceSid: conference.Sid, errorCode: 16001,
+                        message: $"Conference {conference.FriendlyName} is full ({conference.MaxParticipants} participants).");
+                    return null;
+                }
+
+                participant = NewParticipant(conference, call, join);
+                conference.Participants.Add(participant);
+                call.Participant = participant;
+            }
+
+            participant.Status = ParticipantStatus.Connected;
+            participant.DateUpdated = time.GetUtcNow();
+            Raise(conference, "participant-join", participant);
+            var connected = conference.Participants.Where(p => p.Status == ParticipantStatus.Connected).ToList();
+            if (conference.Status == ConferenceStatus.Init && connected.Count >= 2 && connected.Any(p => p.StartConferenceOnEnter))
+            {
+                conference.Status = ConferenceStatus.InProgress;
+                conference.DateUpdated = time.GetUtcNow();
+                Raise(conference, "conference-start", null);
+            }
+
+            foreach (var each in connected)
+            {
+                UpdateMedia(each);
+            }
+
+            events.Add("conference", callSid: call.Sid, conferenceSid: conference.Sid,
+                message: $"{call.Sid} joined {conference.FriendlyName}");
+            return participant;
+        }
+    }
+
+    private Participant NewParticipant(Conference conference, Call call, ConferenceJoin join) => new()
+    {
+        CallSid = call.Sid,
+        Conference = conference,
+        DateCreated = time.GetUtcNow(),
+        DateUpdated = time.GetUtcNow(),
+        Label = join.Label,
+        StartConferenceOnEnter = join.StartConferenceOnEnter,
+        EndConferenceOnExit = join.EndConferenceOnExit,
+        Muted = join.Muted,
+        Beep = join.Beep,
+        WaitUrl = join.WaitUrl,
+        WaitMethod = join.WaitMethod,
+    };
+
+    /// <summary>The participant leaves: hung up, removed through the API (kicked), or moved to other TwiML.</summary>
+    public void Leave(Participant participant, string reason, bool kicked)
+    {
+        lock (state.Sync)
+        {
+            var conference = participant.Conference;
+            if (!conference.Participants.Remove(participant))
+            {
+                return;
+            }
+
+            var wasConnected = participant.Status == ParticipantStatus.Connected;
+            var call = state.Calls[participant.CallSid];
+            participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
+            participant.DateUpdated = time.GetUtcNow();
+            StopMedia(participant);
+            if (call.Participant == participant)
+            {
+                call.Participant = null;
+            }
+
+            if (!wasConnected)
+            {
+                // A Participants API leg that never answered.
+                call.RingOutcome.TrySetResult(CallStatus.Canceled);
+            }
+
+            Raise(conference, "participant-leave", participant, new()
+            {
+                ["ReasonParticipantLeft"] = reason,
+                ["ParticipantCallStatus"] = call.Status,
+            });
+            events.Add("conference", callSid: call.Sid, conferenceSid: conference.Sid,
+                message: $"{call.Sid} left {conference.FriendlyName}: {reason}");
+
+            if (wasConnected && participant.EndConferenceOnExit)
+            {
+                End(conference, kicked ? "participant-with-end-conference-on-exit-kicked" : "participant-with-end-conference-on-exit-left", call.Sid);
+            }
+            else if (conference.Participants.Count == 0)
+            {
+                End(conference, kicked ? "last-participant-kicked" : "last-participant-left", call.Sid);
+            }
+        }
+
+        participant.Left.TrySetResult(reason);
+    }
+
+    /// <summary>Ends the conference: everyone still in leaves, then conference-end is sent.</summary>
+    public void End(Conference conference, string reason, string? callSidEndingConference)
+    {
+        List<Participant> remaining;
+        lock (state.Sync)
+        {
+            if (conference.Status == ConferenceStatus.Completed)
+            {
+                return;
+            }
+
+            conference.Status = ConferenceStatus.Completed;
+            conference.ReasonConferenceEnded = reason;
+            conference.CallSidEndingConference = callSidEndingConference;
+            conference.DateUpdated = time.GetUtcNow();
+            if (state.ActiveConferencesByName.TryGetValue(conference.FriendlyName, out var active) && active == conference)
+            {
+                state.ActiveConferencesByName.Remove(conference.FriendlyName);
+            }
+
+            remaining = [.. conference.Participants];
+            foreach (var participant in remaining)
+            {
+                var call = state.Calls[participant.CallSid];
+                conference.Participants.Remove(participant);
+                var wasConnected = participant.Status == ParticipantStatus.Connected;
+                participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
+                StopMedia(participant);
+                if (call.Participant == participant)
+                {
+                    call.Participant = null;
+                }
+
+                if (!wasConnected)
+                {
+                    call.RingOutcome.TrySetResult(CallStatus.Canceled);
+                }
+
+                Raise(conference, "participant-leave", participant, new()
+                {
+                    ["ReasonParticipantLeft"] = "conference_ended",
+                    ["ParticipantCallStatus"] = call.Status,
+                });
+            }
+
+            Raise(conference, "conference-end", null, new()
+            {
+                ["ReasonConferenceEnded"] = reason,
+                ["CallSidEndingConference"] = callSidEndingConference ?? string.Empty,
+            });
+            conference.Callbacks.Complete();
+            events.Add("conference", conferenceSid: conference.Sid, message: $"ended {conference.FriendlyName}: {reason}");
+            logger.LogInformation("Conference {ConferenceSid} ended: {Reason}", conference.Sid, reason);
+        }
+
+        foreach (var participant in remaining)
+        {
+            participant.Left.TrySetResult("conference_ended");
+        }
+    }
+
+    /// <summary>Participants API update. A change of EndConferenceOnExit is ignored while the participant is on hold.</summary>
+    public void Update(Participant participant, bool? hold, string? holdUrl, string? holdMethod, bool? muted, bool? endConferenceOnExit)
+    {
+        lock (state.Sync)
+        {
+            var conference = participant.Conference;
+            if (endConferenceOnExit is { } end && !participant.Hold && end != participant.EndConferenceOnExit)
+            {
+                participant.EndConferenceOnExit = end;
+                Raise(conference, "participant-modify", participant);
+            }
+
+            if (holdUrl is not null)
+            {
+                participant.HoldUrl = holdUrl;
+            }
+
+            if (holdMethod is not null)
+            {
+                participant.HoldMethod = holdMethod;
+            }
+
+            if (muted is { } mute && mute != participant.Muted)
+            {
+                participant.Muted = mute;
+                Raise(conference, mute ? "participant-mute" : "participant-unmute", participant);
+            }
+
+            if (hold is { } held && held != participant.Hold)
+            {
+                participant.Hold = held;
+                Raise(conference, held ? "participant-hold" : "participant-unhold", participant);
+            }
+
+            participant.DateUpdated = time.GetUtcNow();
+            UpdateMedia(participant);
+        }
+    }
+
+    /// <summary>Starts or stops the wait or hold music the participant should hear now.</summary>
+    private void UpdateMedia(Participant participant)
+    {
+        string? kind = participant.Status != ParticipantStatus.Connected ? null
+            : participant.Hold ? "hold"
+            : participant.Conference.Status == ConferenceStatus.Init ? "wait"
+            : null;
+        if (kind == participant.MediaKind)
+        {
+            return;
+        }
+
+        StopMedia(participant);
+        participant.MediaKind = kind;
+        var (url, method, audio) = kind switch
+        {
+            "hold" => (participant.HoldUrl, participant.HoldMethod, "hold-music"),
+            "wait" => (participant.WaitUrl, participant.WaitMethod, "wait-music"),
+            _ => (null, "POST", "conference"),
+        };
+
+        if (kind is null)
+        {
+            participant.Audio = "conference";
+        }
+        else if (url is null)
+        {
+            // No URL: Twilio's own default music.
+            participant.Audio = audio;
+        }
+        else if (url.Length == 0)
+        {
+            participant.Audio = "silence";
+        }
+        else
+        {
+            var media = new CancellationTokenSource();
+            participant.Media = media;
+            participant.Audio = audio;
+            _ = Task.Run(() => PlayMediaAsync(participant, new TwimlSource(url, method, null), kind, audio, media.Token));
+        }
+    }
+
+    private static void StopMedia(Participant participant)
+    {
+        _ = participant.Media?.CancelAsync();
+        participant.Media = null;
+        participant.MediaKind = null;
+    }
+
+    /// <summary>Wait and hold TwiML may hold only Say, Play, Pause and Redirect; when it runs out, silence.</summary>
+    private async Task PlayMediaAsync(Participant participant, TwimlSource source, string kind, string audio, CancellationToken cancellationToken)
+    {
+        var call = state.FindCall(participant.CallSid)!;
+        TwimlSource? next = source;
+        try
+        {
+            while (next is not null)
+            {
+                var parameters = media.VoiceParameters(call);
+                parameters["ConferenceSid"] = participant.Conference.Sid;
+                parameters["FriendlyName"] = participant.Conference.FriendlyName;
+                var document = await media.FetchAsync(call, next, $"{kind}-url", parameters, cancellationToken);
+                if (document.Verbs.FirstOrDefault(verb => !Twiml.MediaVerbs.Contains(verb.Name.LocalName)) is { } forbidden)
+                {
+                    throw new TwimlException(12200, $"<{forbidden.Name.LocalName}> is not allowed in a {kind} URL's TwiML: only Say, Play, Pause and Redirect.");
+                }
+
+                next = null;
+                foreach (var verb in document.Verbs)
+                {
+                    if (verb.Name.LocalName == "Redirect")
+                    {
+                        next = new TwimlSource(CallEngine.Resolve(source.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
+                        break;
+                    }
+
+                    await media.PlayAsync(verb, cancellationToken);
+                }
+            }
+        }
+        catch (TwimlException exception)
+        {
+            events.Add("error", callSid: call.Sid, conferenceSid: participant.Conference.Sid, errorCode: exception.Code, message: exception.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        lock (state.Sync)
+        {
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                participant.Audio = "silence";
+            }
+        }
+    }
+
+    /// <summary>A conference status callback, if the conference asked for this event.</summary>
+    private void Raise(Conference conference, string statusCallbackEvent, Participant? participant, Dictionary<string, string>? extra = null)
+    {
+        if (conference.StatusCallback is not { } url || !conference.StatusCallbackEvents.Contains(EventTokens[statusCallbackEvent]))
+        {
+            return;
+        }
+
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["AccountSid"] = conference.AccountSid,
+            ["ConferenceSid"] = conference.Sid,
+            ["FriendlyName"] = conference.FriendlyName,
+            ["SequenceNumber"] = conference.NextCallbackSequence().ToString(CultureInfo.InvariantCulture),
+            ["StatusCallbackEvent"] = statusCallbackEvent,
+            ["Timestamp"] = Rfc2822.Format(time.GetUtcNow()),
+        };
+        if (participant is not null)
+        {
+            parameters["CallSid"] = participant.CallSid;
+            parameters["Coaching"] = "false";
+            parameters["EndConferenceOnExit"] = Bool(participant.EndConferenceOnExit);
+            parameters["Hold"] = Bool(participant.Hold);
+            parameters["Muted"] = Bool(participant.Muted);
+            parameters["StartConferenceOnEnter"] = Bool(participant.StartConferenceOnEnter);
+            if (participant.Label is { } label)
+            {
+                parameters["ParticipantLabel"] = label;
+            }
+        }
+
+        foreach (var (key, value) in extra ?? [])
+        {
+            parameters[key] = value;
+        }
+
+        conference.Callbacks.Enqueue(() => webhooks.SendAsync("conference-callback", url, conference.StatusCallbackMethod,
+            parameters, participant?.CallSid, conference.Sid, CancellationToken.None));
+    }
+
+    private static string Bool(bool value) => value ? "true" : "false";
+}

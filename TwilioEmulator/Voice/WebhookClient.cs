@@ -1,0 +1,80 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Model;
+
+namespace WarmTransfer.TwilioEmulator.Voice;
+
+/// <summary>The answer to a webhook: status 0 when no HTTP answer came at all.</summary>
+public sealed record WebhookResponse(int StatusCode, string Body, string? ContentType, string? Error)
+{
+    public bool IsSuccess => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>Sends webhooks the way Twilio does: form-encoded (or query for GET), signed, with Twilio's timeout.</summary>
+public sealed class WebhookClient(
+    IOptions<EmulatorOptions> options,
+    IOptions<EmulatorTimingOptions> timing,
+    EventLog events,
+    ILogger<WebhookClient> logger)
+{
+    // Webhooks go out once, as Twilio sends them: no retrying resilience handler in between.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+
+    public async Task<WebhookResponse> SendAsync(
+        string kind, string url, string method, IReadOnlyDictionary<string, string> parameters,
+        string? callSid, string? conferenceSid, CancellationToken cancellationToken)
+    {
+        var isGet = string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase);
+        var requestUrl = isGet ? AppendQuery(url, parameters) : url;
+        var signature = TwilioSignature.Compute(options.Value.AuthToken, requestUrl,
+            isGet ? [] : parameters);
+
+        using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
+        request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
+        request.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
+        if (!isGet)
+        {
+            request.Content = new FormUrlEncodedContent(parameters);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(timing.Value.WebhookTimeout);
+        WebhookResponse result;
+        try
+        {
+            using var response = await Http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            result = new WebhookResponse((int)response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, null);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            result = new WebhookResponse(0, string.Empty, null, exception.Message);
+        }
+
+        events.Add(kind, isGet ? "GET" : "POST", requestUrl, result.StatusCode, parameters, result.Error ?? result.Body,
+            callSid, conferenceSid);
+        if (!result.IsSuccess)
+        {
+            logger.LogWarning("{Kind} {Url} for {CallSid} answered {StatusCode} {Error}", kind, url, callSid, result.StatusCode, result.Error);
+        }
+
+        return result;
+    }
+
+    private static string AppendQuery(string url, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (parameters.Count == 0)
+        {
+            return url;
+        }
+
+        var query = new StringBuilder();
+        foreach (var (key, value) in parameters)
+        {
+            query.Append(query.Length == 0 ? (url.Contains('?') ? '&' : '?') : '&')
+                .Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return url + query;
+    }
+}
