@@ -10,13 +10,13 @@ public sealed class EmulatorOptions
     [Required, RegularExpression("^AC[0-9a-f]{32}$")]
     public string AccountSid { get; set; } = "AC00000000000000000000000000000001";
 
-    [Required, MinLength(16)]
+    [Required, MinLength(32)]
     public string AuthToken { get; set; } = string.Empty;
 
     [Required, RegularExpression("^SK[0-9a-f]{32}$")]
     public string ApiKeySid { get; set; } = "SK00000000000000000000000000000001";
 
-    [Required, MinLength(16)]
+    [Required, MinLength(32)]
     public string ApiKeySecret { get; set; } = string.Empty;
 
     /// <summary>The support number customers dial.</summary>

@@ -15,9 +15,9 @@ namespace WarmTransfer.TwilioEmulator.Tests;
 public sealed class EmulatorFixture : IAsyncLifetime
 {
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
-    public const string AuthToken = "test-auth-token-0123456789";
+    public const string AuthToken = "test-auth-token-0123456789abcdefghij";
     public const string ApiKeySid = "SK0123456789abcdef0123456789abcdef";
-    public const string ApiKeySecret = "test-api-key-secret-0123456789";
+    public const string ApiKeySecret = "test-api-key-secret-0123456789abcdef";
     public const string SupportNumber = "+15005550006";
     public const string VoicePath = "/voice";
 
