@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WarmTransfer.AppHost;
 using WarmTransfer.AppHost.Infrastructure;
+using WarmTransfer.AppHost.Twilio;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -20,14 +21,13 @@ catch (InfrastructureUnavailableException exception)
 var redis = builder.AddRedisServer("redis", infrastructure);
 var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
 
-builder.AddProject<Projects.TwilioEmulator>("twilio-emulator")
-    .WithHttpEndpoint()
-    .WithHttpHealthCheck("/health");
-
-builder.AddProject<Projects.WebhookApi>("webhookapi")
+var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithHttpHealthCheck("/health");
+
+builder.AddTwilioEmulator("twilio-emulator",
+    voiceUrl: () => ReferenceExpression.Create($"{webhooks.GetEndpoint("http")}/voice/incoming"));
 
 builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithHttpEndpoint()

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RabbitMQ.Client;
 using StackExchange.Redis;
@@ -80,5 +82,27 @@ public sealed class FoundationTests(WarmTransferAppFixture fixture)
                 Assert.All(secrets, secret => Assert.DoesNotContain(secret, body));
             }
         }
+    }
+
+    [Fact]
+    public async Task The_emulated_support_number_sends_its_calls_to_the_webhook_api()
+    {
+        using var emulator = fixture.App.CreateHttpClient("twilio-emulator");
+        using var webhookApi = fixture.App.CreateHttpClient("webhookapi");
+
+        using var placed = await emulator.PostAsJsonAsync("/admin/calls", new { from = "+15557650100" });
+        placed.EnsureSuccessStatusCode();
+        var sid = (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sid").GetString();
+
+        var voiceUrl = new Uri(webhookApi.BaseAddress!, "/voice/incoming").ToString();
+        await Eventually.HoldsAsync(() =>
+        {
+            var events = emulator.GetFromJsonAsync<JsonElement[]>("/admin/events").GetAwaiter().GetResult()!;
+            return events.Any(e => e.GetProperty("kind").GetString() == "voice-webhook"
+                && e.GetProperty("callSid").GetString() == sid
+                && e.GetProperty("url").GetString() == voiceUrl)
+                ? null
+                : $"no voice webhook to {voiceUrl} for {sid} among {events.Length} events";
+        }, TimeSpan.FromSeconds(30));
     }
 }

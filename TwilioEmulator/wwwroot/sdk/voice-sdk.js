@@ -20,44 +20,40 @@ class TwilioError extends Error {
   }
 }
 
-/** A minimal EventEmitter: on/addListener, off/removeListener, once, removeAllListeners. */
+/** A minimal EventEmitter: on/addListener, off/removeListener, once, removeAllListeners, emit. */
 class Emitter {
   #listeners = new Map();
 
-  /** @param {string} event @param {Function} fn @returns {this} */
+  /** Adds a listener. @param {string} event @param {Function} fn @returns {this} */
   on(event, fn) {
-    if (!this.#listeners.has(event)) this.#listeners.set(event, []);
-    this.#listeners.get(event).push(fn);
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), fn]);
     return this;
   }
 
-  /** @param {string} event @param {Function} fn @returns {this} */
+  /** Adds a listener that is removed after its first call. @param {string} event @param {Function} fn @returns {this} */
   once(event, fn) {
     const wrapper = (...args) => { this.off(event, wrapper); fn.apply(this, args); };
     wrapper.listener = fn;
     return this.on(event, wrapper);
   }
 
-  /** @param {string} event @param {Function} fn @returns {this} */
+  /** Removes a listener added with on() or once(). @param {string} event @param {Function} fn @returns {this} */
   off(event, fn) {
-    const list = this.#listeners.get(event) ?? [];
+    const list = [...(this.#listeners.get(event) ?? [])];
     const index = list.findIndex((l) => l === fn || l.listener === fn);
     if (index >= 0) list.splice(index, 1);
+    this.#listeners.set(event, list);
     return this;
   }
 
   addListener(event, fn) { return this.on(event, fn); }
   removeListener(event, fn) { return this.off(event, fn); }
-
-  /** @param {string} [event] */
-  removeAllListeners(event) {
-    if (event === undefined) this.#listeners.clear(); else this.#listeners.delete(event);
-    return this;
-  }
+  /** @param {string} [event] Without it, every event's listeners go. */
+  removeAllListeners(event) { if (event === undefined) this.#listeners.clear(); else this.#listeners.delete(event); return this; }
 
   /** Calls each listener; one that throws is reported and does not stop the others. */
   emit(event, ...args) {
-    for (const fn of [...(this.#listeners.get(event) ?? [])]) {
+    for (const fn of this.#listeners.get(event) ?? []) {
       try { fn.apply(this, args); } catch (error) { console.error(`voice-sdk: '${event}' listener failed`, error); }
     }
     return this;
@@ -91,7 +87,7 @@ export class Call extends Emitter {
     this.emit('accept', this);
   }
 
-  /** Declines a ringing call; emits 'reject'. The call goes on ringing the identity's other devices. */
+  /** Declines a ringing call; emits 'reject'. The call ends busy once every device it rang has declined. */
   reject() {
     if (this.#status !== Call.State.Pending) return;
     this.#device._send({ type: 'reject', callSid: this.parameters.CallSid });
@@ -230,7 +226,7 @@ export class Device extends Emitter {
 
   #receive(data) {
     let message;
-    try { message = JSON.parse(data); } catch { return; }
+    try { message = JSON.parse(data); } catch { return; } // The emulator sends only JSON; ignore anything else.
     const call = this.#calls.get(message.callSid);
     switch (message.type) {
       case 'registered':
@@ -271,7 +267,7 @@ export class Device extends Emitter {
     this.#socket = null;
     this.#pending?.reject(error);
     this.#pending = null;
-    for (const call of this.calls) call._close('disconnect');
+    for (const call of this.calls) call._close(call.status() === Call.State.Pending ? 'cancel' : 'disconnect');
     const wasRegistered = this.state === Device.State.Registered;
     this.state = Device.State.Unregistered;
     if (wasRegistered) this.emit('unregistered');
