@@ -35,7 +35,8 @@ function replace(container, content) {
 }
 
 async function hangUp(sid, button) {
-  button.disabled = true;
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  button.setAttribute('aria-disabled', 'true');
   try {
     const response = await fetch(`/admin/calls/${encodeURIComponent(sid)}/hangup`, { method: 'POST' });
     if (!response.ok) $('place-result').textContent = `Hang up ${sid}: ${response.status} ${response.statusText}`;
@@ -53,8 +54,9 @@ function renderNumber(number) {
 function renderCalls(calls) {
   const rows = calls.map((call) => {
     const button = el('button', {
+      // aria-disabled rather than disabled: a button that stays focusable keeps the keyboard focus when redrawn.
       type: 'button', 'data-key': `hangup-${call.sid}`, 'aria-label': `Hang up ${call.sid}`,
-      disabled: FINAL_STATUSES.has(call.status),
+      'aria-disabled': FINAL_STATUSES.has(call.status) ? 'true' : 'false',
     }, 'Hang up');
     button.addEventListener('click', () => hangUp(call.sid, button));
     return [el('span', { class: 'mono' }, call.sid), call.from, call.to, call.direction, call.status,

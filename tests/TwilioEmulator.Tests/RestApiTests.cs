@@ -224,4 +224,48 @@ public sealed class RestApiTests(EmulatorFixture emulator)
         Assert.Contains(events, e => e.GetProperty("callSid").GetString() == redirected.Sid
             && e.GetProperty("errorCode").ValueKind == System.Text.Json.JsonValueKind.Number && e.GetProperty("errorCode").GetInt32() == 11200);
     }
+
+    [Fact]
+    public async Task Updating_a_live_call_with_new_twiml_or_url_replaces_what_it_was_doing_and_the_webhook_is_signed()
+    {
+        var path = $"/redirected/{Guid.NewGuid():N}";
+        var redirectUrl = emulator.Webhooks.Serve(path, "<Response><Pause length=\"600\"/></Response>");
+        var call = await CallResource.CreateAsync(new PhoneNumber("+15557654324"), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Play loop=\"0\">https://example.com/music.mp3</Play></Response>"), client: emulator.Twilio);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the call to be answered");
+
+        await CallResource.UpdateAsync(call.Sid, url: new Uri(redirectUrl), client: emulator.Twilio);
+
+        var request = (await emulator.Webhooks.WaitForAsync(path, received => received.Count == 1))[0];
+        Assert.Equal(call.Sid, request["CallSid"]);
+        Assert.Equal("outbound-api", request["Direction"]);
+        Assert.Equal("in-progress", request["CallStatus"]);
+        Assert.Equal("2010-04-01", request["ApiVersion"]);
+        Assert.True(new Twilio.Security.RequestValidator(EmulatorFixture.AuthToken).Validate(request.Url, request.Parameters.ToDictionary(), request.Signature));
+
+        await CallResource.UpdateAsync(call.Sid, twiml: new Twilio.Types.Twiml("<Response><Hangup/></Response>"), client: emulator.Twilio);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Completed,
+            "the inline TwiML to hang up");
+    }
+
+    [Fact]
+    public async Task A_participant_added_by_friendly_name_creates_the_conference_and_is_found_by_label()
+    {
+        var name = $"by-name-{Guid.NewGuid():N}";
+        var participant = await ParticipantResource.CreateAsync(name, new PhoneNumber(EmulatorFixture.SupportNumber), new PhoneNumber("+15557654325"),
+            label: "caller", startConferenceOnEnter: false, client: emulator.Twilio);
+
+        Assert.Matches("^CF[0-9a-f]{32}$", participant.ConferenceSid);
+        var byLabel = await ParticipantResource.FetchAsync(participant.ConferenceSid, "caller", client: emulator.Twilio);
+        Assert.Equal(participant.CallSid, byLabel.CallSid);
+        Assert.False(byLabel.StartConferenceOnEnter);
+        await Poll.UntilAsync(async () => (await ParticipantResource.FetchAsync(participant.ConferenceSid, participant.CallSid, client: emulator.Twilio)).Status
+            == ParticipantResource.StatusEnum.Connected, "the participant to connect");
+        var conference = await ConferenceResource.FetchAsync(participant.ConferenceSid, client: emulator.Twilio);
+        Assert.Equal(name, conference.FriendlyName);
+        await ConferenceResource.UpdateAsync(conference.Sid, status: ConferenceResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(participant.CallSid, client: emulator.Twilio)).Status
+            == CallResource.StatusEnum.Completed, "the participant's call to end with the conference");
+    }
 }

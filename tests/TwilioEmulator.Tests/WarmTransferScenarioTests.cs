@@ -45,10 +45,11 @@ public sealed class WarmTransferScenarioTests(EmulatorFixture emulator)
         Assert.Equal("conference", await AudioAsync(customer, "customer"));
 
         // 4. The second agent is added through the Participants API, ending the conference when they leave.
-        var second = await ParticipantResource.CreateAsync(conference.Sid, new Client(agent2), new PhoneNumber(EmulatorFixture.SupportNumber),
+        var second = await ParticipantResource.CreateAsync(conference.Sid, new PhoneNumber(EmulatorFixture.SupportNumber), new Client(agent2),
             label: "agent2", startConferenceOnEnter: true, endConferenceOnExit: true, client: emulator.Twilio);
         await Poll.UntilAsync(async () => (await ParticipantResource.FetchAsync(conference.Sid, "agent2", client: emulator.Twilio)).Status
             == ParticipantResource.StatusEnum.Connected, "the second agent to connect");
+        Assert.Equal($"client:{agent2}", (await CallResource.FetchAsync(second.CallSid, client: emulator.Twilio)).To);
 
         // While they consult, the customer is on hold, then taken off it.
         await ParticipantResource.UpdateAsync(conference.Sid, "customer", hold: true, holdUrl: new Uri(hold), client: emulator.Twilio);
