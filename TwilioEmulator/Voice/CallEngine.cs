@@ -287,11 +287,9 @@ public sealed class CallEngine(
         using var timeout = new CancellationTokenSource(call.Timeout, time);
         await using var onTimeout = timeout.Token.Register(() => call.RingOutcome.TrySetResult(CallStatus.NoAnswer));
         var outcome = await call.RingOutcome.Task;
-        if (outcome != CallStatus.InProgress)
-        {
-            devices.Withdraw(call);
-        }
 
+        // Every other device stops ringing, whoever answered.
+        devices.Withdraw(call);
         return outcome;
     }
 

@@ -322,6 +322,13 @@ public sealed class ConferenceEngine(
             : participant.Hold ? "hold"
             : participant.Conference.Status == ConferenceStatus.Init ? "wait"
             : null;
+        if (kind is null)
+        {
+            StopMedia(participant);
+            participant.Audio = "conference";
+            return;
+        }
+
         if (kind == participant.MediaKind)
         {
             return;
@@ -332,15 +339,10 @@ public sealed class ConferenceEngine(
         var (url, method, audio) = kind switch
         {
             "hold" => (participant.HoldUrl, participant.HoldMethod, "hold-music"),
-            "wait" => (participant.WaitUrl, participant.WaitMethod, "wait-music"),
-            _ => (null, "POST", "conference"),
+            _ => (participant.WaitUrl, participant.WaitMethod, "wait-music"),
         };
 
-        if (kind is null)
-        {
-            participant.Audio = "conference";
-        }
-        else if (url is null)
+        if (url is null)
         {
             // No URL: Twilio's own default music.
             participant.Audio = audio;

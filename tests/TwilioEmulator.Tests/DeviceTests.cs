@@ -61,6 +61,28 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.Equal(canceled.Sid, cancel["callSid"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task When_one_device_of_an_identity_accepts_the_others_stop_ringing()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var desk = await ConnectAsync();
+        using var laptop = await ConnectAsync();
+        await RegisterAsync(desk, Token(identity));
+        await RegisterAsync(laptop, Token(identity));
+
+        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
+        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+
+        await SendAsync(desk, new JsonObject { ["type"] = "accept", ["callSid"] = call.Sid });
+
+        var cancel = await ReceiveAsync(laptop);
+        Assert.Equal("cancel", cancel["type"]!.GetValue<string>());
+        await CallResource.UpdateAsync(call.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        Assert.Equal("disconnect", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+    }
+
     public static TheoryData<string, int> RefusedTokens => new()
     {
         { "expired", 20104 },

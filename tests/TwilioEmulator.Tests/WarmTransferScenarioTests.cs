@@ -43,6 +43,7 @@ public sealed class WarmTransferScenarioTests(EmulatorFixture emulator)
         await Poll.UntilAsync(async () => (await ConferenceResource.FetchAsync(conference.Sid, client: emulator.Twilio)).Status
             == ConferenceResource.StatusEnum.InProgress, "the conference to start");
         Assert.Equal("conference", await AudioAsync(customer, "customer"));
+        Assert.Equal("conference", await AudioAsync(first.Sid, "agent1"));
 
         // 4. The second agent is added through the Participants API, ending the conference when they leave.
         var second = await ParticipantResource.CreateAsync(conference.Sid, new PhoneNumber(EmulatorFixture.SupportNumber), new Client(agent2),
