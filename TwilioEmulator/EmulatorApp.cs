@@ -19,7 +19,17 @@ public static class EmulatorApp
         app.MapDefaultEndpoints();
         app.UseWebSockets();
         app.UseDefaultFiles();
-        app.UseStaticFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            // Softphone pages on other origins (the agent portal) import /sdk/voice-sdk.js as a module.
+            OnPrepareResponse = context =>
+            {
+                if (context.Context.Request.Path.StartsWithSegments("/sdk"))
+                {
+                    context.Context.Response.Headers.AccessControlAllowOrigin = "*";
+                }
+            },
+        });
         app.MapTwilioRestApi();
         app.MapDeviceEndpoints();
         app.MapAdminApi();

@@ -7,6 +7,8 @@ wt_missing_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ "${WT_NEEDS_BROWSER:-0}" = 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   fi
@@ -43,4 +45,15 @@ wt_install_packages() {
   return 0
 }
 
+# npm packages of the JavaScript tests, exactly as locked.
+wt_install_npm_packages() {
+  local dir
+  for dir in tests/TwilioEmulator.Tests/js; do
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+  done
+}
+
 wt_install_packages
+wt_install_npm_packages

@@ -22,7 +22,8 @@ public static class DeviceEndpoints
         return app;
     }
 
-    private static async Task ConnectAsync(HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls)
+    private static async Task ConnectAsync(
+        HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls, IHostApplicationLifetime lifetime)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -31,10 +32,12 @@ public static class DeviceEndpoints
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
+        // Open sockets must not hold up the emulator's shutdown.
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
         Device? device = null;
         try
         {
-            while (await ReceiveAsync(socket, http.RequestAborted) is { } message)
+            while (await ReceiveAsync(socket, connection.Token) is { } message)
             {
                 var type = message["type"]?.GetValue<string>();
                 if (device is null)
@@ -81,9 +84,9 @@ public static class DeviceEndpoints
                 }
             }
         }
-        catch (WebSocketException)
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
         {
-            // The page closed without a goodbye.
+            // The page closed without a goodbye, or the emulator is stopping.
         }
         finally
         {

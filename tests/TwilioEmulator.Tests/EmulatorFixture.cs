@@ -43,6 +43,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
         _emulator = EmulatorApp.Build(
         [
             "--urls=http://127.0.0.1:0",
+            $"--contentRoot={Path.Combine(RepositoryRoot.Find(), "TwilioEmulator")}",
             $"--Twilio:AccountSid={AccountSid}",
             $"--Twilio:AuthToken={AuthToken}",
             $"--Twilio:ApiKeySid={ApiKeySid}",

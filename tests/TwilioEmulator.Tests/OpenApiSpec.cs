@@ -148,22 +148,9 @@ public sealed class OpenApiSpec
 
     private static string FindSpecFile()
     {
-        var start = AppContext.BaseDirectory;
-        var directory = new DirectoryInfo(start);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WarmTransfer.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is null)
-        {
-            throw new FileNotFoundException(
-                $"Cannot locate Twilio's OpenAPI spec: no folder holding WarmTransfer.sln above '{start}'.",
-                "WarmTransfer.sln");
-        }
-
+        var root = RepositoryRoot.Find();
         var specPath = Path.GetFullPath(
-            Path.Combine(directory.FullName, "..", "shared", "reference", "twilio", "twilio_api_v2010.json"));
+            Path.Combine(root, "..", "shared", "reference", "twilio", "twilio_api_v2010.json"));
         if (!File.Exists(specPath))
         {
             throw new FileNotFoundException($"Twilio's OpenAPI spec not found at '{specPath}'.", specPath);
