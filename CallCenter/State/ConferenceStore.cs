@@ -1,0 +1,81 @@
+using StackExchange.Redis;
+
+namespace WarmTransfer.CallCenter.State;
+
+public static class ConferenceState
+{
+    public const string Waiting = "waiting";
+    public const string Connected = "connected";
+}
+
+public static class TransferState
+{
+    public const string Ringing = "ringing";
+    public const string Consulting = "consulting";
+    public const string Completed = "completed";
+}
+
+/// <summary>A customer's conference, named after the customer's CallSid.</summary>
+public sealed record ConferenceRecord(
+    string Name,
+    string CustomerCallSid,
+    string State,
+    string? ConferenceSid,
+    string? FirstAgent,
+    string? TransferAgent,
+    string? TransferState,
+    DateTimeOffset CreatedAt);
+
+public sealed class ConferenceStore(IConnectionMultiplexer redis, TimeProvider time)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task CreateAsync(string name, string customerCallSid) =>
+        await Db.HashSetAsync(RedisKeys.Conference(name),
+        [
+            new("customerCallSid", customerCallSid),
+            new("state", ConferenceState.Waiting),
+            new("createdAt", time.GetUtcNow().ToUnixTimeMilliseconds()),
+        ]);
+
+    public async Task<ConferenceRecord?> GetAsync(string name)
+    {
+        var entries = await Db.HashGetAllAsync(RedisKeys.Conference(name));
+        if (entries.Length == 0)
+        {
+            return null;
+        }
+
+        var fields = entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
+        return new ConferenceRecord(
+            name,
+            fields.GetValueOrDefault("customerCallSid", string.Empty),
+            fields.GetValueOrDefault("state", ConferenceState.Waiting),
+            fields.GetValueOrDefault("conferenceSid"),
+            fields.GetValueOrDefault("firstAgent"),
+            fields.GetValueOrDefault("transferAgent"),
+            fields.GetValueOrDefault("transferState"),
+            DateTimeOffset.FromUnixTimeMilliseconds(long.TryParse(fields.GetValueOrDefault("createdAt"), out var ms) ? ms : 0));
+    }
+
+    public async Task SetAsync(string name, params (string Field, string Value)[] fields)
+    {
+        // Only a conference that still exists is updated: late callbacks must not resurrect an ended one.
+        if (await Db.KeyExistsAsync(RedisKeys.Conference(name)))
+        {
+            await Db.HashSetAsync(RedisKeys.Conference(name), [.. fields.Select(f => new HashEntry(f.Field, f.Value))]);
+        }
+    }
+
+    /// <summary>The conference ended: its record goes, and so does its place in the waiting line.</summary>
+    public async Task DeleteAsync(string name)
+    {
+        var transaction = Db.CreateTransaction();
+        _ = transaction.KeyDeleteAsync(RedisKeys.Conference(name));
+        _ = transaction.ListRemoveAsync(RedisKeys.WaitingCallers, name);
+        await transaction.ExecuteAsync();
+    }
+
+    public async Task<IReadOnlyList<string>> WaitingAsync() =>
+        [.. (await Db.ListRangeAsync(RedisKeys.WaitingCallers)).Select(v => v.ToString())];
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Twilio.Clients;
+using Twilio.Http;
+
+namespace WarmTransfer.CallCenter.Telephony;
+
+public static class TwilioClientRegistration
+{
+    public static IHostApplicationBuilder AddTwilioOptions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>
+    /// One <see cref="ITwilioRestClient"/> for the service, authenticated with the API key. With an
+    /// <see cref="TwilioOptions.ApiBaseUrl"/> its requests are rewritten to that host (the emulator).
+    /// </summary>
+    public static IHostApplicationBuilder AddTwilioRestClient(this IHostApplicationBuilder builder)
+    {
+        builder.AddTwilioOptions();
+        builder.Services.AddSingleton<ITwilioRestClient>(services =>
+        {
+            var options = services.GetRequiredService<IOptions<TwilioOptions>>();
+            // Not the factory's client: its standard resilience handler would retry a POST that creates a call.
+            // Retries of Twilio requests belong to the dial worker, which knows what is safe to repeat.
+            var http = new System.Net.Http.HttpClient(new ApiHostRewriter(options) { InnerHandler = new SocketsHttpHandler() });
+            return new TwilioRestClient(options.Value.ApiKeySid, options.Value.ApiKeySecret, accountSid: options.Value.AccountSid,
+                httpClient: new SystemNetHttpClient(http));
+        });
+        return builder;
+    }
+
+    /// <summary>The SDK always calls https://api.twilio.com; this sends its requests to the configured host instead.</summary>
+    private sealed class ApiHostRewriter(IOptions<TwilioOptions> options) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (options.Value.ApiBaseUrl is { Length: > 0 } baseUrl && request.RequestUri is { } uri)
+            {
+                var target = new Uri(baseUrl);
+                request.RequestUri = new UriBuilder(uri) { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
+using WarmTransfer.CallCenter.Messaging;
+using Conference = Twilio.TwiML.Voice.Conference;
+
+namespace WarmTransfer.CallCenter.Voice;
+
+/// <summary>The TwiML of every leg, built with the SDK's VoiceResponse, never by string concatenation.</summary>
+public static class CallCenterTwiml
+{
+    public const string CustomerLabel = "customer";
+
+    /// <summary>
+    /// The caller waits in their own conference: it starts only when an agent joins, and ends when the caller leaves.
+    /// </summary>
+    public static string CustomerConference(string conferenceName, Uri holdUrl, Uri conferenceEventsUrl)
+    {
+        var conference = new Conference(conferenceName,
+            startConferenceOnEnter: false,
+            endConferenceOnExit: true,
+            waitUrl: holdUrl,
+            waitMethod: Twilio.Http.HttpMethod.Post,
+            beep: Conference.BeepEnum.False,
+            participantLabel: CustomerLabel,
+            statusCallback: conferenceEventsUrl,
+            statusCallbackMethod: Twilio.Http.HttpMethod.Post,
+            statusCallbackEvent:
+            [
+                Conference.EventEnum.Start, Conference.EventEnum.End, Conference.EventEnum.Join,
+                Conference.EventEnum.Leave, Conference.EventEnum.Hold,
+            ]);
+        return new VoiceResponse().Append(new Dial().Append(conference)).ToString();
+    }
+
+    /// <summary>A greeting, then hold music that loops until someone joins.</summary>
+    public static string Hold(Uri musicUrl) =>
+        new VoiceResponse()
+            .Say("Thank you for calling. An agent will be with you shortly.")
+            .Play(musicUrl, loop: 0)
+            .ToString();
+
+    /// <summary>
+    /// An agent's leg. The first agent may leave without ending the call; the transfer agent's leaving ends it.
+    /// The flags are decided here, when the leg joins: Twilio ignores later changes of endConferenceOnExit while on hold.
+    /// </summary>
+    public static string AgentConference(string conferenceName, string agentId, DialRole role) =>
+        new VoiceResponse().Append(new Dial().Append(new Conference(conferenceName,
+            startConferenceOnEnter: true,
+            endConferenceOnExit: role == DialRole.TransferAgent,
+            beep: Conference.BeepEnum.False,
+            participantLabel: agentId))).ToString();
+
+    /// <summary>The leg has nothing left to join (the caller hung up meanwhile).</summary>
+    public static string Goodbye() => new VoiceResponse().Say("This call has ended.").Hangup().ToString();
+}
