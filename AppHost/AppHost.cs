@@ -20,23 +20,29 @@ catch (InfrastructureUnavailableException exception)
 
 var redis = builder.AddRedisServer("redis", infrastructure);
 var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
+var twilio = builder.AddEmulatedTwilioAccount();
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithHttpHealthCheck("/health");
 
-builder.AddTwilioEmulator("twilio-emulator",
+var emulator = builder.AddTwilioEmulator("twilio-emulator", twilio,
     voiceUrl: () => ReferenceExpression.Create($"{webhooks.GetEndpoint("http")}/voice/incoming"));
+
+webhooks.WithTwilio(twilio, emulator, webhooks);
 
 builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithTwilio(twilio, emulator, webhooks)
+    .WaitFor(emulator)
     .WithHttpHealthCheck("/health");
 
 var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithTwilio(twilio, emulator, webhooks)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Agent portal");
 

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using WarmTransfer.CallCenter.Messaging;
+using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.CallCenter;
 
@@ -20,6 +22,12 @@ public static class CallCenterInfrastructureExtensions
             configureConnectionFactory: factory => factory.ClientProvidedName = builder.Environment.ApplicationName);
 
         builder.Services.AddHostedService<DialQueueTopologyInitializer>();
+        builder.Services.AddSingleton<IDialRequestPublisher, DialRequestPublisher>();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddSingleton<ConferenceStore>();
+        builder.Services.AddSingleton<CallRouter>();
 
         return builder;
     }

@@ -1,9 +1,13 @@
 using WarmTransfer.CallCenter;
+using WarmTransfer.CallCenter.Telephony;
+using WarmTransfer.DialerWorker;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddCallCenterInfrastructure();
+builder.AddTwilioRestClient();
+builder.Services.AddHostedService<DialRequestConsumer>();
 
 var app = builder.Build();
 

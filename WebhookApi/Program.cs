@@ -1,12 +1,14 @@
-using WarmTransfer.CallCenter;
+using WarmTransfer.WebhookApi;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddCallCenterInfrastructure();
+builder.AddWebhookApiServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapHoldMusic();
+app.MapVoiceWebhooks();
 
 app.Run();

@@ -2,33 +2,56 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace WarmTransfer.AppHost.Twilio;
 
-/// <summary>The Twilio account the system talks to when it runs with the emulator: sids, number, generated secrets.</summary>
+/// <summary>The Twilio account of a run with the emulator: fixed sids and number, secrets generated per machine.</summary>
+public sealed record TwilioAccount(
+    string AccountSid,
+    string ApiKeySid,
+    string PhoneNumber,
+    IResourceBuilder<ParameterResource> AuthToken,
+    IResourceBuilder<ParameterResource> ApiKeySecret);
+
 public static class TwilioEmulatorExtensions
 {
-    public const string AccountSid = "AC00000000000000000000000000000001";
-    public const string ApiKeySid = "SK00000000000000000000000000000001";
-    public const string PhoneNumber = "+15005550006";
-
-    /// <summary>
-    /// The emulator, with an auth token and API key secret generated for this machine, and the support
-    /// number's voice URL pointed at <paramref name="voiceUrl"/>.
-    /// </summary>
-    public static IResourceBuilder<ProjectResource> AddTwilioEmulator(
-        this IDistributedApplicationBuilder builder, string name, Func<ReferenceExpression> voiceUrl)
+    public static TwilioAccount AddEmulatedTwilioAccount(this IDistributedApplicationBuilder builder)
     {
         var secret = new GenerateParameterDefault { MinLength = 32, Special = false };
-        var authToken = ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, "twilio-auth-token", secret: true, secret);
-        var apiKeySecret = ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, "twilio-api-key-secret", secret: true, secret);
+        return new TwilioAccount(
+            AccountSid: "AC00000000000000000000000000000001",
+            ApiKeySid: "SK00000000000000000000000000000001",
+            PhoneNumber: "+15005550006",
+            AuthToken: builder.CreateResourceBuilder(
+                ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, "twilio-auth-token", secret: true, secret)),
+            ApiKeySecret: builder.CreateResourceBuilder(
+                ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, "twilio-api-key-secret", secret: true, secret)));
+    }
 
-        return builder.AddProject<Projects.TwilioEmulator>(name)
+    /// <summary>The emulator, running the account, with the support number's voice URL pointed at <paramref name="voiceUrl"/>.</summary>
+    public static IResourceBuilder<ProjectResource> AddTwilioEmulator(
+        this IDistributedApplicationBuilder builder, string name, TwilioAccount account, Func<ReferenceExpression> voiceUrl) =>
+        builder.AddProject<Projects.TwilioEmulator>(name)
             .WithHttpEndpoint()
-            .WithEnvironment("Twilio__AccountSid", AccountSid)
-            .WithEnvironment("Twilio__ApiKeySid", ApiKeySid)
-            .WithEnvironment("Twilio__PhoneNumber", PhoneNumber)
-            .WithEnvironment("Twilio__AuthToken", authToken)
-            .WithEnvironment("Twilio__ApiKeySecret", apiKeySecret)
+            .WithTwilioAccount(account)
             .WithEnvironment(context => context.EnvironmentVariables["Twilio__VoiceUrl"] = voiceUrl())
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint("http", url => url.DisplayText = "Call the support line");
-    }
+
+    /// <summary>A service that talks to Twilio: the account, the emulator's address, and WebhookApi's public address.</summary>
+    public static IResourceBuilder<ProjectResource> WithTwilio(
+        this IResourceBuilder<ProjectResource> service, TwilioAccount account,
+        IResourceBuilder<ProjectResource> emulator, IResourceBuilder<ProjectResource> webhooks) =>
+        service
+            .WithTwilioAccount(account)
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["Twilio__ApiBaseUrl"] = emulator.GetEndpoint("http");
+                context.EnvironmentVariables["Twilio__WebhookBaseUrl"] = webhooks.GetEndpoint("http");
+            });
+
+    private static IResourceBuilder<ProjectResource> WithTwilioAccount(this IResourceBuilder<ProjectResource> resource, TwilioAccount account) =>
+        resource
+            .WithEnvironment("Twilio__AccountSid", account.AccountSid)
+            .WithEnvironment("Twilio__ApiKeySid", account.ApiKeySid)
+            .WithEnvironment("Twilio__PhoneNumber", account.PhoneNumber)
+            .WithEnvironment("Twilio__AuthToken", account.AuthToken)
+            .WithEnvironment("Twilio__ApiKeySecret", account.ApiKeySecret);
 }

@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using WarmTransfer.CallCenter.Messaging;
+using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.State;
+using WarmTransfer.CallCenter.Telephony;
+using WarmTransfer.CallCenter.Voice;
+
+namespace WarmTransfer.WebhookApi;
+
+/// <summary>
+/// Twilio-facing routes. Each answers from Redis and a queue publish only — no Twilio REST call — and every
+/// one checks the request's Twilio signature first.
+/// </summary>
+public static partial class VoiceWebhooks
+{
+    public const string IncomingPath = "/voice/incoming";
+    public const string HoldPath = "/voice/hold";
+    public const string AgentJoinPath = "/voice/agent-join";
+    public const string CallStatusPath = "/voice/call-status";
+    public const string ConferenceEventsPath = "/voice/conference-events";
+
+    private const long MaxBodyBytes = 32 * 1024;
+
+    public static IEndpointRouteBuilder MapVoiceWebhooks(this IEndpointRouteBuilder app)
+    {
+        var voice = app.MapGroup("/voice")
+            .AddEndpointFilter<TwilioSignatureFilter>()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .DisableAntiforgery();
+
+        voice.MapPost("/incoming", IncomingAsync);
+        voice.MapMethods("/hold", ["GET", "POST"], Hold);
+        voice.MapPost("/agent-join", AgentJoinAsync);
+        voice.MapPost("/call-status", CallStatusAsync);
+        voice.MapPost("/conference-events", ConferenceEventsAsync);
+        return app;
+    }
+
+    /// <summary>A customer calls: their conference is recorded, an agent claimed (or the caller queued), TwiML returned.</summary>
+    private static async Task<IResult> IncomingAsync(
+        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, CallRouter router, IOptions<TwilioOptions> options,
+        ILogger<Program> logger, CancellationToken cancellationToken)
+    {
+        if (callSid is null || !CallSidFormat().IsMatch(callSid))
+        {
+            return TypedResults.Problem("CallSid is missing or not a Twilio call sid.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        // The conference is named after the customer's CallSid: no personal data in the name.
+        var conferenceName = callSid;
+        await conferences.CreateAsync(conferenceName, callSid);
+        await router.RouteCallerAsync(conferenceName, cancellationToken);
+        logger.LogInformation("Customer call {CallSid} waits in conference {ConferenceName}", callSid, conferenceName);
+
+        return Twiml(CallCenterTwiml.CustomerConference(conferenceName, Url(options, HoldPath), Url(options, ConferenceEventsPath)));
+    }
+
+    private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(Url(options, HoldMusic.Path)));
+
+    /// <summary>The TwiML an agent's leg runs once they accept: join the conference with the flags of their role.</summary>
+    private static async Task<IResult> AgentJoinAsync(
+        [FromQuery] string? conference, [FromQuery] string? agent, [FromQuery] DialRole? role, ConferenceStore conferences)
+    {
+        if (conference is null || agent is null || role is null)
+        {
+            return TypedResults.Problem("conference, agent and role are required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        return await conferences.GetAsync(conference) is null
+            ? Twiml(CallCenterTwiml.Goodbye())
+            : Twiml(CallCenterTwiml.AgentConference(conference, agent, role.Value));
+    }
+
+    /// <summary>An agent leg's progress. Its final status is the one place an agent is freed, so no one is freed twice.</summary>
+    private static async Task<IResult> CallStatusAsync(
+        [FromQuery] string? agent, [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
+        CallRouter router, ILogger<Program> logger, CancellationToken cancellationToken)
+    {
+        if (agent is null || status is null || callSid is null)
+        {
+            return TypedResults.Problem("agent, CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        logger.LogInformation("Agent {AgentId} call {CallSid} is {CallStatus}", agent, callSid, status);
+        if (status is "completed" or "busy" or "no-answer" or "failed" or "canceled")
+        {
+            await router.AgentFreeAsync(agent, cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Conference events keep Redis true: who joined, transfers consulting and completed, the end of the call.</summary>
+    private static async Task<IResult> ConferenceEventsAsync(
+        [FromForm(Name = "StatusCallbackEvent")] string? statusCallbackEvent, [FromForm(Name = "FriendlyName")] string? conferenceName,
+        [FromForm(Name = "ConferenceSid")] string? conferenceSid, [FromForm(Name = "ParticipantLabel")] string? label,
+        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, AgentStore agents, ILogger<Program> logger)
+    {
+        if (statusCallbackEvent is null || conferenceName is null || conferenceSid is null)
+        {
+            return TypedResults.Problem("StatusCallbackEvent, FriendlyName and ConferenceSid are required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var record = await conferences.GetAsync(conferenceName);
+        logger.LogInformation("Conference {ConferenceName} {StatusCallbackEvent} {ParticipantLabel}", conferenceName, statusCallbackEvent, label);
+        switch (statusCallbackEvent)
+        {
+            case "participant-join" when label == CallCenterTwiml.CustomerLabel:
+                await conferences.SetAsync(conferenceName, ("conferenceSid", conferenceSid));
+                break;
+            case "participant-join" when label is not null && callSid is not null && record is not null:
+                await agents.JoinedAsync(label, conferenceName, callSid);
+                await conferences.SetAsync(conferenceName, label == record.TransferAgent
+                    ? [("transferState", TransferState.Consulting)]
+                    : [("state", ConferenceState.Connected), ("firstAgent", label)]);
+                break;
+            case "participant-leave" when record is not null && label == record.FirstAgent && record.TransferState == TransferState.Consulting:
+                await conferences.SetAsync(conferenceName, ("transferState", TransferState.Completed), ("firstAgent", record.TransferAgent!));
+                break;
+            case "conference-end":
+                await conferences.DeleteAsync(conferenceName);
+                break;
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static IResult Twiml(string twiml) => TypedResults.Content(twiml, "text/xml");
+
+    private static Uri Url(IOptions<TwilioOptions> options, string path) => new(options.Value.WebhookBaseUrl.TrimEnd('/') + path);
+
+    [GeneratedRegex("^CA[0-9a-fA-F]{32}$")]
+    private static partial Regex CallSidFormat();
+}
