@@ -1,14 +1,18 @@
-using WarmTransfer.CallCenter;
+using WarmTransfer.AgentPortal;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddCallCenterInfrastructure();
+builder.AddAgentPortalServices();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+app.MapPortalApi();
 
 app.Run();

@@ -43,6 +43,8 @@ var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithTwilio(twilio, emulator, webhooks)
+    // The development agents (agent1…agent3) exist only in the Development environment.
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Agent portal");
 

@@ -75,18 +75,32 @@ public static partial class VoiceWebhooks
 
     /// <summary>An agent leg's progress. Its final status is the one place an agent is freed, so no one is freed twice.</summary>
     private static async Task<IResult> CallStatusAsync(
-        [FromQuery] string? agent, [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
-        CallRouter router, ILogger<Program> logger, CancellationToken cancellationToken)
+        [FromQuery] string? agent, [FromQuery] string? conference, [FromQuery] DialRole? role,
+        [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
+        AgentStore agents, ConferenceStore conferences, CallRouter router, ILogger<Program> logger, CancellationToken cancellationToken)
     {
-        if (agent is null || status is null || callSid is null)
+        if (agent is null || conference is null || status is null || callSid is null || !CallSidFormat().IsMatch(callSid))
         {
-            return TypedResults.Problem("agent, CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("agent, conference, CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        logger.LogInformation("Agent {AgentId} call {CallSid} is {CallStatus}", agent, callSid, status);
-        if (status is "completed" or "busy" or "no-answer" or "failed" or "canceled")
+        logger.LogInformation("Agent {AgentId} call {CallSid} for {ConferenceName} is {CallStatus}", agent, callSid, conference, status);
+        switch (status)
         {
-            await router.AgentFreeAsync(agent, cancellationToken);
+            case "queued" or "ringing":
+                await agents.DialingAsync(agent, callSid);
+                break;
+            case "busy" or "no-answer" or "failed" or "canceled":
+                if (role == DialRole.TransferAgent && await conferences.GetAsync(conference) is { TransferAgent: var target } && target == agent)
+                {
+                    await conferences.SetAsync(conference, ("transferState", "failed"));
+                }
+
+                await router.AgentFreeAsync(agent, cancellationToken);
+                break;
+            case "completed":
+                await router.AgentFreeAsync(agent, cancellationToken);
+                break;
         }
 
         return TypedResults.NoContent();

@@ -94,6 +94,10 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
         return (int)result == 1;
     }
 
+    /// <summary>The call ringing the agent, so it can be cancelled or hung up later.</summary>
+    public async Task DialingAsync(string agentId, string callSid) =>
+        await Db.HashSetAsync(RedisKeys.Agent(agentId), "callSid", callSid);
+
     public async Task JoinedAsync(string agentId, string conferenceName, string callSid) =>
         await Db.HashSetAsync(RedisKeys.Agent(agentId),
             [new("status", AgentStatus.InCall), new("conference", conferenceName), new("callSid", callSid)]);
