@@ -6,11 +6,14 @@ public static class Eventually
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Polls <paramref name="problem"/> until it returns null; fails with its last answer on timeout.</summary>
-    public static async Task HoldsAsync(Func<string?> problem, TimeSpan timeout)
+    public static Task HoldsAsync(Func<string?> problem, TimeSpan timeout) => HoldsAsync(() => Task.FromResult(problem()), timeout);
+
+    /// <summary>Polls <paramref name="problem"/> until it returns null; fails with its last answer on timeout.</summary>
+    public static async Task HoldsAsync(Func<Task<string?>> problem, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         string? last;
-        while ((last = problem()) is not null)
+        while ((last = await problem()) is not null)
         {
             if (DateTime.UtcNow > deadline)
             {

@@ -95,14 +95,18 @@ public sealed class FoundationTests(WarmTransferAppFixture fixture)
         var sid = (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sid").GetString();
 
         var voiceUrl = new Uri(webhookApi.BaseAddress!, "/voice/incoming").ToString();
-        await Eventually.HoldsAsync(() =>
+        await Eventually.HoldsAsync(async () =>
         {
-            var events = emulator.GetFromJsonAsync<JsonElement[]>("/admin/events").GetAwaiter().GetResult()!;
+            var events = (await emulator.GetFromJsonAsync<JsonElement[]>("/admin/events"))!;
             return events.Any(e => e.GetProperty("kind").GetString() == "voice-webhook"
                 && e.GetProperty("callSid").GetString() == sid
-                && e.GetProperty("url").GetString() == voiceUrl)
+                && e.GetProperty("url").GetString() == voiceUrl
+                && e.GetProperty("statusCode").GetInt32() == 200)
                 ? null
-                : $"no voice webhook to {voiceUrl} for {sid} among {events.Length} events";
+                : $"no answered voice webhook to {voiceUrl} for {sid} among {events.Length} events";
         }, TimeSpan.FromSeconds(30));
+
+        // The caller hangs up, so no later test finds them waiting for an agent.
+        (await emulator.PostAsync($"/admin/calls/{sid}/hangup", null)).EnsureSuccessStatusCode();
     }
 }

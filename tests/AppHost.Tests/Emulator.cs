@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace WarmTransfer.AppHost.Tests;
+
+/// <summary>The Twilio emulator's admin API, as the tests see the calls and conferences.</summary>
+public sealed class Emulator(DistributedApplication app) : IDisposable
+{
+    private readonly HttpClient _http = app.CreateHttpClient("twilio-emulator");
+
+    public async Task<string> CallSupportLineAsync(string from)
+    {
+        using var placed = await _http.PostAsJsonAsync("/admin/calls", new { from });
+        placed.EnsureSuccessStatusCode();
+        return (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sid").GetString()!;
+    }
+
+    public async Task HangUpAsync(string callSid) => (await _http.PostAsync($"/admin/calls/{callSid}/hangup", null)).EnsureSuccessStatusCode();
+
+    /// <summary>The headless browser of an agent answers after a short ring.</summary>
+    public async Task AnswerAsAsync(string agentId) =>
+        (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "answer", afterMilliseconds = 100 })).EnsureSuccessStatusCode();
+
+    public async Task<JsonElement?> ConferenceAsync(string friendlyName) =>
+        (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("conferences").EnumerateArray()
+            .Where(c => c.GetProperty("friendlyName").GetString() == friendlyName)
+            .Select(c => (JsonElement?)c)
+            .LastOrDefault();
+
+    public async Task<JsonElement?> CallAsync(string sid) =>
+        (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("calls").EnumerateArray()
+            .Where(c => c.GetProperty("sid").GetString() == sid)
+            .Select(c => (JsonElement?)c)
+            .SingleOrDefault();
+
+    public async Task<JsonElement[]> EventsAsync() => (await _http.GetFromJsonAsync<JsonElement[]>("/admin/events"))!;
+
+    /// <summary>"customer:start=False,end=True,hold=False,audio=conference" per participant, in joining order.</summary>
+    public async Task<string[]> ParticipantsAsync(string friendlyName) =>
+        await ConferenceAsync(friendlyName) is { } conference
+            ? [.. conference.GetProperty("participants").EnumerateArray().Where(p => p.GetProperty("status").GetString() == "connected").Select(p =>
+                $"{p.GetProperty("label").GetString()}:start={p.GetProperty("startConferenceOnEnter").GetBoolean()},end={p.GetProperty("endConferenceOnExit").GetBoolean()},hold={p.GetProperty("hold").GetBoolean()},audio={p.GetProperty("audio").GetString()}")]
+            : [];
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace WarmTransfer.AppHost.Tests;
+
+/// <summary>The tutorial's warm transfer, through WebhookApi, RabbitMQ, DialerWorker, Redis, AgentPortal and the emulator.</summary>
+[Collection(WarmTransferAppCollection.Name)]
+public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
+{
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Customer_waits_first_agent_answers_brings_in_a_colleague_and_leaves_and_the_customer_is_never_cut_off()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        var db = redis.GetDatabase();
+        using var first = await PortalSession.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        using var second = await PortalSession.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
+        await emulator.AnswerAsAsync("agent1");
+        await emulator.AnswerAsAsync("agent2");
+
+        // 1. Both agents go available; agent1 has been idle longest.
+        await first.PostOkAsync("/api/presence", new { status = "available" });
+        await second.PostOkAsync("/api/presence", new { status = "available" });
+        Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2"));
+
+        // 2. A customer calls: they wait on hold in their own conference, and agent1 is dialed.
+        var customer = await emulator.CallSupportLineAsync("+15557651000");
+        await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
+            "customer:start=False,end=True,hold=False,audio=conference",
+            "agent1:start=True,end=False,hold=False,audio=conference"), StepTimeout);
+        var twiml = await TwimlAnswersAsync(emulator);
+        Assert.Contains(twiml, t => t.Url.EndsWith("/voice/incoming") && t.Body.Contains($">{customer}</Conference>")
+            && t.Body.Contains("startConferenceOnEnter=\"false\"") && t.Body.Contains("endConferenceOnExit=\"true\"")
+            && t.Body.Contains("waitUrl=") && t.Body.Contains("participantLabel=\"customer\""));
+        Assert.Contains(twiml, t => t.Url.Contains("/voice/agent-join") && t.Url.Contains("agent=agent1") && t.Url.Contains("role=FirstAgent")
+            && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"false\""));
+        Assert.Contains(twiml, t => t.Url.EndsWith("/voice/hold") && t.Body.Contains("<Play loop=\"0\">"));
+        Assert.Equal("connected", (string?)await db.HashGetAsync($"wt:conference:{customer}", "state"));
+        Assert.Equal("agent1", (string?)await db.HashGetAsync($"wt:conference:{customer}", "firstAgent"));
+        Assert.Equal("in-call", (string?)await db.HashGetAsync("wt:agent:agent1", "status"));
+        Assert.Equal(customer, (string?)await db.StringGetAsync("wt:agent:agent1:conference"));
+        var call = await first.GetAsync("/api/call");
+        Assert.Equal(customer, (await call.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customerCallSid").GetString());
+
+        // 3. agent1 brings agent2 in; the transfer leg ends the conference when it leaves.
+        using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent2" });
+        Assert.Equal(HttpStatusCode.Accepted, transfer.StatusCode);
+        await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
+            "customer:start=False,end=True,hold=False,audio=conference",
+            "agent1:start=True,end=False,hold=False,audio=conference",
+            "agent2:start=True,end=True,hold=False,audio=conference"), StepTimeout);
+        await Eventually.HoldsAsync(async () => await db.HashGetAsync($"wt:conference:{customer}", "transferState") == "consulting"
+            ? null : "transfer not consulting", StepTimeout);
+
+        // 4. While they consult, the customer is on hold with music, then back.
+        await first.PostOkAsync("/api/hold", new { hold = true });
+        await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer))[0] == "customer:start=False,end=True,hold=True,audio=hold-music"
+            ? null : string.Join(" | ", await emulator.ParticipantsAsync(customer)), StepTimeout);
+        await first.PostOkAsync("/api/hold", new { hold = false });
+
+        // 5. agent1 leaves; the customer and agent2 stay, and agent1 is available again.
+        await first.PostOkAsync("/api/leave", new { });
+        await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
+            "customer:start=False,end=True,hold=False,audio=conference",
+            "agent2:start=True,end=True,hold=False,audio=conference"), StepTimeout);
+        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "available"
+            ? null : $"agent1 is {await db.HashGetAsync("wt:agent:agent1", "status")}", StepTimeout);
+        Assert.Equal("completed", (string?)await db.HashGetAsync($"wt:conference:{customer}", "transferState"));
+        Assert.Equal("in-progress", (await emulator.ConferenceAsync(customer))!.Value.GetProperty("status").GetString());
+
+        // 6. The customer hangs up: the conference ends, its state goes, both agents are available.
+        await emulator.HangUpAsync(customer);
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))!.Value.GetProperty("status").GetString() == "completed"
+            ? null : "conference not completed", StepTimeout);
+        Assert.Equal("participant-with-end-conference-on-exit-left",
+            (await emulator.ConferenceAsync(customer))!.Value.GetProperty("reasonConferenceEnded").GetString());
+        await Eventually.HoldsAsync(async () => !await db.KeyExistsAsync($"wt:conference:{customer}")
+            && await db.HashGetAsync("wt:agent:agent2", "status") == "available"
+            ? null : "conference state not cleaned up or agent2 not available", StepTimeout);
+        Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2").Order());
+        Assert.False(await db.KeyExistsAsync("wt:agent:agent1:conference"));
+
+        await first.PostOkAsync("/api/presence", new { status = "away" });
+        await second.PostOkAsync("/api/presence", new { status = "away" });
+    }
+
+    private static string? Expect(string[] actual, params string[] expected) =>
+        actual.SequenceEqual(expected) ? null : $"participants are [{string.Join(" | ", actual)}]";
+
+    private static async Task<List<(string Url, string Body)>> TwimlAnswersAsync(Emulator emulator) =>
+        [.. (await emulator.EventsAsync())
+            .Where(e => e.GetProperty("kind").GetString() is "voice-webhook" or "wait-url" or "hold-url" && e.GetProperty("statusCode").GetInt32() == 200)
+            .Select(e => (e.GetProperty("url").GetString()!, e.GetProperty("response").GetString()!))];
+}
