@@ -87,7 +87,7 @@ public static partial class VoiceWebhooks
         logger.LogInformation("Agent {AgentId} call {CallSid} for {ConferenceName} is {CallStatus}", agent, callSid, conference, status);
         switch (status)
         {
-            case "queued" or "ringing":
+            case "initiated" or "queued" or "ringing":
                 await agents.DialingAsync(agent, callSid);
                 break;
             case "busy" or "no-answer" or "failed" or "canceled":

@@ -19,10 +19,8 @@ public static class TwilioEmulatorExtensions
             AccountSid: "AC00000000000000000000000000000001",
             ApiKeySid: "SK00000000000000000000000000000001",
             PhoneNumber: "+15005550006",
-            AuthToken: builder.CreateResourceBuilder(
-                ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, "twilio-auth-token", secret: true, secret)),
-            ApiKeySecret: builder.CreateResourceBuilder(
-                ParameterResourceBuilderExtensions.CreateGeneratedParameter(builder, "twilio-api-key-secret", secret: true, secret)));
+            AuthToken: builder.AddParameter("twilio-auth-token", secret, secret: true, persist: true),
+            ApiKeySecret: builder.AddParameter("twilio-api-key-secret", secret, secret: true, persist: true));
     }
 
     /// <summary>The emulator, running the account, with the support number's voice URL pointed at <paramref name="voiceUrl"/>.</summary>

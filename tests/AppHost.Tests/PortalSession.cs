@@ -42,6 +42,21 @@ public sealed class PortalSession : IDisposable
 
     public Task<HttpResponseMessage> PostAsync(string path, object body) => _http.PostAsJsonAsync(path, body);
 
+    public async Task<HttpResponseMessage> PostWithoutAntiforgeryAsync(string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        var token = _http.DefaultRequestHeaders.GetValues("X-CSRF-TOKEN").Single();
+        _http.DefaultRequestHeaders.Remove("X-CSRF-TOKEN");
+        try
+        {
+            return await _http.SendAsync(request);
+        }
+        finally
+        {
+            _http.DefaultRequestHeaders.Add("X-CSRF-TOKEN", token);
+        }
+    }
+
     public async Task PostOkAsync(string path, object body)
     {
         using var response = await PostAsync(path, body);

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace WarmTransfer.AppHost.Tests;
+
+/// <summary>Twilio-facing routes trust only Twilio's signature; the portal trusts only a signed-in agent.</summary>
+[Collection(WarmTransferAppCollection.Name)]
+public sealed class SecurityTests(WarmTransferAppFixture fixture)
+{
+    [Fact]
+    public async Task An_unsigned_or_wrongly_signed_voice_webhook_is_refused_and_changes_nothing()
+    {
+        var callSid = NewCallSid();
+        var form = new Dictionary<string, string> { ["CallSid"] = callSid, ["From"] = "+15557652000", ["To"] = "+15005550006" };
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+
+        using var unsigned = await webhooks.PostAsync("/voice/incoming", new FormUrlEncodedContent(form));
+        using var wrong = await PostSignedAsync(webhooks, "/voice/incoming", form, authToken: "not-the-auth-token-not-the-auth-token");
+
+        Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync($"wt:conference:{callSid}"));
+        Assert.DoesNotContain(callSid, (await redis.GetDatabase().ListRangeAsync("wt:callers:waiting")).Select(v => v.ToString()));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not-a-call-sid")]
+    public async Task A_signed_webhook_without_a_valid_call_sid_is_a_400_problem(string? callSid)
+    {
+        var form = new Dictionary<string, string> { ["From"] = "+15557652001" };
+        if (callSid is not null)
+        {
+            form["CallSid"] = callSid;
+        }
+
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+        using var response = await PostSignedAsync(webhooks, "/voice/incoming", form, await AuthTokenAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_token_needs_sign_in_and_is_only_for_the_signed_in_agent()
+    {
+        using var anonymous = PortalSession.Anonymous(fixture.App);
+        using var refused = await anonymous.GetAsync("/api/token");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        using var response = await agent.GetAsync("/api/token");
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var payload = JsonDocument.Parse(Base64UrlDecode(answer.GetProperty("token").GetString()!.Split('.')[1])).RootElement;
+
+        Assert.Equal("agent3", payload.GetProperty("grants").GetProperty("identity").GetString());
+        Assert.True(payload.GetProperty("grants").GetProperty("voice").GetProperty("incoming").GetProperty("allow").GetBoolean());
+        Assert.InRange(payload.GetProperty("exp").GetInt64() - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 1, 3600);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_does_not_sign_in()
+    {
+        await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => PortalSession.SignInAsync(fixture.App, "agent3", "wrong-password"));
+    }
+
+    [Fact]
+    public async Task An_agent_cannot_transfer_hold_or_leave_a_call_they_are_not_in()
+    {
+        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+
+        foreach (var (path, body) in new (string, object)[] { ("/api/transfer", new { colleague = "agent2" }), ("/api/hold", new { hold = true }), ("/api/leave", new { }) })
+        {
+            using var response = await agent.PostAsync(path, body);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_post_without_the_anti_forgery_token_is_refused()
+    {
+        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+
+        using var response = await agent.PostWithoutAntiforgeryAsync("/api/presence", new { status = "away" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task<string> AuthTokenAsync()
+    {
+        var parameter = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>().Single(p => p.Name == "twilio-auth-token");
+        return (await parameter.GetValueAsync(CancellationToken.None))!;
+    }
+
+    /// <summary>Signs as Twilio does: HMAC-SHA1 over the URL and the sorted parameters.</summary>
+    private static Task<HttpResponseMessage> PostSignedAsync(HttpClient http, string path, Dictionary<string, string> form, string authToken)
+    {
+        var url = new Uri(http.BaseAddress!, path).ToString();
+        var data = url + string.Concat(form.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value));
+        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data)));
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", signature);
+        return http.SendAsync(request);
+    }
+
+    private static string NewCallSid() => "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static byte[] Base64UrlDecode(string value) =>
+        Convert.FromBase64String(value.Replace('-', '+').Replace('_', '/').PadRight(value.Length + (4 - value.Length % 4) % 4, '='));
+}
