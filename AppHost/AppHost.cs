@@ -33,6 +33,7 @@ var emulator = builder.AddTwilioEmulator("twilio-emulator", twilio,
 webhooks.WithTwilio(twilio, emulator, webhooks);
 
 builder.AddProject<Projects.DialerWorker>("dialerworker")
+    .WithReplicas(2)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithTwilio(twilio, emulator, webhooks)

@@ -28,6 +28,7 @@ public static class CallCenterInfrastructureExtensions
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<ConferenceStore>();
         builder.Services.AddSingleton<CallRouter>();
+        builder.Services.AddSingleton<CallCenterMetrics>();
 
         return builder;
     }

@@ -7,6 +7,7 @@ using Twilio.Clients;
 using Twilio.Exceptions;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
+using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Telephony;
@@ -22,6 +23,7 @@ public sealed class DialRequestConsumer(
     IConnectionMultiplexer redis,
     ITwilioRestClient twilio,
     IOptions<TwilioOptions> options,
+    CallCenterMetrics metrics,
     ILogger<DialRequestConsumer> logger) : BackgroundService
 {
     private const ushort Prefetch = 16;
@@ -86,6 +88,7 @@ public sealed class DialRequestConsumer(
         }
         catch (ApiException exception)
         {
+            metrics.DialFailed($"twilio-{exception.Code}");
             logger.LogWarning("Twilio refused dial request {RequestId} for {AgentId}: {Code} {Message}",
                 request.RequestId, request.AgentId, exception.Code, exception.Message);
             await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: !delivery.Redelivered, CancellationToken.None);

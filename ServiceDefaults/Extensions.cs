@@ -52,6 +52,8 @@ public static class Extensions
                 .AddMeter(TelemetrySourceName))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, TelemetrySourceName)
+                // RabbitMQ.Client 7 carries the trace through the queue: publish and deliver spans.
+                .AddSource("RabbitMQ.Client.*")
                 .AddAspNetCoreInstrumentation(aspNetCore =>
                     // Health probes every few seconds would drown the traces that matter.
                     aspNetCore.Filter = context =>

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
@@ -77,7 +78,8 @@ public static partial class VoiceWebhooks
     private static async Task<IResult> CallStatusAsync(
         [FromQuery] string? agent, [FromQuery] string? conference, [FromQuery] DialRole? role,
         [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
-        AgentStore agents, ConferenceStore conferences, CallRouter router, ILogger<Program> logger, CancellationToken cancellationToken)
+        AgentStore agents, ConferenceStore conferences, CallRouter router, CallCenterMetrics metrics, ILogger<Program> logger,
+        CancellationToken cancellationToken)
     {
         if (agent is null || conference is null || status is null || callSid is null || !CallSidFormat().IsMatch(callSid))
         {
@@ -91,6 +93,7 @@ public static partial class VoiceWebhooks
                 await agents.DialingAsync(agent, callSid);
                 break;
             case "busy" or "no-answer" or "failed" or "canceled":
+                metrics.DialFailed(status);
                 if (role == DialRole.TransferAgent && await conferences.GetAsync(conference) is { TransferAgent: var target } && target == agent)
                 {
                     await conferences.SetAsync(conference, ("transferState", "failed"));
@@ -110,7 +113,8 @@ public static partial class VoiceWebhooks
     private static async Task<IResult> ConferenceEventsAsync(
         [FromForm(Name = "StatusCallbackEvent")] string? statusCallbackEvent, [FromForm(Name = "FriendlyName")] string? conferenceName,
         [FromForm(Name = "ConferenceSid")] string? conferenceSid, [FromForm(Name = "ParticipantLabel")] string? label,
-        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, AgentStore agents, ILogger<Program> logger)
+        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, AgentStore agents, CallCenterMetrics metrics,
+        TimeProvider time, ILogger<Program> logger)
     {
         if (statusCallbackEvent is null || conferenceName is null || conferenceSid is null)
         {
@@ -126,12 +130,18 @@ public static partial class VoiceWebhooks
                 break;
             case "participant-join" when label is not null && callSid is not null && record is not null:
                 await agents.JoinedAsync(label, conferenceName, callSid);
+                if (record.FirstAgent is null)
+                {
+                    metrics.Answered(time.GetUtcNow() - record.CreatedAt);
+                }
+
                 await conferences.SetAsync(conferenceName, label == record.TransferAgent
                     ? [("transferState", TransferState.Consulting)]
                     : [("state", ConferenceState.Connected), ("firstAgent", label)]);
                 break;
             case "participant-leave" when record is not null && label == record.FirstAgent && record.TransferState == TransferState.Consulting:
                 await conferences.SetAsync(conferenceName, ("transferState", TransferState.Completed), ("firstAgent", record.TransferAgent!));
+                metrics.TransferCompleted();
                 break;
             case "conference-end":
                 await conferences.DeleteAsync(conferenceName);

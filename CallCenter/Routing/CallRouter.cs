@@ -5,7 +5,8 @@ using WarmTransfer.CallCenter.State;
 namespace WarmTransfer.CallCenter.Routing;
 
 /// <summary>Decides who is dialed: the longest-idle agent for a new caller, the longest-waiting caller for a freed agent.</summary>
-public sealed class CallRouter(AgentStore agents, IDialRequestPublisher dialer, TimeProvider time, ILogger<CallRouter> logger)
+public sealed class CallRouter(
+    AgentStore agents, IDialRequestPublisher dialer, CallCenterMetrics metrics, TimeProvider time, ILogger<CallRouter> logger)
 {
     /// <summary>A new caller: the longest-idle agent is dialed, or the caller waits in line.</summary>
     public async Task RouteCallerAsync(string conferenceName, CancellationToken cancellationToken)
@@ -16,6 +17,7 @@ public sealed class CallRouter(AgentStore agents, IDialRequestPublisher dialer, 
         }
         else
         {
+            metrics.CallerQueued();
             logger.LogInformation("No agent available: caller {ConferenceName} waits in line", conferenceName);
         }
     }
@@ -30,6 +32,9 @@ public sealed class CallRouter(AgentStore agents, IDialRequestPublisher dialer, 
         }
     }
 
-    public Task DialAsync(string conferenceName, string agentId, DialRole role, CancellationToken cancellationToken) =>
-        dialer.PublishAsync(new DialRequest(Guid.NewGuid().ToString("N"), conferenceName, agentId, role, time.GetUtcNow()), cancellationToken);
+    public Task DialAsync(string conferenceName, string agentId, DialRole role, CancellationToken cancellationToken)
+    {
+        metrics.CallOffered();
+        return dialer.PublishAsync(new DialRequest(Guid.NewGuid().ToString("N"), conferenceName, agentId, role, time.GetUtcNow()), cancellationToken);
+    }
 }
