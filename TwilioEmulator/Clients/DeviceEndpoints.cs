@@ -16,6 +16,8 @@ public static class DeviceEndpoints
 {
     public const string Path = "/voice/devices";
 
+    private static readonly JsonDocumentOptions UniqueKeys = new() { AllowDuplicateProperties = false };
+
     public static IEndpointRouteBuilder MapDeviceEndpoints(this IEndpointRouteBuilder app)
     {
         app.Map(Path, ConnectAsync);
@@ -39,7 +41,7 @@ public static class DeviceEndpoints
         {
             while (await ReceiveAsync(socket, connection.Token) is { } message)
             {
-                var type = message["type"]?.GetValue<string>();
+                var type = Text(message, "type");
                 if (device is null)
                 {
                     device = await RegisterAsync(socket, message, tokens, hub, type);
@@ -52,24 +54,25 @@ public static class DeviceEndpoints
                     continue;
                 }
 
-                var call = message["callSid"]?.GetValue<string>() is { } sid ? state.FindCall(sid) : null;
+                // A device acts only on calls that rang it, or that it answered: never on someone else's call.
+                var call = Text(message, "callSid") is { } sid ? state.FindCall(sid) : null;
                 switch (type)
                 {
-                    case "accept" when call is not null:
+                    case "accept" when call is not null && hub.IsOfferedTo(call, device):
                         calls.Answer(call, device.Id);
                         break;
-                    case "reject" when call is not null:
+                    case "reject" when call is not null && hub.IsOfferedTo(call, device):
                         if (hub.Declined(call, device))
                         {
                             calls.Decline(call);
                         }
 
                         break;
-                    case "hangup" when call is not null:
+                    case "hangup" when call is not null && (hub.IsOfferedTo(call, device) || calls.IsAnsweredBy(call, device.Id)):
                         calls.Hangup(call);
                         break;
                     case "updateToken":
-                        var check = tokens.Check(message["token"]?.GetValue<string>());
+                        var check = tokens.Check(Text(message, "token"));
                         if (check.IsValid && check.Identity == device.Identity)
                         {
                             device.TokenExpires = check.Expires;
@@ -99,7 +102,7 @@ public static class DeviceEndpoints
 
     private static async Task<Device?> RegisterAsync(WebSocket socket, JsonObject message, AccessTokenValidator tokens, DeviceHub hub, string? type)
     {
-        var check = type == "register" ? tokens.Check(message["token"]?.GetValue<string>()) : new TokenCheck(null, null, 31000, "register first");
+        var check = type == "register" ? tokens.Check(Text(message, "token")) : new TokenCheck(null, null, 31000, "register first");
         if (!check.IsValid)
         {
             var refused = new Device("refused", string.Empty, socket);
@@ -112,6 +115,10 @@ public static class DeviceEndpoints
         await device.SendAsync(new JsonObject { ["type"] = "registered", ["identity"] = device.Identity, ["deviceId"] = device.Id });
         return device;
     }
+
+    /// <summary>A string property, or null when it is absent or not a string: a message of another shape is ignored, not fatal.</summary>
+    private static string? Text(JsonObject message, string key) =>
+        message[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static JsonObject Error(int code, string message) => new() { ["type"] = "error", ["code"] = code, ["message"] = message };
 
@@ -137,7 +144,8 @@ public static class DeviceEndpoints
             {
                 try
                 {
-                    return JsonNode.Parse(Encoding.UTF8.GetString(text.ToArray())) as JsonObject ?? [];
+                    // Duplicate keys are refused while parsing; JsonObject would otherwise throw on first access.
+                    return JsonNode.Parse(Encoding.UTF8.GetString(text.ToArray()), documentOptions: UniqueKeys) as JsonObject ?? [];
                 }
                 catch (JsonException)
                 {

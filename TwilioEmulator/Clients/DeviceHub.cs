@@ -81,6 +81,20 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         return targets.Count;
     }
 
+    /// <summary>Whether the call is ringing this device: a device may answer or decline only a call offered to it.</summary>
+    public bool IsOfferedTo(Call call, Device device)
+    {
+        if (!_offers.TryGetValue(call.Sid, out var offered))
+        {
+            return false;
+        }
+
+        lock (offered)
+        {
+            return offered.Contains(device.Id);
+        }
+    }
+
     /// <summary>A device declined; true when every device it rang has declined.</summary>
     public bool Declined(Call call, Device device)
     {
@@ -96,12 +110,21 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         }
     }
 
-    /// <summary>The call stopped ringing or ended: other devices hear cancel, the answering one disconnect.</summary>
-    public void Withdraw(Call call)
+    /// <summary>
+    /// The call stopped ringing or ended: other devices hear cancel, the answering one (<paramref name="answeredBy"/>,
+    /// read by the caller under the state lock) disconnect.
+    /// </summary>
+    public void Withdraw(Call call, string? answeredBy)
     {
         if (_offers.TryRemove(call.Sid, out var offered))
         {
-            foreach (var id in offered.Where(id => id != call.AnsweredByDevice))
+            List<string> others;
+            lock (offered)
+            {
+                others = [.. offered.Where(id => id != answeredBy)];
+            }
+
+            foreach (var id in others)
             {
                 if (_devices.TryGetValue(id, out var device))
                 {
@@ -110,7 +133,7 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
             }
         }
 
-        if (call.IsEnded && call.AnsweredByDevice is { } answering && _devices.TryGetValue(answering, out var connected))
+        if (call.IsEnded && answeredBy is { } answering && _devices.TryGetValue(answering, out var connected))
         {
             _ = connected.SendAsync(new JsonObject { ["type"] = "disconnect", ["callSid"] = call.Sid });
         }

@@ -41,8 +41,11 @@ public sealed class Call
     public IReadOnlySet<string> StatusCallbackEvents { get; init; } = new HashSet<string>();
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Set for a call placed by the Participants API: it joins the conference as soon as it is answered.</summary>
-    public ConferenceJoin? JoinOnAnswer { get; init; }
+    /// <summary>
+    /// Set for a call placed by the Participants API: it joins the conference as soon as it is answered.
+    /// Cleared when a REST redirect gives the call new TwiML before it is answered.
+    /// </summary>
+    public ConferenceJoin? JoinOnAnswer { get; set; }
 
     /// <summary>The conference this call is in right now, if any.</summary>
     public Participant? Participant { get; set; }
@@ -53,15 +56,19 @@ public sealed class Call
     /// <summary>Cancelled when the call ends.</summary>
     public CancellationTokenSource Ended { get; } = new();
 
-    /// <summary>Cancelled to interrupt the TwiML being executed (a REST update with new Url or Twiml).</summary>
+    /// <summary>
+    /// Cancelled to interrupt what the call runs now (a TwiML document, or a Participants API leg's time in its
+    /// conference) for a REST update with new Url or Twiml. Null while nothing can be interrupted; cleared before it is disposed.
+    /// </summary>
     public CancellationTokenSource? CurrentDocument { get; set; }
 
+    /// <summary>The TwiML of a REST update, taken by the call before it runs its next document.</summary>
     public TwimlSource? PendingRedirect { get; set; }
 
     /// <summary>The device that answered a <c>client:</c> call.</summary>
     public string? AnsweredByDevice { get; set; }
 
-    public CallbackQueue Callbacks { get; } = new();
+    public CallbackQueue Callbacks { get; init; } = new();
 
     public int NextCallbackSequence() => _callbackSequence++;
 

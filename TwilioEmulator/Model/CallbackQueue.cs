@@ -6,7 +6,7 @@ namespace WarmTransfer.TwilioEmulator.Model;
 /// Sends one call's or one conference's callbacks one after another, in the order they were raised,
 /// without making the state change that raised them wait for the HTTP request.
 /// </summary>
-public sealed class CallbackQueue
+public sealed class CallbackQueue(ILogger? logger = null)
 {
     private readonly Channel<Func<Task>> _pending = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
     private int _started;
@@ -27,7 +27,16 @@ public sealed class CallbackQueue
     {
         await foreach (var send in _pending.Reader.ReadAllAsync())
         {
-            await send();
+            try
+            {
+                await send();
+            }
+            catch (Exception exception)
+            {
+                // One failed callback must not hold back the ones after it. Only the type is logged: the message
+                // may quote a callback URL, and URLs can carry credentials.
+                logger?.LogError("A queued callback failed ({ExceptionType}); the next ones are still sent", exception.GetType().Name);
+            }
         }
     }
 }

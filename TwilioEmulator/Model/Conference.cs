@@ -42,7 +42,10 @@ public sealed class Conference
     /// <summary>Participants connecting to or in the conference, in joining order.</summary>
     public List<Participant> Participants { get; } = [];
 
-    public CallbackQueue Callbacks { get; } = new();
+    /// <summary>Whether any participant ever connected: one nobody joined ends without status callbacks.</summary>
+    public bool AnyoneConnected { get; set; }
+
+    public CallbackQueue Callbacks { get; init; } = new();
 
     public int NextCallbackSequence() => ++_callbackSequence;
 

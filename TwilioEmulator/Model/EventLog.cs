@@ -15,11 +15,17 @@ public sealed record EmulatorEvent(
     int? ErrorCode,
     string? Message);
 
-/// <summary>The ordered event log, as Twilio's debugger and request inspector would show it.</summary>
+/// <summary>The ordered event log, as Twilio's debugger and request inspector would show it; the newest events only.</summary>
 public sealed class EventLog(TimeProvider time)
 {
     public const int MaxResponseLength = 4000;
+
+    /// <summary>How many events are kept: a long-running emulator (a load test) must not grow without bound.</summary>
+    public const int MaxEvents = 10_000;
+
+    // Consecutive sequence numbers, oldest first; dropping the oldest keeps them consecutive.
     private readonly List<EmulatorEvent> _events = [];
+    private long _lastSequence;
 
     public EmulatorEvent Add(
         string kind,
@@ -40,19 +46,31 @@ public sealed class EventLog(TimeProvider time)
 
         lock (_events)
         {
-            var entry = new EmulatorEvent(_events.Count + 1, time.GetUtcNow(), kind, method, url, statusCode,
+            var entry = new EmulatorEvent(++_lastSequence, time.GetUtcNow(), kind, method, url, statusCode,
                 parameters, response, callSid, conferenceSid, errorCode, message);
             _events.Add(entry);
+            if (_events.Count > MaxEvents)
+            {
+                _events.RemoveRange(0, _events.Count - MaxEvents);
+            }
+
             return entry;
         }
     }
 
-    /// <summary>Events after <paramref name="afterSequence"/>, oldest first.</summary>
+    /// <summary>Events with a sequence number after <paramref name="afterSequence"/>, oldest first.</summary>
     public IReadOnlyList<EmulatorEvent> Since(long afterSequence)
     {
         lock (_events)
         {
-            return _events.Skip((int)Math.Clamp(afterSequence, 0, _events.Count)).ToList();
+            if (_events.Count == 0 || afterSequence < _events[0].Sequence)
+            {
+                return [.. _events];
+            }
+
+            // Sequence numbers are consecutive, so the first one wanted is found by arithmetic, not by searching.
+            var skip = (int)Math.Min(afterSequence - _events[0].Sequence + 1, _events.Count);
+            return _events.GetRange(skip, _events.Count - skip);
         }
     }
 }

@@ -7,6 +7,9 @@ namespace WarmTransfer.TwilioEmulator.Rest;
 
 public static class CallsApi
 {
+    /// <summary>Twilio's limit on the Twiml parameter (error 32018 above it).</summary>
+    public const int MaxTwimlLength = 4000;
+
     private static readonly HashSet<string> CallProgressEvents = ["initiated", "ringing", "answered", "completed"];
 
     public static void MapCallsApi(this RouteGroupBuilder api)
@@ -16,29 +19,37 @@ public static class CallsApi
         api.MapPost("/Calls/{Sid}.json", UpdateAsync);
     }
 
-    private static async Task<TwilioJsonResult> CreateAsync(HttpRequest request, CallEngine calls, EmulatorState state, IOptions<EmulatorOptions> options)
+    private static async Task<TwilioJsonResult> CreateAsync(
+        HttpRequest request, CallEngine calls, EmulatorState state, EventLog events, IOptions<EmulatorOptions> options)
     {
         var form = await TwilioForm.ReadAsync(request);
-        if (ValidateDial(form, options.Value, requireInstructions: true) is { } invalid)
+        if ((ValidateDial(form, options.Value, requireInstructions: true) ?? ValidateTwiml(form)) is { } invalid)
         {
             return invalid;
         }
 
+        // "If both twiml and url are provided then twiml parameter will be ignored."
+        var url = form["Url"];
         var call = calls.PlaceOutbound(new OutboundCallRequest(
             From: form["From"]!,
             To: form["To"]!,
-            Instructions: new TwimlSource(form["Url"], form["Method"] ?? "POST", form["Twiml"]),
+            Instructions: new TwimlSource(url, form.Method("Method"), url is null ? form["Twiml"] : null),
             StatusCallback: form["StatusCallback"],
-            StatusCallbackMethod: form["StatusCallbackMethod"] ?? "POST",
+            StatusCallbackMethod: form.Method("StatusCallbackMethod"),
             StatusCallbackEvents: StatusCallbackEvents(form, "StatusCallbackEvent"),
-            Timeout: Timeout(form)));
+            Timeout: Timeout(form, minimumSeconds: 1)));
+        if (url is not null && form["Twiml"] is not null)
+        {
+            events.Add("error", callSid: call.Sid, errorCode: 32019, message: "Twiml and Url are both set. Using Url.");
+        }
+
         lock (state.Sync)
         {
             return TwilioResults.Created(TwilioResources.Call(call));
         }
     }
 
-    /// <summary>What Twilio checks before it dials: To, From, the TwiML source, the callback URL, Timeout.</summary>
+    /// <summary>What Twilio checks before it dials: To, From, the TwiML source and the callback URL.</summary>
     public static TwilioJsonResult? ValidateDial(TwilioForm form, EmulatorOptions account, bool requireInstructions)
     {
         var to = form["To"];
@@ -55,12 +66,17 @@ public static class CallsApi
         var from = form["From"];
         if (from is null)
         {
-            return TwilioResults.Invalid(21603, "A 'From' phone number is required.");
+            return TwilioResults.Invalid(21213, "Caller phone number is required");
         }
 
         if (!TwilioForm.IsE164(from) && !TwilioForm.IsClient(from))
         {
             return TwilioResults.Invalid(21212, $"Invalid From Number (caller ID): {from}");
+        }
+
+        if (TwilioForm.IsE164(to) && !TwilioForm.IsE164(from))
+        {
+            return TwilioResults.Invalid(21212, $"Invalid From Number (caller ID): {from}. If the 'To' parameter is a phone number, 'From' must also be a phone number.");
         }
 
         if (TwilioForm.IsE164(from) && from != account.PhoneNumber)
@@ -73,39 +89,28 @@ public static class CallsApi
             return TwilioResults.Invalid(21205, "Url parameter is required.");
         }
 
-        if (form["Url"] is { } url && !TwilioForm.IsHttpUrl(url))
-        {
-            return TwilioResults.Invalid(21205, $"Url is not a valid URL: {url}");
-        }
-
-        if (form["StatusCallback"] is { } callback && !TwilioForm.IsHttpUrl(callback))
-        {
-            return TwilioResults.Invalid(21609, $"StatusCallback is not a valid URL: {callback}");
-        }
-
-        if (form["Timeout"] is { } timeout && (!int.TryParse(timeout, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 600))
-        {
-            return TwilioResults.Invalid(21216, $"Timeout must be between 1 and 600 seconds: {timeout}");
-        }
-
-        foreach (var method in new[] { form["Method"], form["StatusCallbackMethod"] })
-        {
-            if (method is not null and not ("GET" or "POST"))
-            {
-                return TwilioResults.Invalid(21601, $"Method must be GET or POST: {method}");
-            }
-        }
-
-        return null;
+        return ValidateUrl(form, "Url") ?? ValidateUrl(form, "StatusCallback");
     }
+
+    /// <summary>21205 when the parameter is given and is not an absolute http(s) URL.</summary>
+    public static TwilioJsonResult? ValidateUrl(TwilioForm form, string key) =>
+        form[key] is { } url && !TwilioForm.IsHttpUrl(url) ? TwilioResults.Invalid(21205, $"{key} is not a valid URL: {url}") : null;
+
+    private static TwilioJsonResult? ValidateTwiml(TwilioForm form) =>
+        form["Twiml"] is { Length: > MaxTwimlLength }
+            ? TwilioResults.Invalid(32018, $"Twiml size exceeded maximum allowed value of {MaxTwimlLength} characters")
+            : null;
 
     public static IReadOnlySet<string> StatusCallbackEvents(TwilioForm form, string key) =>
         form.All(key).SelectMany(value => (value ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(CallProgressEvents.Contains)
             .ToHashSet(StringComparer.Ordinal);
 
-    public static TimeSpan Timeout(TwilioForm form) =>
-        TimeSpan.FromSeconds(int.TryParse(form["Timeout"], CultureInfo.InvariantCulture, out var seconds) ? seconds : 60);
+    /// <summary>How long the call rings (default 60 s); Twilio silently brings a value outside its range into it.</summary>
+    public static TimeSpan Timeout(TwilioForm form, int minimumSeconds) =>
+        TimeSpan.FromSeconds(int.TryParse(form["Timeout"], CultureInfo.InvariantCulture, out var seconds)
+            ? Math.Clamp(seconds, minimumSeconds, 600)
+            : 60);
 
     private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)
     {
@@ -117,6 +122,7 @@ public static class CallsApi
         }
     }
 
+    /// <summary>Everything is validated first; a Status ends the call and any Url or Twiml with it is ignored.</summary>
     private static async Task<TwilioJsonResult> UpdateAsync(string sid, HttpRequest request, EmulatorState state, CallEngine calls)
     {
         var form = await TwilioForm.ReadAsync(request);
@@ -125,27 +131,24 @@ public static class CallsApi
             return TwilioResults.NotFound(request.Path);
         }
 
-        switch (form["Status"])
+        if (ValidateUpdate(form) is { } invalid)
         {
-            case null:
-                break;
-            case CallStatus.Canceled:
-                calls.Cancel(call);
-                break;
-            case CallStatus.Completed:
-                calls.Hangup(call);
-                break;
-            default:
-                return TwilioResults.Invalid(21218, $"Invalid Status: {form["Status"]}. Can be canceled or completed.");
+            return invalid;
         }
 
-        if (form["Url"] is not null || form["Twiml"] is not null)
+        if (form["Status"] is { } status)
         {
-            if (form["Url"] is { } url && !TwilioForm.IsHttpUrl(url))
+            if (status == CallStatus.Canceled)
             {
-                return TwilioResults.Invalid(21205, $"Url is not a valid URL: {url}");
+                calls.Cancel(call);
             }
-
+            else
+            {
+                calls.Hangup(call);
+            }
+        }
+        else if (form["Url"] is not null || form["Twiml"] is not null)
+        {
             lock (state.Sync)
             {
                 if (call.IsEnded)
@@ -154,12 +157,27 @@ public static class CallsApi
                 }
             }
 
-            calls.Redirect(call, new TwimlSource(form["Url"], form["Method"] ?? "POST", form["Twiml"]));
+            calls.Redirect(call, new TwimlSource(form["Url"], form.Method("Method"), form["Twiml"]));
         }
 
         lock (state.Sync)
         {
             return TwilioResults.Ok(TwilioResources.Call(call));
         }
+    }
+
+    private static TwilioJsonResult? ValidateUpdate(TwilioForm form)
+    {
+        if (form["Status"] is { } status && status is not (CallStatus.Canceled or CallStatus.Completed))
+        {
+            return TwilioResults.Invalid(21218, $"Invalid Status: {status}. Can be canceled or completed.");
+        }
+
+        if (form["Url"] is not null && form["Twiml"] is not null)
+        {
+            return TwilioResults.Invalid(21205, "Url and Twiml cannot both be given when updating a call: give one of them.");
+        }
+
+        return ValidateUrl(form, "Url") ?? ValidateTwiml(form);
     }
 }

@@ -34,11 +34,14 @@ public static class ConferencesApi
         }
     }
 
-    public static (int Page, int PageSize) Paging(HttpRequest request) =>
-    (
-        int.TryParse(request.Query["Page"], out var page) && page >= 0 ? page : 0,
-        int.TryParse(request.Query["PageSize"], out var size) && size is > 0 and <= 1000 ? size : DefaultPageSize
-    );
+    public static (int Page, int PageSize) Paging(HttpRequest request)
+    {
+        var size = int.TryParse(request.Query["PageSize"], out var pageSize) && pageSize is > 0 and <= 1000 ? pageSize : DefaultPageSize;
+        var page = int.TryParse(request.Query["Page"], out var number) && number >= 0 ? number : 0;
+
+        // (Page + 1) * PageSize must fit an int: a page that far out is empty anyway.
+        return (Math.Min(page, int.MaxValue / size - 1), size);
+    }
 
     private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)
     {

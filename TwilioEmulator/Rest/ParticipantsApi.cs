@@ -41,12 +41,10 @@ public static class ParticipantsApi
             return invalid;
         }
 
-        foreach (var url in new[] { form["ConferenceStatusCallback"], form["WaitUrl"] })
+        // An empty WaitUrl is allowed: it means silence.
+        if ((CallsApi.ValidateUrl(form, "ConferenceStatusCallback") ?? CallsApi.ValidateUrl(form, "WaitUrl")) is { } invalidUrl)
         {
-            if (url is { Length: > 0 } && !TwilioForm.IsHttpUrl(url))
-            {
-                return TwilioResults.Invalid(21609, $"Not a valid URL: {url}");
-            }
+            return invalidUrl;
         }
 
         Conference? conference;
@@ -71,10 +69,10 @@ public static class ParticipantsApi
             Beep: form["Beep"] ?? "true",
             Label: form["Label"],
             WaitUrl: form.Has("WaitUrl") ? form["WaitUrl"] ?? string.Empty : null,
-            WaitMethod: form["WaitMethod"] ?? "POST",
+            WaitMethod: form.Method("WaitMethod"),
             MaxParticipants: int.TryParse(form["MaxParticipants"], out var max) ? max : 250,
             StatusCallback: form["ConferenceStatusCallback"],
-            StatusCallbackMethod: form["ConferenceStatusCallbackMethod"] ?? "POST",
+            StatusCallbackMethod: form.Method("ConferenceStatusCallbackMethod"),
             StatusCallbackEvents: ConferenceEngine.ParseEvents(form.All("ConferenceStatusCallbackEvent")));
 
         lock (state.Sync)
@@ -87,15 +85,20 @@ public static class ParticipantsApi
         }
 
         Participant? participant = null;
-        calls.PlaceOutbound(new OutboundCallRequest(
+        var placed = calls.TryPlaceOutbound(new OutboundCallRequest(
             From: form["From"]!,
             To: form["To"]!,
             Instructions: null,
             StatusCallback: form["StatusCallback"],
-            StatusCallbackMethod: form["StatusCallbackMethod"] ?? "POST",
+            StatusCallbackMethod: form.Method("StatusCallbackMethod"),
             StatusCallbackEvents: CallsApi.StatusCallbackEvents(form, "StatusCallbackEvent"),
-            Timeout: CallsApi.Timeout(form),
-            JoinOnAnswer: join), beforeDialing: call => participant = conferences.AddPending(conference, call, join));
+            Timeout: CallsApi.Timeout(form, minimumSeconds: 5),
+            JoinOnAnswer: join), admit: call => (participant = conferences.AddPending(conference, call, join)) is not null);
+        if (placed is null)
+        {
+            // The conference ended since it was looked up.
+            return TwilioResults.NotFound(request.Path);
+        }
 
         lock (state.Sync)
         {
@@ -128,9 +131,9 @@ public static class ParticipantsApi
             return TwilioResults.NotFound(request.Path);
         }
 
-        if (form["HoldUrl"] is { } holdUrl && !TwilioForm.IsHttpUrl(holdUrl))
+        if (CallsApi.ValidateUrl(form, "HoldUrl") is { } invalidUrl)
         {
-            return TwilioResults.Invalid(21609, $"HoldUrl is not a valid URL: {holdUrl}");
+            return invalidUrl;
         }
 
         if (form["HoldMethod"] is { } holdMethod && holdMethod is not ("GET" or "POST"))
@@ -138,8 +141,13 @@ public static class ParticipantsApi
             return TwilioResults.Invalid(21601, $"HoldMethod must be GET or POST: {holdMethod}");
         }
 
-        conferences.Update(participant, form.Bool("Hold"), form["HoldUrl"], form["HoldMethod"], form.Bool("Muted"),
-            form.Bool("EndConferenceOnExit"));
+        if (!conferences.Update(participant, form.Bool("Hold"), form["HoldUrl"], form["HoldMethod"], form.Bool("Muted"),
+            form.Bool("EndConferenceOnExit")))
+        {
+            // It left, or its conference ended, since it was looked up.
+            return TwilioResults.NotFound(request.Path);
+        }
+
         lock (state.Sync)
         {
             return TwilioResults.Ok(TwilioResources.Participant(participant));
@@ -159,8 +167,10 @@ public static class ParticipantsApi
             return TwilioResults.NotFound(request.Path);
         }
 
-        conferences.Leave(participant, "participant_kicked", kicked: true);
-        return TwilioResults.NoContent();
+        // It may have left, or its conference ended, since it was looked up.
+        return conferences.Leave(participant, "participant_kicked", kicked: true)
+            ? TwilioResults.NoContent()
+            : TwilioResults.NotFound(request.Path);
     }
 
     /// <summary>A participant of a live conference, by its CallSid or by its label.</summary>

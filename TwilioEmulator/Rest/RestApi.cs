@@ -22,6 +22,10 @@ public static class RestApi
         api.MapCallsApi();
         api.MapConferencesApi();
         api.MapParticipantsApi();
+
+        // Anything else under the API, including a method a route does not take (GET Calls.json), answers as
+        // Twilio does: a JSON 20404, not an empty 404 or 405 a client cannot parse.
+        app.MapFallback("/2010-04-01/{**path}", (HttpRequest request) => TwilioResults.NotFound(request.Path));
         return app;
     }
 
@@ -77,6 +81,7 @@ public static class RestApi
         var http = context.HttpContext;
         var services = http.RequestServices;
         var key = EndpointKey(http);
+        // Every route's form is read here first: handlers reading it again get the parsed form, and never a malformed body.
         var form = await TwilioForm.ReadAsync(http.Request);
 
         var (delay, fault) = services.GetRequiredService<FaultInjector>().Decide(key);
@@ -85,7 +90,7 @@ public static class RestApi
             await Task.Delay(delay, services.GetRequiredService<TimeProvider>(), http.RequestAborted);
         }
 
-        var result = fault switch
+        var result = form.Malformed ?? fault switch
         {
             Fault.TooManyRequests => TooManyRequests(http),
             Fault.ServerError => TwilioResults.Error(StatusCodes.Status500InternalServerError, 20500, "An internal server error has occurred"),

@@ -6,8 +6,29 @@ namespace WarmTransfer.TwilioEmulator.Rest;
 /// <summary>A form-encoded Twilio request body, read the way Twilio reads it.</summary>
 public sealed partial class TwilioForm(IFormCollection form)
 {
-    public static async Task<TwilioForm> ReadAsync(HttpRequest request) =>
-        new(request.HasFormContentType ? await request.ReadFormAsync() : FormCollection.Empty);
+    /// <summary>Set when the body could not be read as a form: the request is answered with this 400.</summary>
+    public TwilioJsonResult? Malformed { get; private init; }
+
+    public static async Task<TwilioForm> ReadAsync(HttpRequest request)
+    {
+        if (!request.HasFormContentType)
+        {
+            return new(FormCollection.Empty);
+        }
+
+        try
+        {
+            return new(await request.ReadFormAsync());
+        }
+        catch (Exception exception) when (exception is InvalidDataException or BadHttpRequestException)
+        {
+            // Multipart without a boundary, too many or too long fields, a body cut short: the client's error, not ours.
+            return new(FormCollection.Empty)
+            {
+                Malformed = TwilioResults.Invalid(400, "Bad Request: the request body could not be read as a form."),
+            };
+        }
+    }
 
     public string? this[string key] => form.TryGetValue(key, out var value) && !StringValues.IsNullOrEmpty(value) ? value.ToString() : null;
 
@@ -18,6 +39,9 @@ public sealed partial class TwilioForm(IFormCollection form)
 
     /// <summary>true or false; anything else is false, as on Twilio. Null when absent.</summary>
     public bool? Bool(string key) => this[key] is { } value ? string.Equals(value, "true", StringComparison.OrdinalIgnoreCase) : null;
+
+    /// <summary>A webhook method: GET when it says GET, otherwise POST, as Twilio treats it.</summary>
+    public string Method(string key) => string.Equals(this[key], "GET", StringComparison.OrdinalIgnoreCase) ? "GET" : "POST";
 
     public IReadOnlyDictionary<string, string> ToDictionary() =>
         form.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);

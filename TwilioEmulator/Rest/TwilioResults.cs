@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace WarmTransfer.TwilioEmulator.Rest;
@@ -5,9 +7,12 @@ namespace WarmTransfer.TwilioEmulator.Rest;
 /// <summary>A JSON answer of the REST API; the request log reads its body.</summary>
 public sealed class TwilioJsonResult(int statusCode, JsonNode? body) : IResult
 {
+    // Twilio writes "+15551234567", not "\u002B15551234567": clients comparing raw bodies expect that.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public int StatusCode { get; } = statusCode;
 
-    public string Body { get; } = body?.ToJsonString() ?? string.Empty;
+    public string Body { get; } = body?.ToJsonString(Json) ?? string.Empty;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {

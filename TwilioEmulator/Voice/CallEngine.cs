@@ -55,14 +55,27 @@ public sealed class CallEngine(
             DateUpdated = now,
             Status = CallStatus.Ringing,
             Instructions = new TwimlSource(number.VoiceUrl, number.VoiceMethod, null),
+            Callbacks = new CallbackQueue(logger),
         };
-        Register(call, $"inbound call from {from}");
+        lock (state.Sync)
+        {
+            state.Calls[call.Sid] = call;
+        }
+
+        Registered(call, $"inbound call from {from}");
         _ = Task.Run(() => RunInboundAsync(call));
         return call;
     }
 
-    /// <summary>Places a call; <paramref name="beforeDialing"/> runs once the call exists and before it rings.</summary>
-    public Call PlaceOutbound(OutboundCallRequest request, Action<Call>? beforeDialing = null)
+    /// <summary>Places a call.</summary>
+    public Call PlaceOutbound(OutboundCallRequest request) =>
+        TryPlaceOutbound(request, static _ => true) ?? throw new System.Diagnostics.UnreachableException();
+
+    /// <summary>
+    /// Places a call if <paramref name="admit"/> takes it (a Participants API leg is added to its conference there).
+    /// Admitting and registering are one step under the state lock, so nothing sees a call that is half set up.
+    /// </summary>
+    public Call? TryPlaceOutbound(OutboundCallRequest request, Func<Call, bool> admit)
     {
         var now = time.GetUtcNow();
         var call = new Call
@@ -80,9 +93,19 @@ public sealed class CallEngine(
             StatusCallbackEvents = request.StatusCallbackEvents,
             Timeout = request.Timeout,
             JoinOnAnswer = request.JoinOnAnswer,
+            Callbacks = new CallbackQueue(logger),
         };
-        Register(call, $"outbound call to {request.To}");
-        beforeDialing?.Invoke(call);
+        lock (state.Sync)
+        {
+            if (!admit(call))
+            {
+                return null;
+            }
+
+            state.Calls[call.Sid] = call;
+        }
+
+        Registered(call, $"outbound call to {request.To}");
         _ = Task.Run(() => RunOutboundAsync(call));
         return call;
     }
@@ -116,10 +139,12 @@ public sealed class CallEngine(
         }
     }
 
-    /// <summary>REST Url or Twiml: a live call drops what it was doing and runs the new TwiML.</summary>
+    /// <summary>
+    /// REST Url or Twiml: a live call drops what it was doing (leaving its conference) and runs the new TwiML. An
+    /// outbound call not answered yet runs it once answered, instead of its own TwiML or of joining its conference.
+    /// </summary>
     public void Redirect(Call call, TwimlSource source)
     {
-        CancellationTokenSource? current;
         lock (state.Sync)
         {
             if (call.IsEnded)
@@ -127,17 +152,24 @@ public sealed class CallEngine(
                 return;
             }
 
-            if (call.Status != CallStatus.InProgress)
+            if (call.Direction != "inbound" && call.Status is CallStatus.Queued or CallStatus.Ringing)
             {
                 call.Instructions = source;
+                call.JoinOnAnswer = null;
+                if (call.Participant is { } joining)
+                {
+                    conferences.Withdraw(joining);
+                }
+
                 return;
             }
 
+            // Answered, or an inbound call still fetching its voice URL. The call takes the redirect before its
+            // next document; CancelAsync runs the callbacks on the thread pool, not under this lock, and the
+            // scope is cleared under this lock before it is disposed.
             call.PendingRedirect = source;
-            current = call.CurrentDocument;
+            _ = call.CurrentDocument?.CancelAsync();
         }
-
-        _ = current?.CancelAsync();
     }
 
     /// <summary>A client device accepted the call.</summary>
@@ -145,26 +177,28 @@ public sealed class CallEngine(
     {
         lock (state.Sync)
         {
-            if (call.Status != CallStatus.Ringing || call.RingOutcome.Task.IsCompleted)
+            // Decided under the lock, so only the answer that counts records its device (a decline or the timeout
+            // may win the outcome instead); the outcome's continuations run asynchronously, not under this lock.
+            if (call.Status == CallStatus.Ringing && call.RingOutcome.TrySetResult(CallStatus.InProgress))
             {
-                return;
+                call.AnsweredByDevice = deviceId;
             }
-
-            call.AnsweredByDevice = deviceId;
         }
-
-        call.RingOutcome.TrySetResult(CallStatus.InProgress);
     }
 
     public void Decline(Call call) => call.RingOutcome.TrySetResult(CallStatus.Busy);
 
-    private void Register(Call call, string message)
+    /// <summary>Whether the device answered the call.</summary>
+    public bool IsAnsweredBy(Call call, string deviceId)
     {
         lock (state.Sync)
         {
-            state.Calls[call.Sid] = call;
+            return call.AnsweredByDevice == deviceId;
         }
+    }
 
+    private void Registered(Call call, string message)
+    {
         events.Add("call", callSid: call.Sid, message: message);
         logger.LogInformation("Call {CallSid}: {Message}", call.Sid, message);
     }
@@ -175,7 +209,10 @@ public sealed class CallEngine(
         {
             await ExecuteAsync(call, call.Instructions!);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (OperationCanceledException) when (call.Ended.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
         {
             logger.LogError(exception, "Call {CallSid} failed in the emulator", call.Sid);
         }
@@ -214,6 +251,8 @@ public sealed class CallEngine(
                 return;
             }
 
+            ConferenceJoin? join;
+            TwimlSource? instructions;
             lock (state.Sync)
             {
                 if (call.IsEnded)
@@ -223,15 +262,19 @@ public sealed class CallEngine(
 
                 call.Status = CallStatus.InProgress;
                 call.StartTime = call.DateUpdated = time.GetUtcNow();
+
+                // Read with the status change: a redirect before it changed these, one after it is pending.
+                join = call.JoinOnAnswer;
+                instructions = call.Instructions;
             }
 
             events.Add("call", callSid: call.Sid, message: $"answered by {call.To}");
             SendStatusCallback(call, "answered");
-            if (call.JoinOnAnswer is { } join)
+            if (join is not null)
             {
-                await conferences.RunLegAsync(call, join, call.Ended.Token);
+                await RunConferenceLegAsync(call, join);
             }
-            else if (call.Instructions is { } instructions)
+            else
             {
                 await ExecuteAsync(call, instructions);
             }
@@ -289,48 +332,163 @@ public sealed class CallEngine(
         var outcome = await call.RingOutcome.Task;
 
         // Every other device stops ringing, whoever answered.
-        devices.Withdraw(call);
+        WithdrawOffers(call);
         return outcome;
     }
 
-    /// <summary>Fetches and runs TwiML until the call ends or runs out of verbs; a REST redirect replaces the document.</summary>
-    private async Task ExecuteAsync(Call call, TwimlSource source)
+    private void WithdrawOffers(Call call)
     {
-        TwimlSource? next = source;
-        while (next is not null && !call.Ended.IsCancellationRequested)
+        string? answeredBy;
+        lock (state.Sync)
         {
-            var current = next;
-            TwimlDocument document;
+            // Answer records the device under this lock, after it completed the outcome.
+            answeredBy = call.AnsweredByDevice;
+        }
+
+        devices.Withdraw(call, answeredBy);
+    }
+
+    /// <summary>
+    /// A Participants API leg's time in its conference. A REST redirect takes it out (participant_updated_via_api)
+    /// and the call runs the new TwiML; otherwise the call hangs up when it leaves.
+    /// </summary>
+    private async Task RunConferenceLegAsync(Call call, ConferenceJoin join)
+    {
+        using (var scope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token))
+        {
+            if (!EnterDocument(call, scope))
+            {
+                // Redirected between being answered and joining: it never joins.
+                WithdrawPending(call);
+            }
+            else
+            {
+                try
+                {
+                    await conferences.RunLegAsync(call, join, scope.Token);
+                    return;
+                }
+                catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
+                {
+                    // RunLegAsync took it out of the conference.
+                }
+                finally
+                {
+                    LeaveDocument(call, scope);
+                }
+            }
+        }
+
+        await ExecuteAsync(call, null);
+    }
+
+    private void WithdrawPending(Call call)
+    {
+        lock (state.Sync)
+        {
+            if (call.Participant is { } pending)
+            {
+                conferences.Withdraw(pending);
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="scope"/> what a redirect cancels; false when a redirect is already pending.</summary>
+    private bool EnterDocument(Call call, CancellationTokenSource scope)
+    {
+        lock (state.Sync)
+        {
+            if (call.PendingRedirect is not null)
+            {
+                return false;
+            }
+
+            call.CurrentDocument = scope;
+            return true;
+        }
+    }
+
+    /// <summary>Before the scope is disposed: a redirect must never cancel a disposed source.</summary>
+    private void LeaveDocument(Call call, CancellationTokenSource scope)
+    {
+        lock (state.Sync)
+        {
+            if (call.CurrentDocument == scope)
+            {
+                call.CurrentDocument = null;
+            }
+        }
+    }
+
+    private TwimlSource? TakeRedirect(Call call)
+    {
+        lock (state.Sync)
+        {
+            var pending = call.PendingRedirect;
+            call.PendingRedirect = null;
+            return pending;
+        }
+    }
+
+    /// <summary>
+    /// Fetches and runs TwiML, starting with <paramref name="source"/>, until the call ends or runs out of verbs. A REST
+    /// redirect interrupts the document being fetched or run; one that came while nothing ran replaces the next document.
+    /// </summary>
+    private async Task ExecuteAsync(Call call, TwimlSource? source)
+    {
+        var next = source;
+        while (!call.Ended.IsCancellationRequested)
+        {
+            next = TakeRedirect(call) ?? next;
+            if (next is null)
+            {
+                return;
+            }
+
+            // The scope exists before the fetch, so a redirect during the fetch interrupts it too.
+            using var scope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token);
+            if (!EnterDocument(call, scope))
+            {
+                // A redirect came in just now: the next pass takes it.
+                continue;
+            }
+
             try
             {
-                document = await media.FetchAsync(call, current, "voice-webhook", media.VoiceParameters(call), call.Ended.Token);
+                next = await RunDocumentAsync(call, next, scope.Token);
+            }
+            catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
+            {
+                // Interrupted by a redirect: the next pass takes it.
+                next = null;
             }
             catch (TwimlException exception)
             {
                 events.Add("error", callSid: call.Sid, errorCode: exception.Code, message: exception.Message);
                 logger.LogWarning("Call {CallSid} ends: error {ErrorCode} {Message}", call.Sid, exception.Code, exception.Message);
-                return;
+                next = null;
             }
-
-            using var documentScope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token);
-            lock (state.Sync)
+            finally
             {
-                call.CurrentDocument = documentScope;
-            }
-
-            try
-            {
-                next = await RunVerbsAsync(call, document, current.Url, documentScope.Token);
-            }
-            catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
-            {
-                lock (state.Sync)
-                {
-                    next = call.PendingRedirect;
-                    call.PendingRedirect = null;
-                }
+                LeaveDocument(call, scope);
             }
         }
+    }
+
+    private async Task<TwimlSource?> RunDocumentAsync(Call call, TwimlSource source, CancellationToken cancellationToken)
+    {
+        var document = await media.FetchAsync(call, source, "voice-webhook", media.VoiceParameters(call), cancellationToken);
+        lock (state.Sync)
+        {
+            if (call.PendingRedirect is not null)
+            {
+                // Redirected while this document was fetched: none of its verbs run.
+                return null;
+            }
+        }
+
+        // Relative URLs in the document are relative to the URL it came from (inline TwiML has none).
+        return await RunVerbsAsync(call, document, source.Url, cancellationToken);
     }
 
     private async Task<TwimlSource?> RunVerbsAsync(Call call, TwimlDocument document, string? documentUrl, CancellationToken cancellationToken)
@@ -383,6 +541,8 @@ public sealed class CallEngine(
             return null;
         }
 
+        // waitUrl="" is silence, not the document's own URL.
+        var waitUrl = Twiml.Attribute(noun, "waitUrl");
         var join = new ConferenceJoin(
             FriendlyName: noun.Value.Trim(),
             StartConferenceOnEnter: Twiml.BoolAttribute(noun, "startConferenceOnEnter", true),
@@ -390,17 +550,19 @@ public sealed class CallEngine(
             Muted: Twiml.BoolAttribute(noun, "muted", false),
             Beep: Twiml.Attribute(noun, "beep") ?? "true",
             Label: Twiml.Attribute(noun, "participantLabel"),
-            WaitUrl: Twiml.Attribute(noun, "waitUrl") is { } waitUrl ? Resolve(documentUrl, waitUrl) : null,
+            WaitUrl: waitUrl is { Length: > 0 } ? Resolve(documentUrl, waitUrl) : waitUrl,
             WaitMethod: Twiml.Attribute(noun, "waitMethod") ?? "POST",
             MaxParticipants: Twiml.IntAttribute(noun, "maxParticipants", 250),
             StatusCallback: Twiml.Attribute(noun, "statusCallback") is { } callback ? Resolve(documentUrl, callback) : null,
             StatusCallbackMethod: Twiml.Attribute(noun, "statusCallbackMethod") ?? "POST",
             StatusCallbackEvents: ConferenceEngine.ParseEvents(Twiml.Attribute(noun, "statusCallbackEvent")));
-        await conferences.RunLegAsync(call, join, cancellationToken);
 
-        return Twiml.Attribute(dial, "action") is { } dialAction
+        // Resolved before joining: an action that is no URL is an error now, not after the caller's time in the conference.
+        var after = Twiml.Attribute(dial, "action") is { } dialAction
             ? new TwimlSource(Resolve(documentUrl, dialAction), Twiml.Attribute(dial, "method") ?? "POST", null)
             : null;
+        await conferences.RunLegAsync(call, join, cancellationToken);
+        return after;
     }
 
     private void MarkAnswered(Call call)
@@ -419,6 +581,7 @@ public sealed class CallEngine(
     public void Finish(Call call, string status)
     {
         Participant? participant;
+        string? answeredBy;
         lock (state.Sync)
         {
             if (call.IsEnded)
@@ -429,6 +592,7 @@ public sealed class CallEngine(
             call.Status = status;
             call.EndTime = call.DateUpdated = time.GetUtcNow();
             participant = call.Participant;
+            answeredBy = call.AnsweredByDevice;
         }
 
         call.RingOutcome.TrySetResult(status);
@@ -440,7 +604,7 @@ public sealed class CallEngine(
             conferences.Leave(participant, "participant_hung_up", kicked: false);
         }
 
-        devices.Withdraw(call);
+        devices.Withdraw(call, answeredBy);
         SendStatusCallback(call, "completed");
         call.Callbacks.Complete();
     }
@@ -463,6 +627,12 @@ public sealed class CallEngine(
         lock (state.Sync)
         {
             parameters["CallbackSource"] = "call-progress-events";
+            if (progressEvent == "initiated")
+            {
+                // Twilio reports the call as initiated, not queued, in this one callback.
+                parameters["CallStatus"] = "initiated";
+            }
+
             parameters["SequenceNumber"] = call.NextCallbackSequence().ToString(CultureInfo.InvariantCulture);
             parameters["Timestamp"] = Rfc2822.Format(time.GetUtcNow());
             if (progressEvent == "completed")
@@ -477,6 +647,12 @@ public sealed class CallEngine(
             call.Sid, null, CancellationToken.None));
     }
 
-    public static string Resolve(string? baseUrl, string url) =>
-        baseUrl is not null && Uri.TryCreate(new Uri(baseUrl), url, out var absolute) ? absolute.ToString() : url;
+    /// <summary>A URL in TwiML, relative to the document's URL; error 11100 unless that gives an absolute http(s) URL.</summary>
+    public static string Resolve(string? baseUrl, string url)
+    {
+        var resolved = Uri.TryCreate(baseUrl, UriKind.Absolute, out var root) && Uri.TryCreate(root, url, out var absolute)
+            ? absolute.ToString()
+            : url;
+        return Rest.TwilioForm.IsHttpUrl(resolved) ? resolved : throw new TwimlException(11100, $"Invalid URL format: '{url}'");
+    }
 }

@@ -61,6 +61,7 @@ public sealed class ConferenceEngine(
                 StatusCallback = join.StatusCallback,
                 StatusCallbackMethod = join.StatusCallbackMethod,
                 StatusCallbackEvents = join.StatusCallbackEvents ?? ParseEvents(),
+                Callbacks = new CallbackQueue(logger),
             };
             state.Conferences[conference.Sid] = conference;
             state.ActiveConferencesByName[conference.FriendlyName] = conference;
@@ -69,11 +70,16 @@ public sealed class ConferenceEngine(
         }
     }
 
-    /// <summary>A Participants API leg: listed at once (queued), connected when its call is answered.</summary>
-    public Participant AddPending(Conference conference, Call call, ConferenceJoin join)
+    /// <summary>A Participants API leg: listed at once (queued), connected when its call is answered. Null once the conference ended.</summary>
+    public Participant? AddPending(Conference conference, Call call, ConferenceJoin join)
     {
         lock (state.Sync)
         {
+            if (conference.Status == ConferenceStatus.Completed)
+            {
+                return null;
+            }
+
             var participant = NewParticipant(conference, call, join);
             conference.Participants.Add(participant);
             call.Participant = participant;
@@ -132,6 +138,7 @@ public sealed class ConferenceEngine(
 
             participant.Status = ParticipantStatus.Connected;
             participant.DateUpdated = time.GetUtcNow();
+            conference.AnyoneConnected = true;
             Raise(conference, "participant-join", participant);
             var connected = conference.Participants.Where(p => p.Status == ParticipantStatus.Connected).ToList();
             if (conference.Status == ConferenceStatus.Init && connected.Count >= 2 && connected.Any(p => p.StartConferenceOnEnter))
@@ -167,15 +174,23 @@ public sealed class ConferenceEngine(
         WaitMethod = join.WaitMethod,
     };
 
-    /// <summary>The participant leaves: hung up, removed through the API (kicked), or moved to other TwiML.</summary>
-    public void Leave(Participant participant, string reason, bool kicked)
+    /// <summary>
+    /// The participant leaves: hung up, removed through the API (kicked), or moved to other TwiML. A Participants API
+    /// leg still ringing is canceled. False when it had already left.
+    /// </summary>
+    public bool Leave(Participant participant, string reason, bool kicked) => Remove(participant, reason, kicked, cancelRinging: true);
+
+    /// <summary>A Participants API leg not answered yet got other TwiML: it will not join, and its call rings on.</summary>
+    public void Withdraw(Participant participant) => Remove(participant, "participant_updated_via_api", kicked: false, cancelRinging: false);
+
+    private bool Remove(Participant participant, string reason, bool kicked, bool cancelRinging)
     {
         lock (state.Sync)
         {
             var conference = participant.Conference;
             if (!conference.Participants.Remove(participant))
             {
-                return;
+                return false;
             }
 
             var wasConnected = participant.Status == ParticipantStatus.Connected;
@@ -188,17 +203,22 @@ public sealed class ConferenceEngine(
                 call.Participant = null;
             }
 
-            if (!wasConnected)
+            if (!wasConnected && cancelRinging)
             {
                 // A Participants API leg that never answered.
                 call.RingOutcome.TrySetResult(CallStatus.Canceled);
             }
 
-            Raise(conference, "participant-leave", participant, new()
+            // Twilio tells only of participants that were in: one that never connected never joined either.
+            if (wasConnected)
             {
-                ["ReasonParticipantLeft"] = reason,
-                ["ParticipantCallStatus"] = call.Status,
-            });
+                Raise(conference, "participant-leave", participant, new()
+                {
+                    ["ReasonParticipantLeft"] = reason,
+                    ["ParticipantCallStatus"] = call.Status,
+                });
+            }
+
             events.Add("conference", callSid: call.Sid, conferenceSid: conference.Sid,
                 message: $"{call.Sid} left {conference.FriendlyName}: {reason}");
 
@@ -213,6 +233,7 @@ public sealed class ConferenceEngine(
         }
 
         participant.Left.TrySetResult(reason);
+        return true;
     }
 
     /// <summary>Ends the conference: everyone still in leaves, then conference-end is sent.</summary>
@@ -251,6 +272,7 @@ public sealed class ConferenceEngine(
                 if (!wasConnected)
                 {
                     call.RingOutcome.TrySetResult(CallStatus.Canceled);
+                    continue;
                 }
 
                 Raise(conference, "participant-leave", participant, new()
@@ -260,11 +282,16 @@ public sealed class ConferenceEngine(
                 });
             }
 
-            Raise(conference, "conference-end", null, new()
+            // A conference nobody ever connected to never started for Twilio: it ends without a word.
+            if (conference.AnyoneConnected)
             {
-                ["ReasonConferenceEnded"] = reason,
-                ["CallSidEndingConference"] = callSidEndingConference ?? string.Empty,
-            });
+                Raise(conference, "conference-end", null, new()
+                {
+                    ["ReasonConferenceEnded"] = reason,
+                    ["CallSidEndingConference"] = callSidEndingConference ?? string.Empty,
+                });
+            }
+
             conference.Callbacks.Complete();
             events.Add("conference", conferenceSid: conference.Sid, message: $"ended {conference.FriendlyName}: {reason}");
             logger.LogInformation("Conference {ConferenceSid} ended: {Reason}", conference.Sid, reason);
@@ -276,12 +303,20 @@ public sealed class ConferenceEngine(
         }
     }
 
-    /// <summary>Participants API update. A change of EndConferenceOnExit is ignored while the participant is on hold.</summary>
-    public void Update(Participant participant, bool? hold, string? holdUrl, string? holdMethod, bool? muted, bool? endConferenceOnExit)
+    /// <summary>
+    /// Participants API update. A change of EndConferenceOnExit is ignored while the participant is on hold.
+    /// False when the participant left, or its conference ended, since it was looked up.
+    /// </summary>
+    public bool Update(Participant participant, bool? hold, string? holdUrl, string? holdMethod, bool? muted, bool? endConferenceOnExit)
     {
         lock (state.Sync)
         {
             var conference = participant.Conference;
+            if (conference.Status == ConferenceStatus.Completed || !conference.Participants.Contains(participant))
+            {
+                return false;
+            }
+
             if (endConferenceOnExit is { } end && !participant.Hold && end != participant.EndConferenceOnExit)
             {
                 participant.EndConferenceOnExit = end;
@@ -312,6 +347,7 @@ public sealed class ConferenceEngine(
 
             participant.DateUpdated = time.GetUtcNow();
             UpdateMedia(participant);
+            return true;
         }
     }
 
@@ -362,9 +398,21 @@ public sealed class ConferenceEngine(
 
     private static void StopMedia(Participant participant)
     {
-        _ = participant.Media?.CancelAsync();
+        if (participant.Media is { } playing)
+        {
+            _ = CancelAndDisposeAsync(playing);
+        }
+
         participant.Media = null;
         participant.MediaKind = null;
+    }
+
+    private static async Task CancelAndDisposeAsync(CancellationTokenSource source)
+    {
+        // CancelAsync runs the callbacks on the thread pool, not under the caller's lock; disposing before they
+        // ran would drop them, so the source is disposed once they have.
+        await source.CancelAsync();
+        source.Dispose();
     }
 
     /// <summary>Wait and hold TwiML may hold only Say, Play, Pause and Redirect; when it runs out, silence.</summary>
@@ -379,7 +427,8 @@ public sealed class ConferenceEngine(
                 var parameters = media.VoiceParameters(call);
                 parameters["ConferenceSid"] = participant.Conference.Sid;
                 parameters["FriendlyName"] = participant.Conference.FriendlyName;
-                var document = await media.FetchAsync(call, next, $"{kind}-url", parameters, cancellationToken);
+                var current = next;
+                var document = await media.FetchMusicAsync(call, current, $"{kind}-url", parameters, cancellationToken);
                 if (document.Verbs.FirstOrDefault(verb => !Twiml.MediaVerbs.Contains(verb.Name.LocalName)) is { } forbidden)
                 {
                     throw new TwimlException(12200, $"<{forbidden.Name.LocalName}> is not allowed in a {kind} URL's TwiML: only Say, Play, Pause and Redirect.");
@@ -390,7 +439,8 @@ public sealed class ConferenceEngine(
                 {
                     if (verb.Name.LocalName == "Redirect")
                     {
-                        next = new TwimlSource(CallEngine.Resolve(source.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
+                        // Relative to the document it is in, which after a first Redirect is not the wait URL itself.
+                        next = new TwimlSource(CallEngine.Resolve(current.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
                         break;
                     }
 

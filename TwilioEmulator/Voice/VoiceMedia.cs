@@ -34,39 +34,65 @@ public sealed class VoiceMedia(
         }
     }
 
-    /// <summary>Gets a TwiML document, inline or from a URL, and parses it.</summary>
-    public async Task<TwimlDocument> FetchAsync(
-        Call call, TwimlSource source, string kind, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    /// <summary>Longest &lt;Pause&gt; Twilio takes, in seconds.</summary>
+    public const int MaxPauseSeconds = 600;
+
+    /// <summary>Most passes of a &lt;Say&gt; or &lt;Play&gt; the emulator runs; 0 still means until interrupted.</summary>
+    public const int MaxLoop = 1000;
+
+    /// <summary>Gets a TwiML document, from its URL or else inline, and parses it.</summary>
+    public Task<TwimlDocument> FetchAsync(
+        Call call, TwimlSource source, string kind, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken) =>
+        FetchAsync(call, source, kind, parameters, audioPlays: false, cancellationToken);
+
+    /// <summary>A wait or hold URL's TwiML; such a URL may answer with an audio file instead, which then plays in a loop.</summary>
+    public Task<TwimlDocument> FetchMusicAsync(
+        Call call, TwimlSource source, string kind, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken) =>
+        FetchAsync(call, source, kind, parameters, audioPlays: true, cancellationToken);
+
+    private async Task<TwimlDocument> FetchAsync(
+        Call call, TwimlSource source, string kind, IReadOnlyDictionary<string, string> parameters, bool audioPlays,
+        CancellationToken cancellationToken)
     {
-        if (source.Twiml is { } inline)
+        // A Url wins over inline TwiML, as on Twilio.
+        if (source.Url is not { } url)
         {
-            return Twiml.Parse(inline);
+            return Twiml.Parse(source.Twiml ?? string.Empty);
         }
 
-        var response = await webhooks.SendAsync(kind, source.Url!, source.Method, parameters, call.Sid, null, cancellationToken);
+        var response = await webhooks.SendAsync(kind, url, source.Method, parameters, call.Sid, null, cancellationToken);
         if (!response.IsSuccess)
         {
             throw new TwimlException(11200,
-                $"HTTP retrieval failure: {source.Url} answered {(response.StatusCode == 0 ? response.Error : response.StatusCode.ToString(CultureInfo.InvariantCulture))}");
+                $"HTTP retrieval failure: {url} answered {(response.StatusCode == 0 ? response.Error : response.StatusCode.ToString(CultureInfo.InvariantCulture))}");
+        }
+
+        if (audioPlays && response.IsAudio)
+        {
+            return new TwimlDocument([new XElement("Play", new XAttribute("loop", "0"), url)]);
         }
 
         return Twiml.Parse(response.Body);
     }
 
-    /// <summary>Say, Play and Pause take simulated time; a loop of 0 plays until interrupted.</summary>
+    /// <summary>Say, Play and Pause take simulated time; a loop of 0 plays until interrupted. Out-of-range numbers are brought into range.</summary>
     public async Task PlayAsync(XElement verb, CancellationToken cancellationToken)
     {
         var settings = timing.Value;
         switch (verb.Name.LocalName)
         {
             case "Pause":
-                var seconds = Twiml.IntAttribute(verb, "length", 1);
+                var seconds = Math.Clamp(Twiml.IntAttribute(verb, "length", 1), 0, MaxPauseSeconds);
                 await Task.Delay(TimeSpan.FromSeconds(seconds * settings.PauseScale), time, cancellationToken);
                 break;
             case "Say" or "Play":
-                var loop = Twiml.IntAttribute(verb, "loop", 1);
+                var loop = Twiml.IntAttribute(verb, "loop", 1) switch
+                {
+                    < 0 => 1,
+                    var count => Math.Min(count, MaxLoop),
+                };
                 var once = verb.Name.LocalName == "Say" ? settings.SayDuration : settings.PlayDuration;
-                await Task.Delay(loop <= 0 ? Timeout.InfiniteTimeSpan : once * loop, time, cancellationToken);
+                await Task.Delay(loop == 0 ? Timeout.InfiniteTimeSpan : once * loop, time, cancellationToken);
                 break;
         }
     }

@@ -8,6 +8,9 @@ namespace WarmTransfer.TwilioEmulator.Voice;
 public sealed record WebhookResponse(int StatusCode, string Body, string? ContentType, string? Error)
 {
     public bool IsSuccess => StatusCode is >= 200 and < 300;
+
+    /// <summary>An MP3, WAV or other audio file rather than TwiML.</summary>
+    public bool IsAudio => ContentType?.StartsWith("audio/", StringComparison.OrdinalIgnoreCase) == true;
 }
 
 /// <summary>Sends webhooks the way Twilio does: form-encoded (or query for GET), signed, with Twilio's timeout.</summary>
@@ -29,24 +32,23 @@ public sealed class WebhookClient(
         var signature = TwilioSignature.Compute(options.Value.AuthToken, requestUrl,
             isGet ? [] : parameters);
 
-        using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
-        request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
-        request.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
-        if (!isGet)
-        {
-            request.Content = new FormUrlEncodedContent(parameters);
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(timing.Value.WebhookTimeout);
         WebhookResponse result;
         try
         {
+            using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
+            request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
+            request.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
+            if (!isGet)
+            {
+                request.Content = new FormUrlEncodedContent(parameters);
+            }
+
             using var response = await Http.SendAsync(request, timeout.Token);
-            var body = await response.Content.ReadAsStringAsync(timeout.Token);
-            result = new WebhookResponse((int)response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, null);
+            result = await ReadAsync(response, timeout.Token);
         }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (IsDeliveryFailure(exception) && !cancellationToken.IsCancellationRequested)
         {
             result = new WebhookResponse(0, string.Empty, null, exception.Message);
         }
@@ -60,6 +62,24 @@ public sealed class WebhookClient(
 
         return result;
     }
+
+    private static async Task<WebhookResponse> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var contentType = response.Content.Headers.ContentType?.MediaType;
+        var probe = new WebhookResponse((int)response.StatusCode, string.Empty, contentType, null);
+        if (probe.IsAudio)
+        {
+            // An audio file is not text: the event log shows what it was, not its bytes.
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return probe with { Body = $"({contentType}, {bytes.Length} bytes)" };
+        }
+
+        return probe with { Body = await response.Content.ReadAsStringAsync(cancellationToken) };
+    }
+
+    /// <summary>No HTTP answer: unreachable, timed out, or a URL HttpClient cannot send to (relative, malformed, not http).</summary>
+    private static bool IsDeliveryFailure(Exception exception) =>
+        exception is HttpRequestException or OperationCanceledException or InvalidOperationException or UriFormatException or NotSupportedException;
 
     private static string AppendQuery(string url, IReadOnlyDictionary<string, string> parameters)
     {

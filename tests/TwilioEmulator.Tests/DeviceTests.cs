@@ -83,6 +83,81 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.Equal("disconnect", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_device_cannot_answer_decline_or_hang_up_a_call_that_did_not_ring_it()
+    {
+        var (target, other) = ($"agent-{Guid.NewGuid():N}"[..20], $"other-{Guid.NewGuid():N}"[..20]);
+        using var ringing = await ConnectAsync();
+        using var stranger = await ConnectAsync();
+        await RegisterAsync(ringing, Token(target));
+        await RegisterAsync(stranger, Token(other));
+        var call = await CallResource.CreateAsync(new Client(target), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
+        Assert.Equal("incoming", (await ReceiveAsync(ringing))["type"]!.GetValue<string>());
+
+        foreach (var type in new[] { "accept", "reject", "hangup" })
+        {
+            await SendAsync(stranger, new JsonObject { ["type"] = type, ["callSid"] = call.Sid });
+        }
+
+        await RoundTripAsync(stranger, other);
+        Assert.Equal(CallResource.StatusEnum.Ringing, (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status);
+
+        // Once the device it rang answered, only that device may hang it up.
+        await SendAsync(ringing, new JsonObject { ["type"] = "accept", ["callSid"] = call.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the call to be answered");
+        await SendAsync(stranger, new JsonObject { ["type"] = "hangup", ["callSid"] = call.Sid });
+        await RoundTripAsync(stranger, other);
+        Assert.Equal(CallResource.StatusEnum.InProgress, (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status);
+        await SendAsync(ringing, new JsonObject { ["type"] = "hangup", ["callSid"] = call.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Completed,
+            "the call to end");
+    }
+
+    [Fact]
+    public async Task Messages_of_an_unexpected_shape_are_ignored_and_the_socket_stays_open()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        await RegisterAsync(device, Token(identity));
+
+        foreach (var text in new[]
+        {
+            """{"type":42}""", """{"type":"accept","callSid":42}""", """{"type":"hangup","callSid":["CA1"]}""",
+            """{"type":"accept","type":"hangup"}""", """[1,2]""", """not json""", """{"type":"no-such-type"}""",
+        })
+        {
+            await SendTextAsync(device, text);
+        }
+
+        await SendAsync(device, new JsonObject { ["type"] = "updateToken", ["token"] = new JsonObject { ["not"] = "a string" } });
+        Assert.Equal("error", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+        await RoundTripAsync(device, identity);
+    }
+
+    [Fact]
+    public async Task A_register_message_whose_token_is_not_a_string_is_refused_with_an_error()
+    {
+        using var device = await ConnectAsync();
+
+        await SendTextAsync(device, """{"type":"register","token":42}""");
+
+        var answer = await ReceiveAsync(device);
+        Assert.Equal("error", answer["type"]!.GetValue<string>());
+        Assert.Equal(20101, answer["code"]!.GetValue<int>());
+    }
+
+    /// <summary>A device's messages are handled in order: once this answers, everything sent before it was handled.</summary>
+    private static async Task RoundTripAsync(ClientWebSocket socket, string identity)
+    {
+        await SendAsync(socket, new JsonObject { ["type"] = "updateToken", ["token"] = Token(identity) });
+        Assert.Equal("tokenUpdated", (await ReceiveAsync(socket))["type"]!.GetValue<string>());
+    }
+
+    private static Task SendTextAsync(ClientWebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
     public static TheoryData<string, int> RefusedTokens => new()
     {
         { "expired", 20104 },
@@ -121,28 +196,30 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.DoesNotContain(state.GetProperty("devices").EnumerateArray(), d => d.GetProperty("identity").GetString() == identity);
     }
 
-    private static string Token(string identity, DateTime? expires = null, string secret = EmulatorFixture.ApiKeySecret) =>
+    internal static string Token(string identity, DateTime? expires = null, string secret = EmulatorFixture.ApiKeySecret) =>
         new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, secret, identity,
             expiration: expires ?? DateTime.UtcNow.AddMinutes(10),
             grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt();
 
-    private async Task<ClientWebSocket> ConnectAsync()
+    private Task<ClientWebSocket> ConnectAsync() => ConnectAsync(emulator);
+
+    internal static async Task<ClientWebSocket> ConnectAsync(EmulatorFixture emulator)
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri(emulator.BaseUrl.Replace("http://", "ws://") + "/voice/devices"), CancellationToken.None);
         return socket;
     }
 
-    private static async Task<JsonObject> RegisterAsync(ClientWebSocket socket, string token)
+    internal static async Task<JsonObject> RegisterAsync(ClientWebSocket socket, string token)
     {
         await SendAsync(socket, new JsonObject { ["type"] = "register", ["token"] = token });
         return await ReceiveAsync(socket);
     }
 
-    private static Task SendAsync(ClientWebSocket socket, JsonObject message) =>
+    internal static Task SendAsync(ClientWebSocket socket, JsonObject message) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    private static async Task<JsonObject> ReceiveAsync(ClientWebSocket socket)
+    internal static async Task<JsonObject> ReceiveAsync(ClientWebSocket socket)
     {
         var buffer = new byte[16 * 1024];
         using var timeout = new CancellationTokenSource(Receive);

@@ -1,5 +1,9 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,13 +37,32 @@ public sealed class EmulatorFixture : IAsyncLifetime
     /// <summary>The emulator's admin API.</summary>
     public HttpClient Admin { get; private set; } = null!;
 
+    /// <summary>The REST API without the SDK, authenticated, for requests the SDK will not send (no From, a malformed body).</summary>
+    public HttpClient Rest { get; private set; } = null!;
+
+    public const string AccountPath = $"/2010-04-01/Accounts/{AccountSid}";
+
+    private Func<ReceivedWebhook, Task<string>> _voice = _ => Task.FromResult("<Response><Hangup/></Response>");
+
     /// <summary>Requests sent to the voice URL are answered by the handler the test sets here.</summary>
-    public Func<ReceivedWebhook, string> Voice { get; set; } = _ => "<Response><Hangup/></Response>";
+    public Func<ReceivedWebhook, string> Voice
+    {
+        set => _voice = request => Task.FromResult(value(request));
+    }
+
+    /// <summary>The same, for a handler that answers when the test lets it (a voice URL still being fetched).</summary>
+    public Func<ReceivedWebhook, Task<string>> VoiceAsync
+    {
+        set => _voice = value;
+    }
+
+    /// <summary>The emulator's own services, for tests of one component's rules.</summary>
+    public IServiceProvider Services => _emulator.Services;
 
     public async Task InitializeAsync()
     {
         Webhooks = await WebhookServer.StartAsync();
-        var voiceUrl = Webhooks.Serve(VoicePath, request => Voice(request));
+        var voiceUrl = Webhooks.Serve(VoicePath, request => _voice(request));
         _emulator = EmulatorApp.Build(
         [
             "--urls=http://127.0.0.1:0",
@@ -61,6 +84,24 @@ public sealed class EmulatorFixture : IAsyncLifetime
             .Addresses.Single().TrimEnd('/');
         Twilio = CreateClient(AccountSid, AuthToken);
         Admin = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        Rest = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{AuthToken}")));
+    }
+
+    /// <summary>A form POST to a REST path under the account; the answer's status and JSON body (null when empty).</summary>
+    public async Task<(HttpStatusCode Status, JsonObject? Body)> PostFormAsync(
+        string relativePath, params (string Key, string Value)[] fields)
+    {
+        using var content = new FormUrlEncodedContent(fields.Select(field => KeyValuePair.Create(field.Key, field.Value)));
+        using var response = await Rest.PostAsync($"{AccountPath}/{relativePath}", content);
+        return (response.StatusCode, await ReadJsonAsync(response));
+    }
+
+    public static async Task<JsonObject?> ReadJsonAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        return body.Length == 0 ? null : JsonNode.Parse(body)!.AsObject();
     }
 
     public ITwilioRestClient CreateClient(string username, string password) =>
@@ -78,6 +119,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Admin.Dispose();
+        Rest.Dispose();
         await _emulator.DisposeAsync();
         await Webhooks.DisposeAsync();
     }

@@ -20,7 +20,7 @@ public sealed record ReceivedWebhook(string Method, string Path, string Url, IRe
 public sealed class WebhookServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, Func<ReceivedWebhook, string>> _twiml = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ContentType, Func<ReceivedWebhook, Task<string>> Body)> _answers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
 
     private WebhookServer(WebApplication app) => _app = app;
@@ -41,13 +41,23 @@ public sealed class WebhookServer : IAsyncDisposable
     }
 
     /// <summary>The TwiML answered at <paramref name="path"/>; other paths answer an empty 200 (callbacks).</summary>
-    public string Serve(string path, Func<ReceivedWebhook, string> twiml)
+    public string Serve(string path, Func<ReceivedWebhook, string> twiml) => Serve(path, request => Task.FromResult(twiml(request)));
+
+    /// <summary>TwiML answered when the handler's task completes: the request stays open until then.</summary>
+    public string Serve(string path, Func<ReceivedWebhook, Task<string>> twiml)
     {
-        _twiml[path] = twiml;
+        _answers[path] = ("text/xml", twiml);
         return BaseUrl + path;
     }
 
     public string Serve(string path, string twiml) => Serve(path, _ => twiml);
+
+    /// <summary>An MP3 at <paramref name="path"/>, as a wait or hold URL may answer instead of TwiML.</summary>
+    public string ServeAudio(string path)
+    {
+        _answers[path] = ("audio/mpeg", _ => Task.FromResult("ID3\u0004\0\0\0\0\0\0 not really music"));
+        return BaseUrl + path;
+    }
 
     public string Url(string path) => BaseUrl + path;
 
@@ -90,10 +100,11 @@ public sealed class WebhookServer : IAsyncDisposable
         var received = new ReceivedWebhook(request.Method, request.Path, url, parameters, request.Headers["X-Twilio-Signature"]);
         _received.Enqueue(received);
 
-        if (_twiml.TryGetValue(request.Path, out var twiml))
+        if (_answers.TryGetValue(request.Path, out var answer))
         {
-            http.Response.ContentType = "text/xml";
-            await http.Response.WriteAsync(twiml(received));
+            var body = await answer.Body(received);
+            http.Response.ContentType = answer.ContentType;
+            await http.Response.WriteAsync(body);
         }
     }
 

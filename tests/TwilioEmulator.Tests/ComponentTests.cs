@@ -1,0 +1,148 @@
+using System.Xml.Linq;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Model;
+using WarmTransfer.TwilioEmulator.Voice;
+
+namespace WarmTransfer.TwilioEmulator.Tests;
+
+/// <summary>Rules of single emulator parts, checked without placing calls.</summary>
+public sealed class ComponentTests
+{
+    private static readonly EmulatorTimingOptions Timing = new()
+    {
+        SayDuration = TimeSpan.FromMilliseconds(10),
+        PlayDuration = TimeSpan.FromMilliseconds(10),
+        PauseScale = 0.01,
+    };
+
+    [Fact]
+    public async Task A_callback_that_throws_does_not_stop_the_ones_after_it()
+    {
+        var queue = new CallbackQueue();
+        var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        queue.Enqueue(() => throw new InvalidOperationException("a bug in one callback"));
+        queue.Enqueue(() => Task.FromException(new HttpRequestException("a failed send")));
+        queue.Enqueue(() =>
+        {
+            last.TrySetResult();
+            return Task.CompletedTask;
+        });
+
+        await last.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void The_event_log_keeps_the_newest_10000_events_and_pages_by_sequence_number()
+    {
+        var log = new EventLog(TimeProvider.System);
+
+        for (var i = 0; i < 10_005; i++)
+        {
+            log.Add("call", message: $"event {i}");
+        }
+
+        var all = log.Since(0);
+        Assert.Equal(10_000, all.Count);
+        Assert.Equal(6, all[0].Sequence);
+        Assert.Equal(10_005, all[^1].Sequence);
+        Assert.Equal([10_004L, 10_005L], log.Since(10_003).Select(e => e.Sequence));
+        Assert.Empty(log.Since(10_005));
+    }
+
+    [Theory]
+    [InlineData("<Pause length=\"-5\"/>")]
+    [InlineData("<Pause length=\"1.5\"/>")]
+    [InlineData("<Say loop=\"-2\">Hello</Say>")]
+    [InlineData("<Play loop=\"lots\">https://example.com/a.mp3</Play>")]
+    public async Task Negative_or_unreadable_numbers_in_media_verbs_play_briefly(string verb)
+    {
+        await Media().PlayAsync(XElement.Parse(verb), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData("<Pause length=\"2147483647\"/>")]
+    [InlineData("<Play loop=\"2147483647\">https://example.com/a.mp3</Play>")]
+    [InlineData("<Say loop=\"2147483647\">Hello</Say>")]
+    public async Task Huge_numbers_in_media_verbs_are_capped_and_play_until_interrupted(string verb)
+    {
+        using var stop = new CancellationTokenSource();
+
+        var playing = Media().PlayAsync(XElement.Parse(verb), stop.Token);
+
+        Assert.False(playing.IsCompleted, playing.Exception?.InnerException?.Message);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => playing);
+    }
+
+    [Theory]
+    [InlineData("relative/path")]
+    [InlineData("http://[::1/unclosed")]
+    [InlineData("ftp://example.com/music.mp3")]
+    public async Task A_url_no_http_request_can_be_sent_to_is_an_answer_of_status_0(string url)
+    {
+        var response = await Webhooks().SendAsync("voice-webhook", url, "POST", new Dictionary<string, string> { ["CallSid"] = "CA1" },
+            "CA1", null, CancellationToken.None);
+
+        Assert.Equal(0, response.StatusCode);
+        Assert.False(response.IsSuccess);
+    }
+
+    private static WebhookClient Webhooks() => new(
+        Options.Create(new EmulatorOptions { AuthToken = EmulatorFixture.AuthToken }), Options.Create(Timing),
+        new EventLog(TimeProvider.System), NullLogger<WebhookClient>.Instance);
+
+    private static VoiceMedia Media() => new(new EmulatorState(), Webhooks(), Options.Create(Timing), TimeProvider.System);
+}
+
+/// <summary>Engine rules that only show when two things happen at once.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class CallEngineRaceTests(EmulatorFixture emulator)
+{
+    [Fact]
+    public void Only_the_answer_that_wins_the_ring_outcome_records_its_device()
+    {
+        var calls = emulator.Services.GetRequiredService<CallEngine>();
+        var ringing = Enumerable.Range(0, 20_000).Select(_ => RingingCall()).ToArray();
+        var arrived = new int[1];
+
+        // Two threads step through the calls together, one answering and one declining each, as close in time as they can.
+        var answering = new Thread(() => Race(ringing, arrived, call => calls.Answer(call, "DV-answering")));
+        var declining = new Thread(() => Race(ringing, arrived, calls.Decline));
+        answering.Start();
+        declining.Start();
+        answering.Join();
+        declining.Join();
+
+        Assert.All(ringing, call => Assert.Equal(call.RingOutcome.Task.Result == CallStatus.InProgress, call.AnsweredByDevice is not null));
+    }
+
+    private static void Race(Call[] ringing, int[] arrived, Action<Call> act)
+    {
+        for (var i = 0; i < ringing.Length; i++)
+        {
+            // Both threads reach call i before either acts on it.
+            Interlocked.Increment(ref arrived[0]);
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref arrived[0]) < 2 * (i + 1))
+            {
+                spinner.SpinOnce();
+            }
+
+            act(ringing[i]);
+        }
+    }
+
+    private static Call RingingCall() => new()
+    {
+        Sid = Sids.New("CA"),
+        AccountSid = EmulatorFixture.AccountSid,
+        From = EmulatorFixture.SupportNumber,
+        To = "client:race",
+        Direction = "outbound-api",
+        DateCreated = DateTimeOffset.UtcNow,
+        Status = CallStatus.Ringing,
+    };
+}
