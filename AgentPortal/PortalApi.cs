@@ -104,7 +104,8 @@ public static class PortalApi
     private static IResult Token(ClaimsPrincipal user, IOptions<TwilioOptions> options, TimeProvider time)
     {
         var twilio = options.Value;
-        var expires = time.GetUtcNow().Add(TokenLifetime);
+        // Whole seconds: the SDK rounds a fractional expiry up, which would make the token outlive its hour.
+        var expires = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds()).Add(TokenLifetime);
         var token = new Token(twilio.AccountSid, twilio.ApiKeySid, twilio.ApiKeySecret, AgentId(user),
             expiration: expires.UtcDateTime, grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } });
         return TypedResults.Ok(new { token = token.ToJwt(), identity = AgentId(user), expiresAt = expires });

@@ -13,7 +13,8 @@ public sealed record EmulatorEvent(
     string? CallSid,
     string? ConferenceSid,
     int? ErrorCode,
-    string? Message);
+    string? Message,
+    string? TraceParent = null);
 
 /// <summary>The ordered event log, as Twilio's debugger and request inspector would show it; the newest events only.</summary>
 public sealed class EventLog(TimeProvider time)
@@ -37,7 +38,8 @@ public sealed class EventLog(TimeProvider time)
         string? callSid = null,
         string? conferenceSid = null,
         int? errorCode = null,
-        string? message = null)
+        string? message = null,
+        string? traceParent = null)
     {
         if (response is { Length: > MaxResponseLength })
         {
@@ -47,7 +49,7 @@ public sealed class EventLog(TimeProvider time)
         lock (_events)
         {
             var entry = new EmulatorEvent(++_lastSequence, time.GetUtcNow(), kind, method, url, statusCode,
-                parameters, response, callSid, conferenceSid, errorCode, message);
+                parameters, response, callSid, conferenceSid, errorCode, message, traceParent);
             _events.Add(entry);
             if (_events.Count > MaxEvents)
             {

@@ -101,7 +101,8 @@ public static class RestApi
         services.GetRequiredService<EventLog>().Add("rest", http.Request.Method, http.Request.Path + http.Request.QueryString,
             json?.StatusCode, form.ToDictionary(), json?.Body,
             callSid: http.Request.RouteValues["Sid"] as string ?? http.Request.RouteValues["CallSid"] as string,
-            message: key);
+            message: key,
+            traceParent: http.Request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null);
         return result;
     }
 

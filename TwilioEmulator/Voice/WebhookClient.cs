@@ -35,6 +35,7 @@ public sealed class WebhookClient(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(timing.Value.WebhookTimeout);
         WebhookResponse result;
+        string? traceParent = null;
         try
         {
             using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
@@ -46,6 +47,8 @@ public sealed class WebhookClient(
             }
 
             using var response = await Http.SendAsync(request, timeout.Token);
+            // Put there by the HTTP client's tracing: the event log shows which trace the webhook belongs to.
+            traceParent = request.Headers.TryGetValues("traceparent", out var values) ? values.FirstOrDefault() : null;
             result = await ReadAsync(response, timeout.Token);
         }
         catch (Exception exception) when (IsDeliveryFailure(exception) && !cancellationToken.IsCancellationRequested)
@@ -54,7 +57,7 @@ public sealed class WebhookClient(
         }
 
         events.Add(kind, isGet ? "GET" : "POST", requestUrl, result.StatusCode, parameters, result.Error ?? result.Body,
-            callSid, conferenceSid);
+            callSid, conferenceSid, traceParent: traceParent);
         if (!result.IsSuccess)
         {
             logger.LogWarning("{Kind} {Url} for {CallSid} answered {StatusCode} {Error}", kind, url, callSid, result.StatusCode, result.Error);
