@@ -8,6 +8,7 @@ builder.AddWebhookApiServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseVoiceRequestLimits();
 app.MapHoldMusic();
 app.MapVoiceWebhooks();
 

@@ -17,6 +17,7 @@ public sealed class TwilioSignatureFilter(IOptions<TwilioOptions> options, ILogg
         var parameters = request.HasFormContentType
             ? (await request.ReadFormAsync(context.HttpContext.RequestAborted)).ToDictionary(f => f.Key, f => f.Value.ToString())
             : [];
+
         var signature = request.Headers["X-Twilio-Signature"].ToString();
 
         if (signature.Length == 0 || !new RequestValidator(options.Value.AuthToken).Validate(url, parameters, signature))

@@ -24,6 +24,25 @@ public static partial class VoiceWebhooks
 
     private const long MaxBodyBytes = 32 * 1024;
 
+    /// <summary>
+    /// Twilio's requests are small forms: a larger body is refused with a 400 problem before anything binds it.
+    /// (A chunked body without a length is still cut off at the same size by the request size limit.)
+    /// </summary>
+    public static IApplicationBuilder UseVoiceRequestLimits(this IApplicationBuilder app) =>
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/voice"), voice => voice.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > MaxBodyBytes)
+            {
+                // The unread body leaves the connection unusable: the client must not send another request on it.
+                http.Response.Headers.Connection = "close";
+                await TypedResults.Problem($"The request body is larger than {MaxBodyBytes} bytes.", statusCode: StatusCodes.Status400BadRequest)
+                    .ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        }));
+
     public static IEndpointRouteBuilder MapVoiceWebhooks(this IEndpointRouteBuilder app)
     {
         var voice = app.MapGroup("/voice")

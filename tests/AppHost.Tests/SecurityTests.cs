@@ -48,6 +48,18 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
     }
 
     [Fact]
+    public async Task An_oversized_webhook_body_is_a_400_problem()
+    {
+        var form = new Dictionary<string, string> { ["CallSid"] = NewCallSid(), ["Padding"] = new string('x', 100_000) };
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+
+        using var response = await PostSignedAsync(webhooks, "/voice/incoming", form, await AuthTokenAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task A_token_needs_sign_in_and_is_only_for_the_signed_in_agent()
     {
         using var anonymous = PortalSession.Anonymous(fixture.App);

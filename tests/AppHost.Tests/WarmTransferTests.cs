@@ -88,6 +88,35 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await second.PostOkAsync("/api/presence", new { status = "away" });
     }
 
+    [Fact]
+    public async Task A_caller_who_finds_no_agent_waits_in_line_and_goes_to_the_first_agent_who_becomes_available()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        var db = redis.GetDatabase();
+        using var agent = await PortalSession.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
+        await emulator.AnswerAsAsync("agent2");
+        await agent.PostOkAsync("/api/presence", new { status = "away" });
+        Assert.Empty(await db.SortedSetRangeByRankAsync("wt:agents:available"));
+
+        var customer = await emulator.CallSupportLineAsync("+15557651100");
+        await Eventually.HoldsAsync(async () => (await db.ListRangeAsync("wt:callers:waiting")).Any(v => v == customer)
+            && (await emulator.ParticipantsAsync(customer)) is ["customer:start=False,end=True,hold=False,audio=wait-music"]
+            ? null : $"caller not waiting on hold: [{string.Join(" | ", await emulator.ParticipantsAsync(customer))}]", StepTimeout);
+
+        await agent.PostOkAsync("/api/presence", new { status = "available" });
+
+        await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
+            "customer:start=False,end=True,hold=False,audio=conference",
+            "agent2:start=True,end=False,hold=False,audio=conference"), StepTimeout);
+        Assert.DoesNotContain(customer, (await db.ListRangeAsync("wt:callers:waiting")).Select(v => v.ToString()));
+
+        await emulator.HangUpAsync(customer);
+        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent2", "status") == "available"
+            ? null : "agent2 not available again", StepTimeout);
+        await agent.PostOkAsync("/api/presence", new { status = "away" });
+    }
+
     private static string? Expect(string[] actual, params string[] expected) =>
         actual.SequenceEqual(expected) ? null : $"participants are [{string.Join(" | ", actual)}]";
 
