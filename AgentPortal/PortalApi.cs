@@ -194,8 +194,9 @@ public static class PortalApi
             return TypedResults.Problem("No transfer is ringing.", statusCode: StatusCodes.Status409Conflict);
         }
 
+        // Recorded first, so the canceled leg's status callback finds the transfer cancelled rather than failed.
+        await conferences.SetAsync(record.Name, ("transferState", TransferState.Cancelled));
         await CallResource.UpdateAsync(callSid, status: CallResource.UpdateStatusEnum.Canceled, client: twilio);
-        await conferences.SetAsync(record.Name, ("transferState", "cancelled"));
         return TypedResults.NoContent();
     }
 

@@ -8,6 +8,7 @@ public sealed class CallCenterMetrics
     public const string MeterName = "WarmTransfer";
 
     private readonly Counter<long> _callersQueued;
+    private readonly UpDownCounter<long> _callersWaiting;
     private readonly Counter<long> _callsOffered;
     private readonly Histogram<double> _timeToAnswer;
     private readonly Counter<long> _dialFailures;
@@ -17,13 +18,21 @@ public sealed class CallCenterMetrics
     {
         var meter = meters.Create(MeterName);
         _callersQueued = meter.CreateCounter<long>("warmtransfer.callers.queued", "{caller}", "Callers who found no agent free and waited in line");
+        _callersWaiting = meter.CreateUpDownCounter<long>("warmtransfer.callers.waiting", "{caller}", "Callers waiting in line for an agent now");
         _callsOffered = meter.CreateCounter<long>("warmtransfer.calls.offered", "{call}", "Calls offered to an agent");
         _timeToAnswer = meter.CreateHistogram<double>("warmtransfer.calls.time_to_answer", "s", "From the customer's call to the first agent joining");
         _dialFailures = meter.CreateCounter<long>("warmtransfer.dials.failed", "{dial}", "Agent dials Twilio refused or the agent did not answer");
         _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the first agent left the customer with the colleague");
     }
 
-    public void CallerQueued() => _callersQueued.Add(1);
+    public void CallerQueued()
+    {
+        _callersQueued.Add(1);
+        _callersWaiting.Add(1);
+    }
+
+    /// <summary>A caller left the line: offered to an agent, or hung up while waiting.</summary>
+    public void CallerLeftLine() => _callersWaiting.Add(-1);
 
     public void CallOffered() => _callsOffered.Add(1);
 

@@ -113,9 +113,10 @@ public static partial class VoiceWebhooks
                 break;
             case "busy" or "no-answer" or "failed" or "canceled":
                 metrics.DialFailed(status);
-                if (role == DialRole.TransferAgent && await conferences.GetAsync(conference) is { TransferAgent: var target } && target == agent)
+                if (role == DialRole.TransferAgent && await conferences.GetAsync(conference) is { TransferState: TransferState.Ringing } record
+                    && record.TransferAgent == agent)
                 {
-                    await conferences.SetAsync(conference, ("transferState", "failed"));
+                    await conferences.SetAsync(conference, ("transferState", TransferState.Failed));
                 }
 
                 await router.AgentFreeAsync(agent, cancellationToken);
@@ -163,7 +164,11 @@ public static partial class VoiceWebhooks
                 metrics.TransferCompleted();
                 break;
             case "conference-end":
-                await conferences.DeleteAsync(conferenceName);
+                if (await conferences.DeleteAsync(conferenceName))
+                {
+                    metrics.CallerLeftLine();
+                }
+
                 break;
         }
 

@@ -27,6 +27,7 @@ public sealed class CallRouter(
     {
         if (await agents.GoAvailableAsync(agentId) is { } conferenceName)
         {
+            metrics.CallerLeftLine();
             logger.LogInformation("Waiting caller {ConferenceName} offered to {AgentId}", conferenceName, agentId);
             await DialAsync(conferenceName, agentId, DialRole.FirstAgent, cancellationToken);
         }

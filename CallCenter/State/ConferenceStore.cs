@@ -13,6 +13,8 @@ public static class TransferState
     public const string Ringing = "ringing";
     public const string Consulting = "consulting";
     public const string Completed = "completed";
+    public const string Cancelled = "cancelled";
+    public const string Failed = "failed";
 }
 
 /// <summary>A customer's conference, named after the customer's CallSid.</summary>
@@ -67,13 +69,14 @@ public sealed class ConferenceStore(IConnectionMultiplexer redis, TimeProvider t
         }
     }
 
-    /// <summary>The conference ended: its record goes, and so does its place in the waiting line.</summary>
-    public async Task DeleteAsync(string name)
+    /// <summary>The conference ended: its record goes, and so does its place in the waiting line (true if it had one).</summary>
+    public async Task<bool> DeleteAsync(string name)
     {
         var transaction = Db.CreateTransaction();
         _ = transaction.KeyDeleteAsync(RedisKeys.Conference(name));
-        _ = transaction.ListRemoveAsync(RedisKeys.WaitingCallers, name);
+        var removed = transaction.ListRemoveAsync(RedisKeys.WaitingCallers, name);
         await transaction.ExecuteAsync();
+        return await removed > 0;
     }
 
     public async Task<IReadOnlyList<string>> WaitingAsync() =>

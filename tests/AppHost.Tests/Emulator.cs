@@ -21,6 +21,10 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
     public async Task AnswerAsAsync(string agentId) =>
         (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "answer", afterMilliseconds = 100 })).EnsureSuccessStatusCode();
 
+    /// <summary>The agent's browser rings and rings: nobody picks up.</summary>
+    public async Task NeverAnswerAsAsync(string agentId) =>
+        (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "never" })).EnsureSuccessStatusCode();
+
     public async Task<JsonElement?> ConferenceAsync(string friendlyName) =>
         (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("conferences").EnumerateArray()
             .Where(c => c.GetProperty("friendlyName").GetString() == friendlyName)

@@ -117,6 +117,43 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await agent.PostOkAsync("/api/presence", new { status = "away" });
     }
 
+    [Fact]
+    public async Task A_transfer_still_ringing_is_cancelled_and_the_colleague_is_available_again()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        var db = redis.GetDatabase();
+        using var first = await PortalSession.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        using var colleague = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        await emulator.AnswerAsAsync("agent1");
+        await emulator.NeverAnswerAsAsync("agent3");
+        await first.PostOkAsync("/api/presence", new { status = "available" });
+        var customer = await emulator.CallSupportLineAsync("+15557651200");
+        await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 not in", StepTimeout);
+        await colleague.PostOkAsync("/api/presence", new { status = "available" });
+
+        using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent3" });
+        Assert.Equal(HttpStatusCode.Accepted, transfer.StatusCode);
+        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent3", "callSid") is { HasValue: true } sid
+            && (await emulator.CallAsync(sid!))?.GetProperty("status").GetString() == "ringing"
+            ? null : "agent3 is not ringing", StepTimeout);
+        var ringing = (string)(await db.HashGetAsync("wt:agent:agent3", "callSid"))!;
+
+        await first.PostOkAsync("/api/transfer/cancel", new { });
+
+        await Eventually.HoldsAsync(async () => (await emulator.CallAsync(ringing))?.GetProperty("status").GetString() == "canceled"
+            && await db.HashGetAsync("wt:agent:agent3", "status") == "available"
+            ? null : "agent3's call not canceled or agent3 not available", StepTimeout);
+        Assert.Equal("cancelled", (string?)await db.HashGetAsync($"wt:conference:{customer}", "transferState"));
+        Assert.Equal(2, (await emulator.ParticipantsAsync(customer)).Length);
+
+        await emulator.HangUpAsync(customer);
+        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "available"
+            ? null : "agent1 not available again", StepTimeout);
+        await first.PostOkAsync("/api/presence", new { status = "away" });
+        await colleague.PostOkAsync("/api/presence", new { status = "away" });
+    }
+
     private static string? Expect(string[] actual, params string[] expected) =>
         actual.SequenceEqual(expected) ? null : $"participants are [{string.Join(" | ", actual)}]";
 
