@@ -55,6 +55,9 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
             "agent2:start=True,end=True,hold=False,audio=conference"), StepTimeout);
         await Eventually.HoldsAsync(async () => await db.HashGetAsync($"wt:conference:{customer}", "transferState") == "consulting"
             ? null : "transfer not consulting", StepTimeout);
+        Assert.Contains(await TwimlAnswersAsync(emulator), t => t.Url.Contains("/voice/agent-join") && t.Url.Contains("agent=agent2")
+            && t.Url.Contains("role=TransferAgent") && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"true\""));
+        Assert.Equal("in-call", (string?)await db.HashGetAsync("wt:agent:agent2", "status"));
 
         // 4. While they consult, the customer is on hold with music, then back.
         await first.PostOkAsync("/api/hold", new { hold = true });

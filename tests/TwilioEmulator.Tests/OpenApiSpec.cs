@@ -148,9 +148,9 @@ public sealed class OpenApiSpec
 
     private static string FindSpecFile()
     {
-        var root = RepositoryRoot.Find();
-        var specPath = Path.GetFullPath(
-            Path.Combine(root, "..", "shared", "reference", "twilio", "twilio_api_v2010.json"));
+        // Twilio's official OpenAPI description (twilio/twilio-oai, MIT; its licence is beside it), kept with the tests
+        // so they run wherever the repository is cloned.
+        var specPath = Path.Combine(RepositoryRoot.Find(), "tests", "TwilioEmulator.Tests", "Spec", "twilio_api_v2010.json");
         if (!File.Exists(specPath))
         {
             throw new FileNotFoundException($"Twilio's OpenAPI spec not found at '{specPath}'.", specPath);
