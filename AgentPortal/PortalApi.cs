@@ -118,13 +118,13 @@ public static class PortalApi
         switch (request.Status)
         {
             case AgentStatus.Available:
-                var state = await agents.GetAsync(agentId);
-                if (state.Status is AgentStatus.Ringing or AgentStatus.InCall)
+                await agents.ChooseAvailableAsync(agentId);
+                // On a call, the agent becomes available when it ends.
+                if ((await agents.GetAsync(agentId)).Status is not (AgentStatus.Ringing or AgentStatus.InCall))
                 {
-                    return TypedResults.Problem("You are on a call.", statusCode: StatusCodes.Status409Conflict);
+                    await router.AgentFreeAsync(agentId, cancellationToken);
                 }
 
-                await router.AgentFreeAsync(agentId, cancellationToken);
                 break;
             case AgentStatus.Away:
                 await agents.GoAwayAsync(agentId);

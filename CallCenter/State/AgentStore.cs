@@ -16,8 +16,15 @@ public sealed record AgentState(string AgentId, string Status, string? Conferenc
 public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
 {
     // KEYS: available, waiting, agent hash, agent conference. ARGV: agent id, now.
-    // A waiting caller goes to the agent at once; otherwise the agent joins the idle line.
+    // An agent who chose away stays away; otherwise a waiting caller goes to them at once, or they join the idle line.
     private const string GoAvailableScript = """
+        if redis.call('HGET', KEYS[3], 'presence') == 'away' then
+          redis.call('ZREM', KEYS[1], ARGV[1])
+          redis.call('HSET', KEYS[3], 'status', 'away')
+          redis.call('HDEL', KEYS[3], 'conference', 'callSid')
+          redis.call('DEL', KEYS[4])
+          return false
+        end
         local conference = redis.call('LPOP', KEYS[2])
         if conference then
           redis.call('ZREM', KEYS[1], ARGV[1])
@@ -30,6 +37,18 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
         redis.call('DEL', KEYS[4])
         redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
         return false
+        """;
+
+    // KEYS: available, agent hash. ARGV: agent id.
+    // Away takes effect at once when idle; on a call, when the call ends.
+    private const string GoAwayScript = """
+        redis.call('HSET', KEYS[2], 'presence', 'away')
+        redis.call('ZREM', KEYS[1], ARGV[1])
+        local status = redis.call('HGET', KEYS[2], 'status')
+        if not status or status == 'available' then
+          redis.call('HSET', KEYS[2], 'status', 'away')
+        end
+        return true
         """;
 
     // KEYS: available, waiting. ARGV: conference, agent key prefix.
@@ -68,13 +87,12 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
         return result.IsNull ? null : (string?)result;
     }
 
-    public async Task GoAwayAsync(string agentId)
-    {
-        var transaction = Db.CreateTransaction();
-        _ = transaction.SortedSetRemoveAsync(RedisKeys.AvailableAgents, agentId);
-        _ = transaction.HashSetAsync(RedisKeys.Agent(agentId), "status", AgentStatus.Away);
-        await transaction.ExecuteAsync();
-    }
+    /// <summary>The agent wants calls again (effective now if idle, else when their call ends).</summary>
+    public async Task ChooseAvailableAsync(string agentId) =>
+        await Db.HashSetAsync(RedisKeys.Agent(agentId), "presence", AgentStatus.Available);
+
+    public async Task GoAwayAsync(string agentId) =>
+        await Db.ScriptEvaluateAsync(GoAwayScript, [RedisKeys.AvailableAgents, RedisKeys.Agent(agentId)], [agentId]);
 
     /// <summary>Takes the agent who has been idle longest for the conference; null when none is free (the caller waits in line).</summary>
     public async Task<string?> ClaimLongestIdleAgentAsync(string conferenceName)

@@ -47,6 +47,8 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         Assert.Equal(customer, (await call.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customerCallSid").GetString());
 
         // 3. agent1 brings agent2 in; the transfer leg ends the conference when it leaves.
+        using var unavailable = await first.PostAsync("/api/transfer", new { colleague = "agent3" });
+        Assert.Equal(HttpStatusCode.Conflict, unavailable.StatusCode);
         using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent2" });
         Assert.Equal(HttpStatusCode.Accepted, transfer.StatusCode);
         await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
