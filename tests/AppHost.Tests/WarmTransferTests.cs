@@ -159,6 +159,28 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await colleague.PostOkAsync("/api/presence", new { status = "away" });
     }
 
+    [Fact]
+    public async Task Away_chosen_during_a_call_takes_effect_when_the_call_ends()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        var db = redis.GetDatabase();
+        using var agent = await PortalSession.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        await emulator.AnswerAsAsync("agent1");
+        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        var customer = await emulator.CallSupportLineAsync("+15557651300");
+        await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 not in", StepTimeout);
+
+        await agent.PostOkAsync("/api/presence", new { status = "away" });
+        Assert.Equal("in-call", (string?)await db.HashGetAsync("wt:agent:agent1", "status"));
+        await emulator.HangUpAsync(customer);
+
+        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "away"
+            && !await db.KeyExistsAsync("wt:agent:agent1:conference")
+            ? null : $"agent1 is {await db.HashGetAsync("wt:agent:agent1", "status")}", StepTimeout);
+        Assert.Null(await db.SortedSetRankAsync("wt:agents:available", "agent1"));
+    }
+
     private static string? Expect(string[] actual, params string[] expected) =>
         actual.SequenceEqual(expected) ? null : $"participants are [{string.Join(" | ", actual)}]";
 
