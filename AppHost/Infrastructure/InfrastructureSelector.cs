@@ -3,12 +3,13 @@ using System.Diagnostics;
 
 namespace WarmTransfer.AppHost.Infrastructure;
 
-/// <summary>Decides, once at start, how Redis and RabbitMQ run on this machine.</summary>
-public sealed record InfrastructurePlan(InfrastructureMode Mode, LocalServers? LocalServers, string DataDirectory);
+/// <summary>How Redis and RabbitMQ run on this machine: local executables when <see cref="LocalServers"/> is set, containers otherwise.</summary>
+public sealed record InfrastructurePlan(LocalServers? LocalServers, string DataDirectory);
 
 /// <summary>Full paths of the local server programs.</summary>
 public sealed record LocalServers(string RedisServer, string RabbitMQServer, string Epmd);
 
+/// <summary>Decides, once at start, how Redis and RabbitMQ run on this machine.</summary>
 public static class InfrastructureSelector
 {
     private static readonly TimeSpan ContainerRuntimeTimeout = TimeSpan.FromSeconds(10);
@@ -20,9 +21,9 @@ public static class InfrastructureSelector
         switch (options.Mode)
         {
             case InfrastructureMode.Containers:
-                return new InfrastructurePlan(InfrastructureMode.Containers, null, dataDirectory);
+                return new InfrastructurePlan(null, dataDirectory);
             case InfrastructureMode.Local:
-                return new InfrastructurePlan(InfrastructureMode.Local, FindLocalServers(options, out var missing)
+                return new InfrastructurePlan(FindLocalServers(options, out var missing)
                     ?? throw new InfrastructureUnavailableException(
                         $"Infrastructure:Mode is 'local' but {string.Join(" and ", missing)} could not be found. {InstallHint}"),
                     dataDirectory);
@@ -30,14 +31,14 @@ public static class InfrastructureSelector
 
         if (ContainerRuntimeAnswers(options.ContainerRuntime))
         {
-            return new InfrastructurePlan(InfrastructureMode.Containers, null, dataDirectory);
+            return new InfrastructurePlan(null, dataDirectory);
         }
 
         var servers = FindLocalServers(options, out var notFound)
             ?? throw new InfrastructureUnavailableException(
                 $"Redis and RabbitMQ cannot be started: no container runtime answered '{options.ContainerRuntime} info', " +
                 $"and {string.Join(" and ", notFound)} could not be found. {InstallHint}");
-        return new InfrastructurePlan(InfrastructureMode.Local, servers, dataDirectory);
+        return new InfrastructurePlan(servers, dataDirectory);
     }
 
     private const string InstallHint =
