@@ -20,15 +20,18 @@ catch (InfrastructureUnavailableException exception)
 
 var redis = builder.AddRedisServer("redis", infrastructure);
 var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
-var twilio = builder.AddEmulatedTwilioAccount();
+var twilio = builder.AddTwilioAccount();
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithHttpHealthCheck("/health");
 
-var emulator = builder.AddTwilioEmulator("twilio-emulator", twilio,
-    voiceUrl: () => ReferenceExpression.Create($"{webhooks.GetEndpoint("http")}/voice/incoming"));
+// With no Twilio account configured, the emulator stands in for Twilio.
+var emulator = twilio.IsEmulated
+    ? builder.AddTwilioEmulator("twilio-emulator", twilio,
+        voiceUrl: () => ReferenceExpression.Create($"{webhooks.GetEndpoint("http")}/voice/incoming"))
+    : null;
 
 webhooks.WithTwilio(twilio, emulator, webhooks);
 
@@ -37,7 +40,6 @@ builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithTwilio(twilio, emulator, webhooks)
-    .WaitFor(emulator)
     .WithHttpHealthCheck("/health");
 
 var portal = builder.AddProject<Projects.AgentPortal>("agentportal")

@@ -43,6 +43,50 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task With_a_twilio_account_configured_the_emulator_is_not_started()
+    {
+        var dataDirectory = TestAppHost.NewDataDirectory();
+        try
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [
+                "--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={dataDirectory}",
+                "--Twilio:AccountSid=AC0123456789abcdef0123456789abcdef", "--Twilio:ApiKeySid=SK0123456789abcdef0123456789abcdef",
+                "--Twilio:PhoneNumber=+15551234567", "--Twilio:WebhookBaseUrl=https://support.example.com",
+                "--Parameters:twilio-auth-token=test-token", "--Parameters:twilio-api-key-secret=test-secret",
+            ]);
+
+            Assert.DoesNotContain(builder.Resources, resource => resource.Name == "twilio-emulator");
+            var worker = Assert.IsAssignableFrom<ProjectResource>(Resource(builder, "dialerworker"));
+            Assert.DoesNotContain(worker.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "twilio-emulator");
+            Assert.Contains(builder.Resources.OfType<ParameterResource>(), parameter => parameter.Name == "twilio-auth-token" && parameter.Secret);
+        }
+        finally
+        {
+            TestAppHost.DeleteDataDirectory(dataDirectory);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_twilio_account_the_emulator_runs_and_services_talk_to_it()
+    {
+        var dataDirectory = TestAppHost.NewDataDirectory();
+        try
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                ["--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={dataDirectory}"]);
+
+            Assert.Contains(builder.Resources, resource => resource.Name == "twilio-emulator");
+            var worker = Assert.IsAssignableFrom<ProjectResource>(Resource(builder, "dialerworker"));
+            Assert.Contains(worker.Annotations.OfType<WaitAnnotation>(), wait => wait.Resource.Name == "twilio-emulator");
+        }
+        finally
+        {
+            TestAppHost.DeleteDataDirectory(dataDirectory);
+        }
+    }
+
+    [Fact]
     public async Task Without_a_container_runtime_or_local_servers_the_apphost_stops_with_an_install_hint()
     {
         var appHost = typeof(Projects.AppHost).Assembly.Location;
