@@ -210,7 +210,7 @@ public static class PortalApi
         }
 
         await ParticipantResource.UpdateAsync(record!.ConferenceSid!, CallCenterTwiml.CustomerLabel, hold: request.Hold,
-            holdUrl: request.Hold ? new Uri(options.Value.WebhookBaseUrl.TrimEnd('/') + "/voice/hold") : null, client: twilio);
+            holdUrl: request.Hold ? options.Value.Url(WebhookPaths.Hold) : null, client: twilio);
         return TypedResults.NoContent();
     }
 

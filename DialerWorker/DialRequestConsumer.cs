@@ -102,14 +102,13 @@ public sealed class DialRequestConsumer(
 
     private Task<CallResource> DialAsync(DialRequest request)
     {
-        var webhooks = options.Value.WebhookBaseUrl.TrimEnd('/');
         var query = $"conference={Uri.EscapeDataString(request.ConferenceName)}&agent={Uri.EscapeDataString(request.AgentId)}&role={request.Role}";
         return CallResource.CreateAsync(
             to: new Client(request.AgentId),
             from: new PhoneNumber(options.Value.PhoneNumber),
-            url: new Uri($"{webhooks}/voice/agent-join?{query}"),
+            url: options.Value.Url($"{WebhookPaths.AgentJoin}?{query}"),
             method: Twilio.Http.HttpMethod.Post,
-            statusCallback: new Uri($"{webhooks}/voice/call-status?{query}"),
+            statusCallback: options.Value.Url($"{WebhookPaths.CallStatus}?{query}"),
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
             statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
             timeout: 20,

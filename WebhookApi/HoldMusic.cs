@@ -1,15 +1,15 @@
+using WarmTransfer.CallCenter.Telephony;
+
 namespace WarmTransfer.WebhookApi;
 
 /// <summary>Hold music served by the project: a soft, repeating chord progression rendered as a WAV at start.</summary>
 public static class HoldMusic
 {
-    public const string Path = "/media/hold-music.wav";
-
     private static readonly Lazy<byte[]> Wav = new(Render);
 
     public static IEndpointRouteBuilder MapHoldMusic(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Path, () => TypedResults.Bytes(Wav.Value, "audio/wav"));
+        app.MapGet(WebhookPaths.HoldMusic, () => TypedResults.Bytes(Wav.Value, "audio/wav"));
         return app;
     }
 

@@ -13,7 +13,8 @@ public sealed class TwilioSignatureFilter(IOptions<TwilioOptions> options, ILogg
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var request = context.HttpContext.Request;
-        var url = options.Value.WebhookBaseUrl.TrimEnd('/') + request.Path + request.QueryString;
+        // The exact text, unnormalised: the signature covers the URL as Twilio requested it.
+        var url = options.Value.Url($"{request.Path}{request.QueryString}").OriginalString;
         var parameters = request.HasFormContentType
             ? (await request.ReadFormAsync(context.HttpContext.RequestAborted)).ToDictionary(f => f.Key, f => f.Value.ToString())
             : [];

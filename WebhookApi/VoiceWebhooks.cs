@@ -16,12 +16,6 @@ namespace WarmTransfer.WebhookApi;
 /// </summary>
 public static partial class VoiceWebhooks
 {
-    public const string IncomingPath = "/voice/incoming";
-    public const string HoldPath = "/voice/hold";
-    public const string AgentJoinPath = "/voice/agent-join";
-    public const string CallStatusPath = "/voice/call-status";
-    public const string ConferenceEventsPath = "/voice/conference-events";
-
     private const long MaxBodyBytes = 32 * 1024;
 
     /// <summary>
@@ -74,10 +68,10 @@ public static partial class VoiceWebhooks
         await router.RouteCallerAsync(conferenceName, cancellationToken);
         logger.LogInformation("Customer call {CallSid} waits in conference {ConferenceName}", callSid, conferenceName);
 
-        return Twiml(CallCenterTwiml.CustomerConference(conferenceName, Url(options, HoldPath), Url(options, ConferenceEventsPath)));
+        return Twiml(CallCenterTwiml.CustomerConference(conferenceName, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
     }
 
-    private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(Url(options, HoldMusic.Path)));
+    private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));
 
     /// <summary>The TwiML an agent's leg runs once they accept: join the conference with the flags of their role.</summary>
     private static async Task<IResult> AgentJoinAsync(
@@ -176,8 +170,6 @@ public static partial class VoiceWebhooks
     }
 
     private static IResult Twiml(string twiml) => TypedResults.Content(twiml, "text/xml");
-
-    private static Uri Url(IOptions<TwilioOptions> options, string path) => new(options.Value.WebhookBaseUrl.TrimEnd('/') + path);
 
     [GeneratedRegex("^CA[0-9a-fA-F]{32}$")]
     private static partial Regex CallSidFormat();
