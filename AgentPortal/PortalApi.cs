@@ -23,6 +23,13 @@ public sealed record TransferRequest(string Colleague);
 
 public sealed record HoldRequest(bool Hold);
 
+public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName);
+
+/// <param name="Mode"><c>twilio</c> or <c>emulator</c>.</param>
+/// <param name="SdkUrl">The voice SDK the page loads.</param>
+/// <param name="EmulatorUrl">The emulator's page, where a developer places simulated customer calls (emulator mode only).</param>
+public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, string? EmulatorUrl);
+
 /// <summary>
 /// The signed-in agent's API: token, presence, call state, transfer, hold and leave. An agent acts only on
 /// the conference they are in; every POST carries an anti-forgery token.
@@ -40,6 +47,9 @@ public static class PortalApi
         });
 
         var account = app.MapGroup("/account");
+        account.MapGet("/session", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
+            ? TypedResults.Ok(new SessionView(true, AgentId(user), user.FindFirstValue(ClaimTypes.Name)))
+            : TypedResults.Ok(new SessionView(false, null, null)));
         account.MapPost("/sign-in", SignInAsync);
         account.MapPost("/sign-out", async (HttpContext http) =>
         {
@@ -50,12 +60,14 @@ public static class PortalApi
         var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter(ValidateAntiforgeryAsync);
         api.MapGet("/me", MeAsync);
         api.MapGet("/token", Token);
+        api.MapGet("/softphone", Softphone);
         api.MapPost("/presence", PresenceAsync);
         api.MapGet("/call", CallAsync);
         api.MapPost("/transfer", TransferAsync);
         api.MapPost("/transfer/cancel", CancelTransferAsync);
         api.MapPost("/hold", HoldAsync);
         api.MapPost("/leave", LeaveAsync);
+        api.MapPost("/end", EndAsync);
         return app;
     }
 
@@ -111,8 +123,17 @@ public static class PortalApi
         return TypedResults.Ok(new { token = token.ToJwt(), identity = AgentId(user), expiresAt = expires });
     }
 
+    /// <summary>
+    /// Which voice SDK the page loads: Twilio's bundle (served by the portal) with real Twilio, the emulator's module with
+    /// the emulator; the page code is the same. In emulator mode the emulator's page places simulated customer calls.
+    /// </summary>
+    private static IResult Softphone(IOptions<TwilioOptions> options) =>
+        options.Value.ApiBaseUrl is { Length: > 0 } emulator
+            ? TypedResults.Ok(new SoftphoneConfiguration("emulator", new Uri(new Uri(emulator), "/sdk/voice-sdk.js").AbsoluteUri, new Uri(emulator).AbsoluteUri))
+            : TypedResults.Ok(new SoftphoneConfiguration("twilio", "/lib/twilio.min.js", null));
+
     private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallRouter router,
-        CancellationToken cancellationToken)
+        IAgentUpdatePublisher updates, CancellationToken cancellationToken)
     {
         var agentId = AgentId(user);
         switch (request.Status)
@@ -133,6 +154,7 @@ public static class PortalApi
                 return TypedResults.Problem("status must be available or away.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        await updates.PublishAsync([agentId], cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -156,7 +178,7 @@ public static class PortalApi
     }
 
     private static async Task<IResult> TransferAsync(TransferRequest request, ClaimsPrincipal user, AgentStore agents,
-        ConferenceStore conferences, CallRouter router, CancellationToken cancellationToken)
+        ConferenceStore conferences, CallRouter router, IAgentUpdatePublisher updates, CancellationToken cancellationToken)
     {
         var (record, agent, problem) = await OwnConferenceAsync(user, agents, conferences);
         if (problem is not null)
@@ -174,15 +196,17 @@ public static class PortalApi
             return TypedResults.Problem($"{request.Colleague} is not available.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        await conferences.SetAsync(record.Name, ("transferAgent", request.Colleague), ("transferState", TransferState.Ringing));
+        await conferences.SetAsync(record.Name, ("transferAgent", request.Colleague), ("transferState", TransferState.Ringing),
+            ("transferFailure", string.Empty));
         await router.DialAsync(record.Name, request.Colleague, DialRole.TransferAgent, cancellationToken);
+        await updates.PublishAsync([agent.AgentId, request.Colleague], cancellationToken);
         return TypedResults.Accepted("/api/call");
     }
 
     private static async Task<IResult> CancelTransferAsync(ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences,
-        ITwilioRestClient twilio)
+        ITwilioRestClient twilio, IAgentUpdatePublisher updates)
     {
-        var (record, _, problem) = await OwnConferenceAsync(user, agents, conferences);
+        var (record, agent, problem) = await OwnConferenceAsync(user, agents, conferences);
         if (problem is not null)
         {
             return problem;
@@ -197,6 +221,7 @@ public static class PortalApi
         // Recorded first, so the canceled leg's status callback finds the transfer cancelled rather than failed.
         await conferences.SetAsync(record.Name, ("transferState", TransferState.Cancelled));
         await CallResource.UpdateAsync(callSid, status: CallResource.UpdateStatusEnum.Canceled, client: twilio);
+        await updates.PublishAsync([agent.AgentId]);
         return TypedResults.NoContent();
     }
 
@@ -223,6 +248,19 @@ public static class PortalApi
         }
 
         await CallResource.UpdateAsync(agent.CallSid!, status: CallResource.UpdateStatusEnum.Completed, client: twilio);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Ends the customer's call for everyone in it.</summary>
+    private static async Task<IResult> EndAsync(ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences, ITwilioRestClient twilio)
+    {
+        var (record, _, problem) = await OwnConferenceAsync(user, agents, conferences);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        await ConferenceResource.UpdateAsync(record!.ConferenceSid!, status: ConferenceResource.UpdateStatusEnum.Completed, client: twilio);
         return TypedResults.NoContent();
     }
 }

@@ -1,4 +1,5 @@
 using WarmTransfer.AgentPortal;
+using WarmTransfer.AgentPortal.Live;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapPortalApi();
+app.MapHub<AgentHub>(AgentHub.Path);
 
 app.Run();

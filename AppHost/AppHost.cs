@@ -42,7 +42,9 @@ builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithTwilio(twilio, emulator, webhooks)
     .WithHttpHealthCheck("/health");
 
+// Two replicas behind one endpoint: pushes reach an agent through the SignalR Redis backplane, whichever replica they use.
 var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
+    .WithReplicas(2)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithTwilio(twilio, emulator, webhooks)
@@ -53,8 +55,13 @@ var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
 
 builder.Eventing.Subscribe<ResourceReadyEvent>(portal.Resource, (@event, _) =>
 {
-    @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WarmTransfer")
-        .LogInformation("Agent portal: {PortalUrl}", portal.GetEndpoint("http").Url);
+    var logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WarmTransfer");
+    logger.LogInformation("Agent portal: {PortalUrl}", portal.GetEndpoint("http").Url);
+    if (emulator is not null)
+    {
+        logger.LogInformation("Twilio emulator (place a simulated customer call): {EmulatorUrl}", emulator.GetEndpoint("http").Url);
+    }
+
     return Task.CompletedTask;
 });
 

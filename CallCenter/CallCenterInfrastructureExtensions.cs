@@ -21,8 +21,10 @@ public static class CallCenterInfrastructureExtensions
         builder.AddRabbitMQClient(ConnectionNames.RabbitMQ,
             configureConnectionFactory: factory => factory.ClientProvidedName = builder.Environment.ApplicationName);
 
-        builder.Services.AddHostedService<DialQueueTopologyInitializer>();
+        builder.Services.AddHostedService<MessagingTopologyInitializer>();
+        builder.Services.AddSingleton<ConfirmedPublisher>();
         builder.Services.AddSingleton<IDialRequestPublisher, DialRequestPublisher>();
+        builder.Services.AddSingleton<IAgentUpdatePublisher, AgentUpdatePublisher>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AgentStore>();

@@ -54,8 +54,8 @@ public static partial class VoiceWebhooks
 
     /// <summary>A customer calls: their conference is recorded, an agent claimed (or the caller queued), TwiML returned.</summary>
     private static async Task<IResult> IncomingAsync(
-        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, CallRouter router, IOptions<TwilioOptions> options,
-        ILogger<Program> logger, CancellationToken cancellationToken)
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, ConferenceStore conferences, CallRouter router,
+        IAgentUpdatePublisher updates, IOptions<TwilioOptions> options, ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (callSid is null || !CallSidFormat().IsMatch(callSid))
         {
@@ -64,8 +64,12 @@ public static partial class VoiceWebhooks
 
         // The conference is named after the customer's CallSid: no personal data in the name.
         var conferenceName = callSid;
-        await conferences.CreateAsync(conferenceName, callSid);
-        await router.RouteCallerAsync(conferenceName, cancellationToken);
+        await conferences.CreateAsync(conferenceName, callSid, from);
+        if (await router.RouteCallerAsync(conferenceName, cancellationToken) is { } agentId)
+        {
+            await updates.PublishAsync([agentId], cancellationToken);
+        }
+
         logger.LogInformation("Customer call {CallSid} waits in conference {ConferenceName}", callSid, conferenceName);
 
         return Twiml(CallCenterTwiml.CustomerConference(conferenceName, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
@@ -91,8 +95,8 @@ public static partial class VoiceWebhooks
     private static async Task<IResult> CallStatusAsync(
         [FromQuery] string? agent, [FromQuery] string? conference, [FromQuery] DialRole? role,
         [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
-        AgentStore agents, ConferenceStore conferences, CallRouter router, CallCenterMetrics metrics, ILogger<Program> logger,
-        CancellationToken cancellationToken)
+        AgentStore agents, ConferenceStore conferences, CallRouter router, IAgentUpdatePublisher updates, CallCenterMetrics metrics,
+        ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (agent is null || conference is null || status is null || callSid is null || !CallSidFormat().IsMatch(callSid))
         {
@@ -107,16 +111,18 @@ public static partial class VoiceWebhooks
                 break;
             case "busy" or "no-answer" or "failed" or "canceled":
                 metrics.DialFailed(status);
-                if (role == DialRole.TransferAgent && await conferences.GetAsync(conference) is { TransferState: TransferState.Ringing } record
-                    && record.TransferAgent == agent)
+                var record = await conferences.GetAsync(conference);
+                if (role == DialRole.TransferAgent && record is { TransferState: TransferState.Ringing } && record.TransferAgent == agent)
                 {
-                    await conferences.SetAsync(conference, ("transferState", TransferState.Failed));
+                    await conferences.SetAsync(conference, ("transferState", TransferState.Failed), ("transferFailure", status));
                 }
 
                 await router.AgentFreeAsync(agent, cancellationToken);
+                await updates.PublishAsync([agent, record?.FirstAgent], cancellationToken);
                 break;
             case "completed":
                 await router.AgentFreeAsync(agent, cancellationToken);
+                await updates.PublishAsync([agent], cancellationToken);
                 break;
         }
 
@@ -127,8 +133,8 @@ public static partial class VoiceWebhooks
     private static async Task<IResult> ConferenceEventsAsync(
         [FromForm(Name = "StatusCallbackEvent")] string? statusCallbackEvent, [FromForm(Name = "FriendlyName")] string? conferenceName,
         [FromForm(Name = "ConferenceSid")] string? conferenceSid, [FromForm(Name = "ParticipantLabel")] string? label,
-        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, AgentStore agents, CallCenterMetrics metrics,
-        TimeProvider time, ILogger<Program> logger)
+        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, AgentStore agents, IAgentUpdatePublisher updates,
+        CallCenterMetrics metrics, TimeProvider time, ILogger<Program> logger)
     {
         if (statusCallbackEvent is null || conferenceName is null || conferenceSid is null)
         {
@@ -151,7 +157,10 @@ public static partial class VoiceWebhooks
 
                 await conferences.SetAsync(conferenceName, label == record.TransferAgent
                     ? [("transferState", TransferState.Consulting)]
-                    : [("state", ConferenceState.Connected), ("firstAgent", label)]);
+                    : [("state", ConferenceState.Connected), ("firstAgent", label), ("connectedAt", conferences.Now())]);
+                break;
+            case "participant-hold" or "participant-unhold" when label == CallCenterTwiml.CustomerLabel:
+                await conferences.SetAsync(conferenceName, ("customerOnHold", statusCallbackEvent == "participant-hold" ? "true" : "false"));
                 break;
             case "participant-leave" when record is not null && label == record.FirstAgent && record.TransferState == TransferState.Consulting:
                 await conferences.SetAsync(conferenceName, ("transferState", TransferState.Completed), ("firstAgent", record.TransferAgent!));
@@ -164,6 +173,11 @@ public static partial class VoiceWebhooks
                 }
 
                 break;
+        }
+
+        if (record is not null)
+        {
+            await updates.PublishAsync([record.FirstAgent, record.TransferAgent, label == CallCenterTwiml.CustomerLabel ? null : label]);
         }
 
         return TypedResults.NoContent();

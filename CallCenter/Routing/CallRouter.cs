@@ -8,18 +8,18 @@ namespace WarmTransfer.CallCenter.Routing;
 public sealed class CallRouter(
     AgentStore agents, IDialRequestPublisher dialer, CallCenterMetrics metrics, TimeProvider time, ILogger<CallRouter> logger)
 {
-    /// <summary>A new caller: the longest-idle agent is dialed, or the caller waits in line.</summary>
-    public async Task RouteCallerAsync(string conferenceName, CancellationToken cancellationToken)
+    /// <summary>A new caller: the longest-idle agent is dialed (and returned), or the caller waits in line (null).</summary>
+    public async Task<string?> RouteCallerAsync(string conferenceName, CancellationToken cancellationToken)
     {
         if (await agents.ClaimLongestIdleAgentAsync(conferenceName) is { } agentId)
         {
             await DialAsync(conferenceName, agentId, DialRole.FirstAgent, cancellationToken);
+            return agentId;
         }
-        else
-        {
-            metrics.CallerQueued();
-            logger.LogInformation("No agent available: caller {ConferenceName} waits in line", conferenceName);
-        }
+
+        metrics.CallerQueued();
+        logger.LogInformation("No agent available: caller {ConferenceName} waits in line", conferenceName);
+        return null;
     }
 
     /// <summary>An agent is free again: the longest-waiting caller is offered to them, or they join the idle line.</summary>

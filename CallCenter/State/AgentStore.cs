@@ -10,7 +10,8 @@ public static class AgentStatus
     public const string InCall = "in-call";
 }
 
-public sealed record AgentState(string AgentId, string Status, string? ConferenceName, string? CallSid);
+/// <param name="Presence">What the agent chose (available or away); <paramref name="Status"/> is what routing sees.</param>
+public sealed record AgentState(string AgentId, string Status, string Presence, string? ConferenceName, string? CallSid);
 
 /// <summary>Agent presence and who is in which conference. Claims are atomic Lua scripts: no agent is offered twice.</summary>
 public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
@@ -126,7 +127,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
     public async Task<AgentState> GetAsync(string agentId)
     {
         var fields = (await Db.HashGetAllAsync(RedisKeys.Agent(agentId))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
-        return new AgentState(agentId, fields.GetValueOrDefault("status", AgentStatus.Away),
+        return new AgentState(agentId, fields.GetValueOrDefault("status", AgentStatus.Away), fields.GetValueOrDefault("presence", AgentStatus.Away),
             fields.GetValueOrDefault("conference"), fields.GetValueOrDefault("callSid"));
     }
 

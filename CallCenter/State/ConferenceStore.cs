@@ -18,24 +18,31 @@ public static class TransferState
 }
 
 /// <summary>A customer's conference, named after the customer's CallSid.</summary>
+/// <param name="TransferFailure">Why the last transfer failed: the target leg's final status (busy, no-answer, failed, canceled).</param>
+/// <param name="ConnectedAt">When the first agent joined the customer.</param>
 public sealed record ConferenceRecord(
     string Name,
     string CustomerCallSid,
+    string? CustomerNumber,
     string State,
     string? ConferenceSid,
     string? FirstAgent,
     string? TransferAgent,
     string? TransferState,
-    DateTimeOffset CreatedAt);
+    string? TransferFailure,
+    bool CustomerOnHold,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ConnectedAt);
 
 public sealed class ConferenceStore(IConnectionMultiplexer redis, TimeProvider time)
 {
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task CreateAsync(string name, string customerCallSid) =>
+    public async Task CreateAsync(string name, string customerCallSid, string? customerNumber) =>
         await Db.HashSetAsync(RedisKeys.Conference(name),
         [
             new("customerCallSid", customerCallSid),
+            new("customerNumber", customerNumber ?? string.Empty),
             new("state", ConferenceState.Waiting),
             new("createdAt", time.GetUtcNow().ToUnixTimeMilliseconds()),
         ]);
@@ -52,13 +59,23 @@ public sealed class ConferenceStore(IConnectionMultiplexer redis, TimeProvider t
         return new ConferenceRecord(
             name,
             fields.GetValueOrDefault("customerCallSid", string.Empty),
+            fields.GetValueOrDefault("customerNumber") is { Length: > 0 } number ? number : null,
             fields.GetValueOrDefault("state", ConferenceState.Waiting),
             fields.GetValueOrDefault("conferenceSid"),
             fields.GetValueOrDefault("firstAgent"),
             fields.GetValueOrDefault("transferAgent"),
             fields.GetValueOrDefault("transferState"),
-            DateTimeOffset.FromUnixTimeMilliseconds(long.TryParse(fields.GetValueOrDefault("createdAt"), out var ms) ? ms : 0));
+            fields.GetValueOrDefault("transferFailure") is { Length: > 0 } failure ? failure : null,
+            fields.GetValueOrDefault("customerOnHold") == "true",
+            Timestamp(fields.GetValueOrDefault("createdAt")) ?? DateTimeOffset.UnixEpoch,
+            Timestamp(fields.GetValueOrDefault("connectedAt")));
     }
+
+    /// <summary>Now, as the conference stores times: Unix milliseconds.</summary>
+    public string Now() => time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? Timestamp(string? milliseconds) =>
+        long.TryParse(milliseconds, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     public async Task SetAsync(string name, params (string Field, string Value)[] fields)
     {

@@ -25,6 +25,15 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
     public async Task NeverAnswerAsAsync(string agentId) =>
         (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "never" })).EnsureSuccessStatusCode();
 
+    /// <summary>Calls to the agent ring their registered browser again, instead of a headless answer rule.</summary>
+    public async Task RingBrowserOfAsync(string agentId)
+    {
+        using var response = await _http.DeleteAsync($"/admin/answer-rules/client:{agentId}");
+        Assert.True(response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound, $"answer rule of {agentId}: {response.StatusCode}");
+    }
+
+    public Uri BaseAddress => _http.BaseAddress!;
+
     public async Task<JsonElement?> ConferenceAsync(string friendlyName) =>
         (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("conferences").EnumerateArray()
             .Where(c => c.GetProperty("friendlyName").GetString() == friendlyName)

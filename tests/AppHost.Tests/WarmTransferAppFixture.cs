@@ -34,7 +34,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class WarmTransferAppCollection : ICollectionFixture<WarmTransferAppFixture>
+public sealed class WarmTransferAppCollection : ICollectionFixture<WarmTransferAppFixture>, ICollectionFixture<Browser.BrowserFixture>
 {
     public const string Name = "WarmTransfer app";
 }

@@ -4,16 +4,17 @@ using RabbitMQ.Client;
 
 namespace WarmTransfer.CallCenter.Messaging;
 
-/// <summary>Declares the dial-request topology before the service takes traffic.</summary>
-internal sealed class DialQueueTopologyInitializer(IConnection connection, ILogger<DialQueueTopologyInitializer> logger)
+/// <summary>Declares the dial-request and agent-update topology before the service takes traffic.</summary>
+internal sealed class MessagingTopologyInitializer(IConnection connection, ILogger<MessagingTopologyInitializer> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         await DialQueueTopology.DeclareAsync(channel, cancellationToken);
-        logger.LogInformation("Dial queue topology declared: exchange {Exchange}, queue {Queue}",
-            DialQueueTopology.Exchange, DialQueueTopology.Queue);
+        await AgentUpdateTopology.DeclareAsync(channel, cancellationToken);
+        logger.LogInformation("Messaging topology declared: queues {DialQueue} and {UpdateQueue}",
+            DialQueueTopology.Queue, AgentUpdateTopology.Queue);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,208 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace WarmTransfer.AppHost.Tests.Browser;
+
+/// <summary>
+/// The agent portal in headless Chromium against the running system: real pages, the emulator's softphone module,
+/// pushes over SignalR. Each step checks both agents' pages and the emulator's conference.
+/// </summary>
+[Collection(WarmTransferAppCollection.Name)]
+public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, BrowserFixture browser)
+{
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(20);
+
+    private Uri Portal => fixture.App.GetEndpoint("agentportal", "http");
+
+    [Fact]
+    public async Task Two_agents_warm_transfer_a_customer_in_their_browsers()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var alice = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent1", emulator);
+        await using var bob = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent2", emulator, width: 390);
+        await alice.ChoosePresenceAsync("Available", "Available");
+        await bob.ChoosePresenceAsync("Available", "Available");
+        await alice.ScreenshotAsync("available");
+        await bob.ScreenshotAsync("available");
+
+        // A simulated customer calls from the emulator's developer page; Alice, idle longest, rings.
+        await using var developer = await AgentPage.OpenAsync(browser.Browser, emulator.BaseAddress,
+            nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "developer");
+        var number = NewCustomerNumber();
+        await developer.Page.GetByLabel("From number (E.164)").FillAsync(number);
+        await developer.Button("Call").ClickAsync();
+        await Expect(developer.Page.Locator("#place-result")).ToContainTextAsync("placed");
+        var customer = PlacedCallSid().Match(await developer.Page.Locator("#place-result").InnerTextAsync()).Groups[1].Value;
+
+        await Expect(alice.Incoming).ToContainTextAsync($"Customer {number} is calling.");
+        await Expect(bob.Incoming).ToBeHiddenAsync();
+        await Expect(alice.Page.Locator("#routing-status")).ToHaveTextAsync("Ringing");
+        await alice.ScreenshotAsync("ringing");
+
+        // 1. Alice accepts: she is with the customer.
+        await alice.Button("Accept").ClickAsync();
+        await Expect(alice.Call).ToBeVisibleAsync();
+        await Expect(alice.Incoming).ToBeHiddenAsync();
+        await Expect(alice.Page.Locator("#call-customer")).ToHaveTextAsync(number);
+        await Expect(alice.AgentsInCall).ToHaveTextAsync("Alice Agent (you) — in the call");
+        await Expect(alice.Page.Locator("#routing-status")).ToHaveTextAsync("On a call");
+        await Expect(alice.Page.Locator("#call-timer")).Not.ToHaveTextAsync("0:00", new() { Timeout = 5_000 });
+        await ConferenceIsAsync(emulator, customer, "customer", "agent1");
+        await alice.ScreenshotAsync("in-call");
+
+        // 2. She transfers to Bob, the one colleague available; Bob's page rings with who and which customer.
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Bob Agent");
+        await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
+        await alice.Button("Transfer").ClickAsync();
+        await Expect(alice.CallMessage).ToHaveTextAsync("Ringing Bob Agent…");
+        await Expect(alice.Button("Cancel transfer")).ToBeVisibleAsync();
+        await Expect(alice.AgentsInCall).ToContainTextAsync("Bob Agent — ringing");
+        await Expect(bob.Incoming).ToContainTextAsync($"Alice Agent is transferring customer {number} to you.");
+        await alice.ScreenshotAsync("transfer-ringing");
+        await bob.ScreenshotAsync("transfer-ringing");
+
+        // 3. Bob accepts: the three are in the conference.
+        await bob.Button("Accept").ClickAsync();
+        await Expect(alice.CallMessage).ToHaveTextAsync("Bob Agent is in the call. Leave the call to hand the customer over.");
+        await Expect(alice.Button("Leave call")).ToBeVisibleAsync();
+        await Expect(bob.Call).ToBeVisibleAsync();
+        await Expect(bob.AgentsInCall).ToContainTextAsync("Alice Agent — in the call");
+        await Expect(bob.AgentsInCall).ToContainTextAsync("Bob Agent (you) — in the call");
+        await ConferenceIsAsync(emulator, customer, "customer", "agent1", "agent2");
+        await alice.ScreenshotAsync("consulting");
+        await bob.ScreenshotAsync("consulting");
+
+        // 4. Alice puts the customer on hold while they talk, then resumes; both pages show it.
+        await alice.Button("Hold customer").ClickAsync();
+        await Expect(bob.Page.Locator("#call-hold")).ToHaveTextAsync("On hold (hears music)");
+        await Expect(alice.Button("Resume customer")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Any(p => p.StartsWith("customer:", StringComparison.Ordinal) && p.Contains("hold=True", StringComparison.Ordinal))
+            ? null : "the customer is not on hold in the emulator", StepTimeout);
+        await bob.ScreenshotAsync("customer-on-hold");
+        await alice.Button("Resume customer").ClickAsync();
+        await Expect(bob.Page.Locator("#call-hold")).ToHaveTextAsync("Connected");
+
+        // 5. Alice leaves: Bob has the customer.
+        await alice.Button("Leave call").ClickAsync();
+        await Expect(alice.Call).ToBeHiddenAsync();
+        await Expect(alice.Message).ToHaveTextAsync("You left the call; Bob Agent has the customer.");
+        await Expect(alice.Page.Locator("#routing-status")).ToHaveTextAsync("Available");
+        await Expect(bob.AgentsInCall).ToHaveTextAsync("Bob Agent (you) — in the call");
+        await ConferenceIsAsync(emulator, customer, "customer", "agent2");
+        await alice.ScreenshotAsync("left");
+        await bob.ScreenshotAsync("has-customer");
+
+        // 6. The customer hangs up on the developer page: the call is over for Bob too.
+        await developer.Page.GetByRole(AriaRole.Button, new() { Name = $"Hang up {customer}" }).ClickAsync();
+        await Expect(bob.Call).ToBeHiddenAsync();
+        await Expect(bob.Message).ToHaveTextAsync("The call ended.");
+        await Expect(bob.Page.Locator("#routing-status")).ToHaveTextAsync("Available");
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.GetProperty("status").GetString() == "completed"
+            ? null : "the conference has not ended", StepTimeout);
+        await bob.ScreenshotAsync("call-ended");
+
+        await alice.ChoosePresenceAsync("Away", "Away");
+        await bob.ChoosePresenceAsync("Away", "Away");
+        Assert.Empty(alice.ConsoleErrors);
+        Assert.Empty(bob.ConsoleErrors);
+        Assert.Empty(developer.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var alice = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent1", emulator);
+        await using var bob = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent2", emulator);
+        await using var carol = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent3", emulator);
+        await alice.ChoosePresenceAsync("Available", "Available");
+        await bob.ChoosePresenceAsync("Available", "Available");
+
+        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+        await alice.Button("Accept").ClickAsync();
+        await Expect(alice.Call).ToBeVisibleAsync();
+
+        await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
+        await alice.Button("Transfer").ClickAsync();
+        await Expect(bob.Incoming).ToBeVisibleAsync();
+        await bob.Button("Reject").ClickAsync();
+
+        await Expect(alice.CallMessage).ToHaveTextAsync("Bob Agent declined the call. You still have the customer.");
+        await Expect(alice.AgentsInCall).ToHaveTextAsync("Alice Agent (you) — in the call");
+        await Expect(alice.Button("Transfer")).ToBeEnabledAsync();
+        await Expect(bob.Incoming).ToBeHiddenAsync();
+        await Expect(bob.Call).ToBeHiddenAsync();
+        await ConferenceIsAsync(emulator, customer, "customer", "agent1");
+        await alice.ScreenshotAsync("transfer-rejected");
+
+        // Carol is signed in too: she sees nothing of Alice's call, and the API does not let her near it.
+        await Expect(carol.Call).ToBeHiddenAsync();
+        await Expect(carol.Incoming).ToBeHiddenAsync();
+        Assert.Equal((int)HttpStatusCode.NoContent, (await carol.Page.APIRequest.GetAsync("/api/call")).Status);
+        await carol.ScreenshotAsync("not-in-the-call");
+
+        await alice.Button("End call").ClickAsync();
+        await Expect(alice.Message).ToHaveTextAsync("The call ended.");
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.GetProperty("status").GetString() == "completed"
+            ? null : "the conference has not ended", StepTimeout);
+        await alice.ChoosePresenceAsync("Away", "Away");
+        await bob.ChoosePresenceAsync("Away", "Away");
+        Assert.Empty(alice.ConsoleErrors);
+        Assert.Empty(bob.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task Without_sign_in_there_is_no_softphone_no_token_and_no_live_view()
+    {
+        await using var stranger = await AgentPage.OpenAsync(browser.Browser, Portal, nameof(Without_sign_in_there_is_no_softphone_no_token_and_no_live_view), "anonymous");
+
+        await Expect(stranger.Page.GetByRole(AriaRole.Region, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await Expect(stranger.Page.GetByRole(AriaRole.Region, new() { Name = "Your desk" })).ToBeHiddenAsync();
+        await Expect(stranger.Page.Locator("#softphone-state")).ToHaveTextAsync("offline");
+        foreach (var path in new[] { "/api/token", "/api/softphone", "/api/call" })
+        {
+            Assert.Equal((int)HttpStatusCode.Unauthorized, (await stranger.Page.APIRequest.GetAsync(path)).Status);
+        }
+
+        // The hub refuses the WebSocket before any view is sent.
+        var hub = await stranger.Page.EvaluateAsync<string>("""
+            () => new Promise((resolve) => {
+              const socket = new WebSocket(location.origin.replace('http', 'ws') + '/hubs/agent');
+              socket.onopen = () => resolve('open');
+              socket.onerror = () => resolve('refused');
+            })
+            """);
+        Assert.Equal("refused", hub);
+        await stranger.ScreenshotAsync("sign-in");
+
+        await stranger.Page.GetByLabel("Agent id").FillAsync("agent3");
+        await stranger.Page.GetByLabel("Password").FillAsync("not-the-password");
+        await stranger.Button("Sign in").ClickAsync();
+        await Expect(stranger.Page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Unknown agent or wrong password.");
+        await Expect(stranger.Page.GetByRole(AriaRole.Region, new() { Name = "Your desk" })).ToBeHiddenAsync();
+    }
+
+    /// <summary>The agent's page, signed in with the softphone ready; their calls ring this browser.</summary>
+    private async Task<AgentPage> OpenDeskAsync(string test, string agentId, Emulator emulator, int width = 1100)
+    {
+        await emulator.RingBrowserOfAsync(agentId);
+        var page = await AgentPage.OpenAsync(browser.Browser, Portal, test, agentId, width);
+        await page.SignInAsync(agentId, $"{agentId}-dev-password");
+        await page.ChoosePresenceAsync("Away", "Away");
+        return page;
+    }
+
+    private static async Task ConferenceIsAsync(Emulator emulator, string conference, params string[] labels) =>
+        await Eventually.HoldsAsync(async () =>
+        {
+            var connected = (await emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).ToArray();
+            return connected.SequenceEqual(labels) ? null : $"the emulator's conference has [{string.Join(", ", connected)}]";
+        }, StepTimeout);
+
+    private static string NewCustomerNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+
+    [GeneratedRegex("Call (CA[0-9a-f]{32}) ")]
+    private static partial Regex PlacedCallSid();
+}
