@@ -16,6 +16,7 @@ public static class Extensions
     {
         builder.AddCallCenterInfrastructure();
         builder.AddTwilioRestClient();
+        builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AgentDirectoryOptions>().BindConfiguration(AgentDirectoryOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
 

@@ -27,8 +27,9 @@ public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName)
 
 /// <param name="Mode"><c>twilio</c> or <c>emulator</c>.</param>
 /// <param name="SdkUrl">The voice SDK the page loads.</param>
+/// <param name="TokenRefreshMs">How long before its token expires the device asks for a new one (the SDK's tokenRefreshMs).</param>
 /// <param name="EmulatorUrl">The emulator's page, where a developer places simulated customer calls (emulator mode only).</param>
-public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, string? EmulatorUrl);
+public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl);
 
 /// <summary>
 /// The signed-in agent's API: token, presence, call state, transfer, hold and leave. An agent acts only on
@@ -36,8 +37,6 @@ public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, string? 
 /// </summary>
 public static class PortalApi
 {
-    private static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(1);
-
     public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
@@ -113,11 +112,11 @@ public static class PortalApi
     }
 
     /// <summary>A Voice AccessToken for the signed-in agent's own identity only.</summary>
-    private static IResult Token(ClaimsPrincipal user, IOptions<TwilioOptions> options, TimeProvider time)
+    private static IResult Token(ClaimsPrincipal user, IOptions<TwilioOptions> options, IOptions<PortalOptions> portal, TimeProvider time)
     {
         var twilio = options.Value;
         // Whole seconds: the SDK rounds a fractional expiry up, which would make the token outlive its hour.
-        var expires = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds()).Add(TokenLifetime);
+        var expires = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds()).Add(portal.Value.TokenLifetime);
         var token = new Token(twilio.AccountSid, twilio.ApiKeySid, twilio.ApiKeySecret, AgentId(user),
             expiration: expires.UtcDateTime, grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } });
         return TypedResults.Ok(new { token = token.ToJwt(), identity = AgentId(user), expiresAt = expires });
@@ -127,10 +126,14 @@ public static class PortalApi
     /// Which voice SDK the page loads: Twilio's bundle (served by the portal) with real Twilio, the emulator's module with
     /// the emulator; the page code is the same. In emulator mode the emulator's page places simulated customer calls.
     /// </summary>
-    private static IResult Softphone(IOptions<TwilioOptions> options) =>
-        options.Value.ApiBaseUrl is { Length: > 0 } emulator
-            ? TypedResults.Ok(new SoftphoneConfiguration("emulator", new Uri(new Uri(emulator), "/sdk/voice-sdk.js").AbsoluteUri, new Uri(emulator).AbsoluteUri))
-            : TypedResults.Ok(new SoftphoneConfiguration("twilio", "/lib/twilio.min.js", null));
+    private static IResult Softphone(IOptions<TwilioOptions> options, IOptions<PortalOptions> portal)
+    {
+        var refreshMs = (long)portal.Value.TokenRefreshBeforeExpiry.TotalMilliseconds;
+        return options.Value.ApiBaseUrl is { Length: > 0 } emulator
+            ? TypedResults.Ok(new SoftphoneConfiguration("emulator", new Uri(new Uri(emulator), "/sdk/voice-sdk.js").AbsoluteUri, refreshMs,
+                new Uri(emulator).AbsoluteUri))
+            : TypedResults.Ok(new SoftphoneConfiguration("twilio", "/lib/twilio.min.js", refreshMs, null));
+    }
 
     private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallRouter router,
         IAgentUpdatePublisher updates, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@
  * same surface, so the page code is the same in both modes.
  */
 
-/** @param {{mode: 'twilio'|'emulator', sdkUrl: string}} configuration @returns {Promise<Function>} The Device class. */
+/** @param {{mode: 'twilio'|'emulator', sdkUrl: string, tokenRefreshMs: number}} configuration @returns {Promise<Function>} The Device class. */
 async function loadDevice(configuration) {
   if (configuration.mode === 'emulator') {
     return (await import(configuration.sdkUrl)).Device;
@@ -29,7 +29,7 @@ async function loadDevice(configuration) {
 export async function startSoftphone({ configuration, fetchToken, onState, onIncoming }) {
   onState('connecting');
   const Device = await loadDevice(configuration);
-  const device = new Device(await fetchToken(), { closeProtection: true, tokenRefreshMs: 30000 });
+  const device = new Device(await fetchToken(), { closeProtection: true, tokenRefreshMs: configuration.tokenRefreshMs });
   device.on('registering', () => onState('connecting'));
   device.on('registered', () => onState('ready'));
   device.on('unregistered', () => onState('offline'));

@@ -110,7 +110,7 @@ public static class AdminApi
                         audio = Hears(p),
                     }),
                 }),
-                devices = devices.Devices.Select(d => new { d.Id, d.Identity }),
+                devices = devices.Devices.Select(d => new { d.Id, d.Identity, d.TokenExpires }),
             });
         }
     }

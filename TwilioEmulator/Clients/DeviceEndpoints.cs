@@ -10,7 +10,8 @@ namespace WarmTransfer.TwilioEmulator.Clients;
 /// <summary>
 /// The device signalling socket used by <c>/sdk/voice-sdk.js</c>. A device sends <c>register</c> with its
 /// AccessToken first; then <c>accept</c>, <c>reject</c>, <c>hangup</c> and <c>updateToken</c>. The emulator sends
-/// <c>registered</c>, <c>error</c>, <c>incoming</c>, <c>cancel</c> and <c>disconnect</c>.
+/// <c>registered</c>, <c>error</c>, <c>incoming</c>, <c>cancel</c> and <c>disconnect</c>. Like Twilio, it unregisters a
+/// device whose token expires without an <c>updateToken</c>: error 20104, then the socket closes.
 /// </summary>
 public static class DeviceEndpoints
 {
@@ -25,7 +26,8 @@ public static class DeviceEndpoints
     }
 
     private static async Task ConnectAsync(
-        HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls, IHostApplicationLifetime lifetime)
+        HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls, IHostApplicationLifetime lifetime,
+        TimeProvider time)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -51,6 +53,7 @@ public static class DeviceEndpoints
                         return;
                     }
 
+                    _ = ExpireAsync(device, hub, time, connection.Token);
                     continue;
                 }
 
@@ -93,10 +96,36 @@ public static class DeviceEndpoints
         }
         finally
         {
+            await connection.CancelAsync();
             if (device is not null)
             {
                 hub.Remove(device);
             }
+        }
+    }
+
+    /// <summary>Waits for the device's token to expire (each updateToken moves the time); then it is unregistered.</summary>
+    private static async Task ExpireAsync(Device device, DeviceHub hub, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (device.TokenExpires is { } expires)
+            {
+                var left = expires - time.GetUtcNow();
+                if (left <= TimeSpan.Zero)
+                {
+                    hub.Remove(device);
+                    await device.SendAsync(Error(20104, "Access Token expired or expiration date invalid"));
+                    await device.CloseAsync(WebSocketCloseStatus.PolicyViolation, "token expired");
+                    return;
+                }
+
+                await Task.Delay(left + TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The device went away first.
         }
     }
 

@@ -15,6 +15,27 @@ public sealed class Device(string id, string identity, WebSocket socket)
     public string Identity { get; set; } = identity;
     public DateTimeOffset? TokenExpires { get; set; }
 
+    /// <summary>Closes the socket from the emulator's side; the device's receive loop then unregisters it.</summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        await _sending.WaitAsync();
+        try
+        {
+            if (socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(status, reason, CancellationToken.None);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Already gone.
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
     public async Task SendAsync(JsonObject message)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(message);
@@ -53,8 +74,10 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
 
     public void Remove(Device device)
     {
-        _devices.TryRemove(device.Id, out _);
-        logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+        if (_devices.TryRemove(device.Id, out _))
+        {
+            logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+        }
     }
 
     /// <summary>Rings every device of the identity; returns how many.</summary>

@@ -46,6 +46,9 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
             .Select(c => (JsonElement?)c)
             .SingleOrDefault();
 
+    public async Task<JsonElement[]> DevicesAsync() =>
+        [.. (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("devices").EnumerateArray()];
+
     public async Task<JsonElement[]> EventsAsync() => (await _http.GetFromJsonAsync<JsonElement[]>("/admin/events"))!;
 
     /// <summary>"customer:start=False,end=True,hold=False,audio=conference" per participant, in joining order.</summary>

@@ -7,6 +7,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 {
     private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
 
+    /// <summary>How long the portal's softphone tokens live in these tests.</summary>
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(20);
+
     public DistributedApplication App { get; private set; } = null!;
 
 
@@ -17,6 +20,12 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout);
         var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, Guid.NewGuid().ToString("N"), timeout.Token);
+        // Short-lived softphone tokens: every open page renews its token every few seconds while the tests run.
+        builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+        {
+            context.EnvironmentVariables["Portal__TokenLifetime"] = TokenLifetime.ToString();
+            return Task.CompletedTask;
+        }));
         var stopwatch = Stopwatch.StartNew();
         App = await TestAppHost.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;

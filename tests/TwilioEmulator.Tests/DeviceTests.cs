@@ -196,6 +196,34 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.DoesNotContain(state.GetProperty("devices").EnumerateArray(), d => d.GetProperty("identity").GetString() == identity);
     }
 
+    [Fact]
+    public async Task A_device_whose_token_expires_is_unregistered_unless_the_token_was_updated()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var renewed = await ConnectAsync();
+        using var lapsed = await ConnectAsync();
+        await RegisterAsync(renewed, Token(identity, DateTime.UtcNow.AddSeconds(2)));
+        await RegisterAsync(lapsed, Token(identity, DateTime.UtcNow.AddSeconds(2)));
+        await SendAsync(renewed, new JsonObject { ["type"] = "updateToken", ["token"] = Token(identity) });
+        Assert.Equal("tokenUpdated", (await ReceiveAsync(renewed))["type"]!.GetValue<string>());
+
+        var expired = await ReceiveAsync(lapsed);
+        Assert.Equal("error", expired["type"]!.GetValue<string>());
+        Assert.Equal(20104, expired["code"]!.GetValue<int>());
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(Receive);
+        Assert.Equal(WebSocketMessageType.Close, (await lapsed.ReceiveAsync(buffer, timeout.Token)).MessageType);
+
+        // Only the renewed device still rings.
+        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Hangup/></Response>"), client: emulator.Twilio);
+        var incoming = await ReceiveAsync(renewed);
+        Assert.Equal(call.Sid, incoming["callSid"]!.GetValue<string>());
+        await SendAsync(renewed, new JsonObject { ["type"] = "reject", ["callSid"] = call.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Busy,
+            "the renewed device's rejection to end the call busy");
+    }
+
     internal static string Token(string identity, DateTime? expires = null, string secret = EmulatorFixture.ApiKeySecret) =>
         new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, secret, identity,
             expiration: expires ?? DateTime.UtcNow.AddMinutes(10),

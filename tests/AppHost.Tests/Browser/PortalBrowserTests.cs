@@ -120,14 +120,19 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await alice.ChoosePresenceAsync("Available", "Available");
         await bob.ChoosePresenceAsync("Available", "Available");
 
+        // Both answer from the keyboard: a ringing call takes the focus to Accept.
         var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
-        await alice.Button("Accept").ClickAsync();
+        await Expect(alice.Button("Accept")).ToBeFocusedAsync();
+        await alice.Page.Keyboard.PressAsync("Enter");
         await Expect(alice.Call).ToBeVisibleAsync();
 
         await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
         await alice.Button("Transfer").ClickAsync();
         await Expect(bob.Incoming).ToBeVisibleAsync();
-        await bob.Button("Reject").ClickAsync();
+        await Expect(bob.Button("Accept")).ToBeFocusedAsync();
+        await bob.Page.Keyboard.PressAsync("Tab");
+        await Expect(bob.Button("Reject")).ToBeFocusedAsync();
+        await bob.Page.Keyboard.PressAsync("Enter");
 
         await Expect(alice.CallMessage).ToHaveTextAsync("Bob Agent declined the call. You still have the customer.");
         await Expect(alice.AgentsInCall).ToHaveTextAsync("Alice Agent (you) — in the call");
@@ -183,6 +188,38 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(stranger.Page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Unknown agent or wrong password.");
         await Expect(stranger.Page.GetByRole(AriaRole.Region, new() { Name = "Your desk" })).ToBeHiddenAsync();
     }
+
+    [Fact]
+    public async Task The_softphone_renews_its_token_before_it_expires_and_stays_registered()
+    {
+        using var emulator = new Emulator(fixture.App);
+        await using var carol = await OpenDeskAsync(nameof(The_softphone_renews_its_token_before_it_expires_and_stays_registered), "agent3", emulator);
+        var first = await DeviceTokenExpiryAsync(emulator, "agent3");
+        Assert.NotNull(first);
+
+        // The page asks for a new token before the first one expires, and the emulator takes it.
+        await Eventually.HoldsAsync(async () => await DeviceTokenExpiryAsync(emulator, "agent3") > first
+            ? null : "the device still has its first token", WarmTransferAppFixture.TokenLifetime);
+        // After the first token's expiry the softphone is still registered: the emulator unregisters devices whose token lapsed.
+        await Eventually.HoldsAsync(() => DateTimeOffset.UtcNow > first.Value.AddSeconds(1) ? null : "the first token has not expired yet",
+            WarmTransferAppFixture.TokenLifetime);
+        Assert.NotNull(await DeviceTokenExpiryAsync(emulator, "agent3"));
+        await Expect(carol.Page.Locator("#softphone-state")).ToHaveTextAsync("ready");
+        Assert.Empty(carol.ConsoleErrors);
+    }
+
+    [Fact]
+    public async Task The_voice_sdk_bundle_for_real_Twilio_is_served_by_the_portal()
+    {
+        await using var page = await AgentPage.OpenAsync(browser.Browser, Portal, nameof(The_voice_sdk_bundle_for_real_Twilio_is_served_by_the_portal), "anonymous");
+        await page.Page.AddScriptTagAsync(new() { Url = "/lib/twilio.min.js" });
+        Assert.Equal("function", await page.Page.EvaluateAsync<string>("() => typeof Twilio.Device"));
+        Assert.Matches(@"^2\.", await page.Page.EvaluateAsync<string>("() => Twilio.Device.version"));
+    }
+
+    private static async Task<DateTimeOffset?> DeviceTokenExpiryAsync(Emulator emulator, string identity) =>
+        (await emulator.DevicesAsync()).Where(d => d.GetProperty("identity").GetString() == identity)
+            .Select(d => d.GetProperty("tokenExpires").GetDateTimeOffset()).Cast<DateTimeOffset?>().Max();
 
     /// <summary>The agent's page, signed in with the softphone ready; their calls ring this browser.</summary>
     private async Task<AgentPage> OpenDeskAsync(string test, string agentId, Emulator emulator, int width = 1100)

@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace WarmTransfer.AgentPortal;
+
+/// <summary>The portal's settings (section <c>Portal</c>).</summary>
+public sealed class PortalOptions
+{
+    public const string SectionName = "Portal";
+
+    /// <summary>How long a softphone token lives; the page renews it before it expires. Twilio allows at most 24 hours.</summary>
+    [Range(typeof(TimeSpan), "00:00:20", "1.00:00:00")]
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long before expiry the page renews its token: half the lifetime, at most 30 seconds.</summary>
+    public TimeSpan TokenRefreshBeforeExpiry => TimeSpan.FromTicks(Math.Min(TokenLifetime.Ticks / 2, TimeSpan.FromSeconds(30).Ticks));
+}
