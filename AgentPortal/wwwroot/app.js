@@ -217,11 +217,10 @@ function renderIncoming(call) {
   const ringing = incoming && incoming.status() === 'pending';
   $('incoming').hidden = !ringing;
   if (!ringing) return;
-  const number = call?.customerNumber ?? 'an unknown number';
+  const customer = call?.customerNumber ? `customer ${call.customerNumber}` : 'a customer';
   const from = call?.role === 'transfer' ? call.agents.find((a) => a.id !== me.id && a.status === 'in-call') : null;
-  $('incoming-caller').textContent = from
-    ? `${from.displayName} is transferring customer ${number} to you.`
-    : `Customer ${number} is calling.`;
+  const text = from ? `${from.displayName} is transferring ${customer} to you.` : `${customer} is calling.`;
+  $('incoming-caller').textContent = text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function renderCall(call, colleagues) {

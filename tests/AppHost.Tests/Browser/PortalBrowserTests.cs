@@ -105,6 +105,13 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
 
         await alice.ChoosePresenceAsync("Away", "Away");
         await bob.ChoosePresenceAsync("Away", "Away");
+
+        // Signing out unregisters the softphone.
+        await alice.Button("Sign out").ClickAsync();
+        await Expect(alice.Page.GetByRole(AriaRole.Region, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await Expect(alice.Message).ToHaveTextAsync("You are signed out.");
+        await Eventually.HoldsAsync(async () => await DeviceTokenExpiryAsync(emulator, "agent1") is null
+            ? null : "agent1's softphone is still registered", StepTimeout);
         Assert.Empty(alice.ConsoleErrors);
         Assert.Empty(bob.ConsoleErrors);
         Assert.Empty(developer.ConsoleErrors);
