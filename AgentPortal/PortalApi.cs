@@ -263,7 +263,9 @@ public static class PortalApi
             return problem;
         }
 
-        await ConferenceResource.UpdateAsync(record!.ConferenceSid!, status: ConferenceResource.UpdateStatusEnum.Completed, client: twilio);
+        // Recorded first, so the agents' legs leaving now are not taken for dropped agents.
+        await conferences.SetAsync(record!.Name, ("ending", "true"));
+        await ConferenceResource.UpdateAsync(record.ConferenceSid!, status: ConferenceResource.UpdateStatusEnum.Completed, client: twilio);
         return TypedResults.NoContent();
     }
 }

@@ -35,8 +35,11 @@ var emulator = twilio.IsEmulated
 
 webhooks.WithTwilio(twilio, emulator, webhooks);
 
+// The account's calls-per-second limit, shared by the replicas: Twilio's default of 1, or 10 against the emulator.
+var callsPerSecond = builder.Configuration["Dialer:CallsPerSecond"] ?? (twilio.IsEmulated ? "10" : "1");
 builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithReplicas(2)
+    .WithEnvironment("Dialer__CallsPerSecond", callsPerSecond)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithTwilio(twilio, emulator, webhooks)

@@ -23,13 +23,17 @@ public static class CallCenterInfrastructureExtensions
 
         builder.Services.AddHostedService<MessagingTopologyInitializer>();
         builder.Services.AddSingleton<ConfirmedPublisher>();
-        builder.Services.AddSingleton<IDialRequestPublisher, DialRequestPublisher>();
+        builder.Services.AddSingleton<DialRequestPublisher>();
+        builder.Services.AddSingleton<IDialRequestPublisher>(services => services.GetRequiredService<DialRequestPublisher>());
+        builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddSingleton<IAgentUpdatePublisher, AgentUpdatePublisher>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddSingleton<DialLedger>();
         builder.Services.AddSingleton<ConferenceStore>();
         builder.Services.AddSingleton<CallRouter>();
+        builder.Services.AddSingleton<CallFlow>();
         builder.Services.AddSingleton<CallCenterMetrics>();
 
         return builder;

@@ -7,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddCallCenterInfrastructure();
 builder.AddTwilioRestClient();
-builder.Services.AddHostedService<DialRequestConsumer>();
+builder.AddDialerServices();
 
 var app = builder.Build();
 

@@ -93,14 +93,13 @@ public static partial class VoiceWebhooks
 
     /// <summary>An agent leg's progress. Its final status is the one place an agent is freed, so no one is freed twice.</summary>
     private static async Task<IResult> CallStatusAsync(
-        [FromQuery] string? agent, [FromQuery] string? conference, [FromQuery] DialRole? role,
+        [FromQuery] string? agent, [FromQuery] string? conference, [FromQuery] DialRole? role, [FromQuery] string? request,
         [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
-        AgentStore agents, ConferenceStore conferences, CallRouter router, IAgentUpdatePublisher updates, CallCenterMetrics metrics,
-        ILogger<Program> logger, CancellationToken cancellationToken)
+        AgentStore agents, DialLedger ledger, CallFlow flow, ILogger<Program> logger, CancellationToken cancellationToken)
     {
-        if (agent is null || conference is null || status is null || callSid is null || !CallSidFormat().IsMatch(callSid))
+        if (agent is null || conference is null || role is null || status is null || callSid is null || !CallSidFormat().IsMatch(callSid))
         {
-            return TypedResults.Problem("agent, conference, CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("agent, conference, role, CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         logger.LogInformation("Agent {AgentId} call {CallSid} for {ConferenceName} is {CallStatus}", agent, callSid, conference, status);
@@ -108,33 +107,27 @@ public static partial class VoiceWebhooks
         {
             case "initiated" or "queued" or "ringing":
                 await agents.DialingAsync(agent, callSid);
-                break;
-            case "busy" or "no-answer" or "failed" or "canceled":
-                metrics.DialFailed(status);
-                var record = await conferences.GetAsync(conference);
-                if (role == DialRole.TransferAgent && record is { TransferState: TransferState.Ringing } && record.TransferAgent == agent)
+                if (request is not null)
                 {
-                    await conferences.SetAsync(conference, ("transferState", TransferState.Failed), ("transferFailure", status));
+                    // The call exists: a redelivered dial request must not ring the agent again, even if the worker died.
+                    await ledger.DialedAsync(request, callSid);
                 }
 
-                await router.AgentFreeAsync(agent, cancellationToken);
-                await updates.PublishAsync([agent, record?.FirstAgent], cancellationToken);
                 break;
-            case "completed":
-                await router.AgentFreeAsync(agent, cancellationToken);
-                await updates.PublishAsync([agent], cancellationToken);
+            case "busy" or "no-answer" or "failed" or "canceled" or "completed":
+                await flow.AgentLegEndedAsync(agent, conference, role.Value, status, cancellationToken);
                 break;
         }
 
         return TypedResults.NoContent();
     }
 
-    /// <summary>Conference events keep Redis true: who joined, transfers consulting and completed, the end of the call.</summary>
+    /// <summary>Conference events keep Redis true: who joined or left, holds, transfers, and the end of the call.</summary>
     private static async Task<IResult> ConferenceEventsAsync(
         [FromForm(Name = "StatusCallbackEvent")] string? statusCallbackEvent, [FromForm(Name = "FriendlyName")] string? conferenceName,
         [FromForm(Name = "ConferenceSid")] string? conferenceSid, [FromForm(Name = "ParticipantLabel")] string? label,
-        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, AgentStore agents, IAgentUpdatePublisher updates,
-        CallCenterMetrics metrics, TimeProvider time, ILogger<Program> logger)
+        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, CallFlow flow, IAgentUpdatePublisher updates,
+        ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (statusCallbackEvent is null || conferenceName is null || conferenceSid is null)
         {
@@ -142,42 +135,31 @@ public static partial class VoiceWebhooks
         }
 
         var record = await conferences.GetAsync(conferenceName);
+        var isCustomer = label == CallCenterTwiml.CustomerLabel;
         logger.LogInformation("Conference {ConferenceName} {StatusCallbackEvent} {ParticipantLabel}", conferenceName, statusCallbackEvent, label);
         switch (statusCallbackEvent)
         {
-            case "participant-join" when label == CallCenterTwiml.CustomerLabel:
+            case "participant-join" when isCustomer:
                 await conferences.SetAsync(conferenceName, ("conferenceSid", conferenceSid));
                 break;
             case "participant-join" when label is not null && callSid is not null && record is not null:
-                await agents.JoinedAsync(label, conferenceName, callSid);
-                if (record.FirstAgent is null)
-                {
-                    metrics.Answered(time.GetUtcNow() - record.CreatedAt);
-                }
-
-                await conferences.SetAsync(conferenceName, label == record.TransferAgent
-                    ? [("transferState", TransferState.Consulting)]
-                    : [("state", ConferenceState.Connected), ("firstAgent", label), ("connectedAt", conferences.Now())]);
+                await flow.AgentJoinedAsync(record with { ConferenceSid = record.ConferenceSid ?? conferenceSid }, label, callSid, cancellationToken);
                 break;
-            case "participant-hold" or "participant-unhold" when label == CallCenterTwiml.CustomerLabel:
+            case "participant-hold" or "participant-unhold" when isCustomer:
                 await conferences.SetAsync(conferenceName, ("customerOnHold", statusCallbackEvent == "participant-hold" ? "true" : "false"));
                 break;
-            case "participant-leave" when record is not null && label == record.FirstAgent && record.TransferState == TransferState.Consulting:
-                await conferences.SetAsync(conferenceName, ("transferState", TransferState.Completed), ("firstAgent", record.TransferAgent!));
-                metrics.TransferCompleted();
-                break;
+            case "participant-leave" when isCustomer:
             case "conference-end":
-                if (await conferences.DeleteAsync(conferenceName))
-                {
-                    metrics.CallerLeftLine();
-                }
-
+                await flow.CustomerLeftAsync(conferenceName, cancellationToken);
+                break;
+            case "participant-leave" when label is not null && record is not null:
+                await flow.AgentLeftAsync(record with { ConferenceSid = record.ConferenceSid ?? conferenceSid }, label, cancellationToken);
                 break;
         }
 
         if (record is not null)
         {
-            await updates.PublishAsync([record.FirstAgent, record.TransferAgent, label == CallCenterTwiml.CustomerLabel ? null : label]);
+            await updates.PublishAsync([record.FirstAgent, record.TransferAgent, isCustomer ? null : label], cancellationToken);
         }
 
         return TypedResults.NoContent();

@@ -23,7 +23,7 @@ public sealed record CallView(
 
 public sealed record CallAgent(string Id, string DisplayName, string Status);
 
-/// <param name="State">ringing, consulting, cancelled or failed.</param>
+/// <param name="State">ringing, consulting, completed (the colleague has the customer), cancelled or failed.</param>
 /// <param name="Failure">For a failed transfer, the colleague's leg's final status: busy, no-answer, failed or canceled.</param>
 public sealed record TransferView(string AgentId, string DisplayName, string State, string? Failure);
 

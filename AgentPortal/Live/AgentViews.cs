@@ -39,7 +39,8 @@ public sealed class AgentViews(AgentStore agents, ConferenceStore conferences, I
 
         var role = record.FirstAgent == agent.AgentId || record.TransferAgent != agent.AgentId ? "first" : "transfer";
         var transfer = role == "first" && record.TransferAgent is { } target && target != agent.AgentId
-            && record.TransferState is TransferState.Ringing or TransferState.Consulting or TransferState.Cancelled or TransferState.Failed
+            && record.TransferState is TransferState.Ringing or TransferState.Consulting or TransferState.Completed or TransferState.Cancelled
+                or TransferState.Failed
             ? new TransferView(target, DisplayName(target), record.TransferState, record.TransferFailure)
             : null;
         return new CallView(record.Name, record.CustomerNumber, role, agent.Status, record.CustomerOnHold, record.ConnectedAt, inCall, transfer);

@@ -204,7 +204,7 @@ function render(next) {
 
   const call = next.call?.myStatus === 'in-call' ? next.call : null;
   if (!call && previous?.call?.myStatus === 'in-call') {
-    const handedTo = previous.call.transfer?.state === 'consulting' ? previous.call.transfer.displayName : null;
+    const handedTo = ['consulting', 'completed'].includes(previous.call.transfer?.state) ? previous.call.transfer.displayName : null;
     say(handedTo ? `You left the call; ${handedTo} has the customer.` : 'The call ended.');
   }
   if (call && !previous?.call) say('');
@@ -238,7 +238,7 @@ function renderCall(call, colleagues) {
   hold.setAttribute('aria-pressed', String(call.customerOnHold));
 
   const transfer = call.transfer;
-  const underWay = transfer?.state === 'ringing' || transfer?.state === 'consulting';
+  const underWay = ['ringing', 'consulting', 'completed'].includes(transfer?.state);
   $('transfer-form').hidden = call.role !== 'first';
   $('cancel-transfer').hidden = transfer?.state !== 'ringing';
   $('leave').hidden = transfer?.state !== 'consulting';
@@ -257,6 +257,7 @@ function renderCall(call, colleagues) {
   switch (transfer?.state) {
     case 'ringing': say(`Ringing ${target}…`, { target: 'call-message' }); break;
     case 'consulting': say(`${target} is in the call. Leave the call to hand the customer over.`, { target: 'call-message' }); break;
+    case 'completed': say(`${target} has the customer.`, { target: 'call-message' }); break;
     case 'cancelled': say(`Transfer to ${target} cancelled. You still have the customer.`, { target: 'call-message' }); break;
     case 'failed':
       say(`${(failureWords[transfer.failure] ?? failureWords.failed)(target)} You still have the customer.`, { problem: true, target: 'call-message' });

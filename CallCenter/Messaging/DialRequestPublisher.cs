@@ -1,31 +1,72 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using StackExchange.Redis;
+using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.CallCenter.Messaging;
 
+/// <summary>Work for the dialer worker: dial requests and call commands, on the dial queue.</summary>
 public interface IDialRequestPublisher
 {
-    /// <summary>Publishes persistently and returns once the broker confirmed it.</summary>
+    /// <summary>
+    /// Publishes persistently and returns once the broker confirmed it, or once it is kept in the Redis outbox
+    /// because the broker did not answer in time; the outbox relay delivers it when the broker is back.
+    /// </summary>
     Task PublishAsync(DialRequest request, CancellationToken cancellationToken);
+
+    /// <inheritdoc cref="PublishAsync(DialRequest, CancellationToken)"/>
+    Task PublishAsync(CallCommand command, CancellationToken cancellationToken);
 }
 
-public sealed class DialRequestPublisher(ConfirmedPublisher publisher, ILogger<DialRequestPublisher> logger) : IDialRequestPublisher
+public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnectionMultiplexer redis, ILogger<DialRequestPublisher> logger)
+    : IDialRequestPublisher
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>How long a webhook waits for the broker before the message goes to the outbox instead.</summary>
+    public static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(1);
 
-    public async Task PublishAsync(DialRequest request, CancellationToken cancellationToken)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public Task PublishAsync(DialRequest request, CancellationToken cancellationToken) =>
+        PublishAsync(new OutboxMessage(nameof(DialRequest), request.RequestId, JsonSerializer.Serialize(request, Json)), cancellationToken);
+
+    public Task PublishAsync(CallCommand command, CancellationToken cancellationToken) =>
+        PublishAsync(new OutboxMessage(nameof(CallCommand), command.RequestId, JsonSerializer.Serialize(command, Json)), cancellationToken);
+
+    private async Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
+        try
+        {
+            await SendAsync(message, cancellationToken);
+            logger.LogInformation("{MessageType} {RequestId} published", message.Type, message.Id);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or OperationInterruptedException or AlreadyClosedException
+            or PublishException or BrokerUnreachableException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            // Nothing is lost: the relay publishes it once the broker answers again; the consumer skips duplicates.
+            await redis.GetDatabase().ListRightPushAsync(RedisKeys.Outbox, JsonSerializer.Serialize(message, Json));
+            logger.LogWarning("Broker unavailable ({Reason}): {MessageType} {RequestId} kept in the outbox",
+                exception.GetType().Name, message.Type, message.Id);
+        }
+    }
+
+    /// <summary>Publishes one message with a deadline; throws when the broker did not confirm it in time.</summary>
+    internal async Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(BrokerTimeout);
         var properties = new BasicProperties
         {
             Persistent = true,
-            MessageId = request.RequestId,
+            MessageId = message.Id,
             ContentType = "application/json",
-            Type = nameof(DialRequest),
+            Type = message.Type,
         };
         await publisher.PublishAsync(DialQueueTopology.Exchange, DialQueueTopology.RoutingKey, properties,
-            JsonSerializer.SerializeToUtf8Bytes(request, Json), cancellationToken);
-        logger.LogInformation("Dial request {RequestId} published: {AgentId} for {ConferenceName} as {Role}",
-            request.RequestId, request.AgentId, request.ConferenceName, request.Role);
+            System.Text.Encoding.UTF8.GetBytes(message.Body), deadline.Token);
     }
 }
+
+/// <summary>A message waiting in the Redis outbox: its type (the AMQP type property), id and JSON body.</summary>
+public sealed record OutboxMessage(string Type, string Id, string Body);

@@ -6,12 +6,16 @@ namespace WarmTransfer.CallCenter.Routing;
 
 /// <summary>Decides who is dialed: the longest-idle agent for a new caller, the longest-waiting caller for a freed agent.</summary>
 public sealed class CallRouter(
-    AgentStore agents, IDialRequestPublisher dialer, CallCenterMetrics metrics, TimeProvider time, ILogger<CallRouter> logger)
+    AgentStore agents, ConferenceStore conferences, IDialRequestPublisher dialer, CallCenterMetrics metrics, TimeProvider time,
+    ILogger<CallRouter> logger)
 {
-    /// <summary>A new caller: the longest-idle agent is dialed (and returned), or the caller waits in line (null).</summary>
-    public async Task<string?> RouteCallerAsync(string conferenceName, CancellationToken cancellationToken)
+    /// <summary>
+    /// A caller needs an agent: the longest-idle agent is dialed (and returned), or the caller waits in line (null).
+    /// A caller whose offer failed (<paramref name="alreadyWaiting"/>) keeps their place at the front of the line.
+    /// </summary>
+    public async Task<string?> RouteCallerAsync(string conferenceName, CancellationToken cancellationToken, bool alreadyWaiting = false)
     {
-        if (await agents.ClaimLongestIdleAgentAsync(conferenceName) is { } agentId)
+        if (await agents.ClaimLongestIdleAgentAsync(conferenceName, alreadyWaiting) is { } agentId)
         {
             await DialAsync(conferenceName, agentId, DialRole.FirstAgent, cancellationToken);
             return agentId;
@@ -33,9 +37,14 @@ public sealed class CallRouter(
         }
     }
 
-    public Task DialAsync(string conferenceName, string agentId, DialRole role, CancellationToken cancellationToken)
+    public async Task DialAsync(string conferenceName, string agentId, DialRole role, CancellationToken cancellationToken)
     {
         metrics.CallOffered();
-        return dialer.PublishAsync(new DialRequest(Guid.NewGuid().ToString("N"), conferenceName, agentId, role, time.GetUtcNow()), cancellationToken);
+        if (role == DialRole.FirstAgent)
+        {
+            await conferences.SetAsync(conferenceName, ("offeredAgent", agentId));
+        }
+
+        await dialer.PublishAsync(new DialRequest(Guid.NewGuid().ToString("N"), conferenceName, agentId, role, time.GetUtcNow()), cancellationToken);
     }
 }

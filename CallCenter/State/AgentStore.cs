@@ -52,12 +52,18 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
         return true
         """;
 
-    // KEYS: available, waiting. ARGV: conference, agent key prefix.
-    // The longest-idle agent is taken out of the line, or the caller joins the waiting line.
+    // KEYS: available, waiting. ARGV: conference, agent key prefix, 'front' or 'back'.
+    // The longest-idle agent is taken out of the line, or the caller joins the waiting line (at the front when they were
+    // already waiting: an offer that failed does not cost them their place).
     private const string ClaimLongestIdleScript = """
         local agents = redis.call('ZRANGE', KEYS[1], 0, 0)
         if #agents == 0 then
-          redis.call('RPUSH', KEYS[2], ARGV[1])
+          redis.call('LREM', KEYS[2], 0, ARGV[1])
+          if ARGV[3] == 'front' then
+            redis.call('LPUSH', KEYS[2], ARGV[1])
+          else
+            redis.call('RPUSH', KEYS[2], ARGV[1])
+          end
           return false
         end
         local agent = agents[1]
@@ -96,11 +102,11 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
         await Db.ScriptEvaluateAsync(GoAwayScript, [RedisKeys.AvailableAgents, RedisKeys.Agent(agentId)], [agentId]);
 
     /// <summary>Takes the agent who has been idle longest for the conference; null when none is free (the caller waits in line).</summary>
-    public async Task<string?> ClaimLongestIdleAgentAsync(string conferenceName)
+    public async Task<string?> ClaimLongestIdleAgentAsync(string conferenceName, bool alreadyWaiting = false)
     {
         var result = await Db.ScriptEvaluateAsync(ClaimLongestIdleScript,
             [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers],
-            [conferenceName, RedisKeys.Agent(string.Empty).ToString()]);
+            [conferenceName, RedisKeys.Agent(string.Empty).ToString(), alreadyWaiting ? "front" : "back"]);
         return result.IsNull ? null : (string?)result;
     }
 

@@ -20,6 +20,9 @@ public static class TransferState
 /// <summary>A customer's conference, named after the customer's CallSid.</summary>
 /// <param name="TransferFailure">Why the last transfer failed: the target leg's final status (busy, no-answer, failed, canceled).</param>
 /// <param name="ConnectedAt">When the first agent joined the customer.</param>
+/// <param name="OfferedAgent">The agent last dialed to take the customer as first agent.</param>
+/// <param name="Ending">An agent ended the call for everyone: the legs leaving now are not dropped agents.</param>
+/// <param name="UnholdOnJoin">The customer was put on hold because no agent was with them: the next agent to join resumes them.</param>
 public sealed record ConferenceRecord(
     string Name,
     string CustomerCallSid,
@@ -32,7 +35,10 @@ public sealed record ConferenceRecord(
     string? TransferFailure,
     bool CustomerOnHold,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? ConnectedAt);
+    DateTimeOffset? ConnectedAt,
+    string? OfferedAgent,
+    bool Ending,
+    bool UnholdOnJoin);
 
 public sealed class ConferenceStore(IConnectionMultiplexer redis, TimeProvider time)
 {
@@ -62,13 +68,16 @@ public sealed class ConferenceStore(IConnectionMultiplexer redis, TimeProvider t
             fields.GetValueOrDefault("customerNumber") is { Length: > 0 } number ? number : null,
             fields.GetValueOrDefault("state", ConferenceState.Waiting),
             fields.GetValueOrDefault("conferenceSid"),
-            fields.GetValueOrDefault("firstAgent"),
+            fields.GetValueOrDefault("firstAgent") is { Length: > 0 } firstAgent ? firstAgent : null,
             fields.GetValueOrDefault("transferAgent"),
             fields.GetValueOrDefault("transferState"),
             fields.GetValueOrDefault("transferFailure") is { Length: > 0 } failure ? failure : null,
             fields.GetValueOrDefault("customerOnHold") == "true",
             Timestamp(fields.GetValueOrDefault("createdAt")) ?? DateTimeOffset.UnixEpoch,
-            Timestamp(fields.GetValueOrDefault("connectedAt")));
+            Timestamp(fields.GetValueOrDefault("connectedAt")),
+            fields.GetValueOrDefault("offeredAgent"),
+            fields.GetValueOrDefault("ending") == "true",
+            fields.GetValueOrDefault("unholdOnJoin") == "true");
     }
 
     /// <summary>Now, as the conference stores times: Unix milliseconds.</summary>

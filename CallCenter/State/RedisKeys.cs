@@ -18,5 +18,12 @@ public static class RedisKeys
 
     public static RedisKey Conference(string conferenceName) => $"wt:conference:{conferenceName}";
 
-    public static RedisKey DialDone(string requestId) => $"wt:dial:{requestId}";
+    /// <summary>A dial request's idempotency record: dialing (with a lease), dialed (with the CallSid) or failed.</summary>
+    public static RedisKey Dial(string requestId) => $"wt:dial:{requestId}";
+
+    /// <summary>Messages for the dial queue kept while the broker was unreachable, oldest first.</summary>
+    public static readonly RedisKey Outbox = "wt:outbox:dial";
+
+    /// <summary>Call creations of the last second, across every worker: the account's calls-per-second budget.</summary>
+    public static readonly RedisKey DialPace = "wt:dial:pace";
 }

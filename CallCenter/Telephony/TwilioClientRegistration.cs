@@ -8,6 +8,9 @@ namespace WarmTransfer.CallCenter.Telephony;
 
 public static class TwilioClientRegistration
 {
+    /// <summary>A Twilio request that has not answered by then failed (and may be retried by the dial worker).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
     public static IHostApplicationBuilder AddTwilioOptions(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
@@ -27,11 +30,29 @@ public static class TwilioClientRegistration
             var options = services.GetRequiredService<IOptions<TwilioOptions>>();
             // Not the factory's client: its standard resilience handler would retry a POST that creates a call.
             // Retries of Twilio requests belong to the dial worker, which knows what is safe to repeat.
-            var http = new System.Net.Http.HttpClient(new ApiHostRewriter(options) { InnerHandler = new SocketsHttpHandler() });
+            var http = new System.Net.Http.HttpClient(new ApiHostRewriter(options) { InnerHandler = new RetryAfterReader { InnerHandler = new SocketsHttpHandler() } })
+            {
+                Timeout = RequestTimeout,
+            };
             return new TwilioRestClient(options.Value.ApiKeySid, options.Value.ApiKeySecret, accountSid: options.Value.AccountSid,
                 httpClient: new SystemNetHttpClient(http));
         });
         return builder;
+    }
+
+    /// <summary>Hands a 429's Retry-After to the <see cref="RetryAfterScope"/> of the request (the SDK's exception drops headers).</summary>
+    private sealed class RetryAfterReader : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (RetryAfterScope.Current is { } scope && response.Headers.RetryAfter is { } retryAfter)
+            {
+                scope.RetryAfter = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+            }
+
+            return response;
+        }
     }
 
     /// <summary>The SDK always calls https://api.twilio.com; this sends its requests to the configured host instead.</summary>

@@ -15,6 +15,18 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
         return (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sid").GetString()!;
     }
 
+    /// <summary>Hangs up every call still queued, ringing or in progress.</summary>
+    public async Task HangUpEveryCallAsync()
+    {
+        var calls = (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("calls").EnumerateArray()
+            .Where(c => c.GetProperty("status").GetString() is "queued" or "ringing" or "in-progress")
+            .Select(c => c.GetProperty("sid").GetString()!).ToList();
+        foreach (var sid in calls)
+        {
+            using var response = await _http.PostAsync($"/admin/calls/{sid}/hangup", null);
+        }
+    }
+
     public async Task HangUpAsync(string callSid) => (await _http.PostAsync($"/admin/calls/{callSid}/hangup", null)).EnsureSuccessStatusCode();
 
     /// <summary>The headless browser of an agent answers after a short ring.</summary>

@@ -85,6 +85,7 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task An_agent_cannot_transfer_hold_or_leave_a_call_they_are_not_in()
     {
+        await fixture.ResetAsync();
         using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
 
         foreach (var (path, body) in new (string, object)[] { ("/api/transfer", new { colleague = "agent2" }), ("/api/hold", new { hold = true }), ("/api/leave", new { }) })

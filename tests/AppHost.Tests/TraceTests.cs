@@ -9,6 +9,7 @@ public sealed class TraceTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task The_workers_rest_request_carries_the_trace_id_of_the_voice_webhook()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         await emulator.AnswerAsAsync("agent3");

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 
 namespace WarmTransfer.AppHost.Tests;
@@ -10,6 +11,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>How long the portal's softphone tokens live in these tests.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(20);
 
+    /// <summary>The calls-per-second budget the two worker replicas share in these tests.</summary>
+    public const int CallsPerSecond = 5;
+
     public DistributedApplication App { get; private set; } = null!;
 
 
@@ -19,7 +23,8 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, Guid.NewGuid().ToString("N"), timeout.Token);
+        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, Guid.NewGuid().ToString("N"), timeout.Token,
+            $"--Dialer:CallsPerSecond={CallsPerSecond}");
         // Short-lived softphone tokens: every open page renews its token every few seconds while the tests run.
         builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
         {
@@ -29,6 +34,26 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         var stopwatch = Stopwatch.StartNew();
         App = await TestAppHost.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;
+    }
+
+    /// <summary>
+    /// Ends whatever an earlier test left running (a failed one stops midway), so each test starts with no call and the
+    /// development agents away.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        using var emulator = new Emulator(App);
+        await emulator.HangUpEveryCallAsync();
+        foreach (var agent in new[] { "agent1", "agent2", "agent3" })
+        {
+            using var session = await PortalSession.SignInAsync(App, agent, $"{agent}-dev-password");
+            await session.PostOkAsync("/api/presence", new { status = "away" });
+            await Eventually.HoldsAsync(async () =>
+            {
+                var me = await (await session.GetAsync("/api/me")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+                return me.GetProperty("status").GetString() == "away" ? null : $"{agent} is still {me.GetProperty("status").GetString()}";
+            }, TimeSpan.FromSeconds(30));
+        }
     }
 
     public async Task DisposeAsync()

@@ -14,6 +14,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task Customer_waits_first_agent_answers_brings_in_a_colleague_and_leaves_and_the_customer_is_never_cut_off()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
@@ -96,6 +97,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task A_caller_who_finds_no_agent_waits_in_line_and_goes_to_the_first_agent_who_becomes_available()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
@@ -125,6 +127,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task A_transfer_still_ringing_is_cancelled_and_the_colleague_is_available_again()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
@@ -162,6 +165,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task Away_chosen_during_a_call_takes_effect_when_the_call_ends()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();

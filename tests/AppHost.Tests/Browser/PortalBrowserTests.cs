@@ -19,6 +19,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     [Fact]
     public async Task Two_agents_warm_transfer_a_customer_in_their_browsers()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var alice = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent1", emulator);
         await using var bob = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent2", emulator, width: 390);
@@ -120,6 +121,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     [Fact]
     public async Task A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var alice = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent1", emulator);
         await using var bob = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent2", emulator);
@@ -143,9 +145,11 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
 
         await Expect(alice.CallMessage).ToHaveTextAsync("Bob Agent declined the call. You still have the customer.");
         await Expect(alice.AgentsInCall).ToHaveTextAsync("Alice Agent (you) — in the call");
-        await Expect(alice.Button("Transfer")).ToBeEnabledAsync();
         await Expect(bob.Incoming).ToBeHiddenAsync();
         await Expect(bob.Call).ToBeHiddenAsync();
+        // Bob declined an offer: routing leaves him away until he comes back, so Alice cannot pick him again.
+        await Expect(bob.Page.Locator("#routing-status")).ToHaveTextAsync("Away");
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("No colleague is available");
         await ConferenceIsAsync(emulator, customer, "customer", "agent1");
         await alice.ScreenshotAsync("transfer-rejected");
 
@@ -154,6 +158,12 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(carol.Incoming).ToBeHiddenAsync();
         Assert.Equal((int)HttpStatusCode.NoContent, (await carol.Page.APIRequest.GetAsync("/api/call")).Status);
         await carol.ScreenshotAsync("not-in-the-call");
+
+        // Carol comes available: Alice can try her instead.
+        await carol.ChoosePresenceAsync("Available", "Available");
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Carol Agent");
+        await Expect(alice.Button("Transfer")).ToBeEnabledAsync();
+        await carol.ChoosePresenceAsync("Away", "Away");
 
         await alice.Button("End call").ClickAsync();
         await Expect(alice.Message).ToHaveTextAsync("The call ended.");
@@ -199,6 +209,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     [Fact]
     public async Task The_softphone_renews_its_token_before_it_expires_and_stays_registered()
     {
+        await fixture.ResetAsync();
         using var emulator = new Emulator(fixture.App);
         await using var carol = await OpenDeskAsync(nameof(The_softphone_renews_its_token_before_it_expires_and_stays_registered), "agent3", emulator);
         var first = await DeviceTokenExpiryAsync(emulator, "agent3");
