@@ -98,7 +98,7 @@ public static class AdminApi
                 number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
                 calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
                 {
-                    c.Sid, c.From, c.To, c.Direction, c.Status,
+                    c.Sid, c.From, c.To, c.Direction, c.Status, c.StatusCallback,
                     conferenceSid = c.Participant?.Conference.Sid,
                 }),
                 conferences = state.Conferences.Values.OrderBy(c => c.DateCreated).Select(c => new

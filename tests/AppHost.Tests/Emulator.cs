@@ -33,6 +33,18 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
     public async Task AnswerAsAsync(string agentId) =>
         (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "answer", afterMilliseconds = 100 })).EnsureSuccessStatusCode();
 
+    /// <summary>The headless browser of an agent declines after a short ring.</summary>
+    public async Task RejectAsAsync(string agentId, int afterMilliseconds = 100) =>
+        (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "reject", afterMilliseconds })).EnsureSuccessStatusCode();
+
+    /// <summary>The headless browser of an agent answers after the given time.</summary>
+    public async Task AnswerAsAsync(string agentId, int afterMilliseconds) =>
+        (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "answer", afterMilliseconds })).EnsureSuccessStatusCode();
+
+    /// <summary>The calls the emulator holds, newest last.</summary>
+    public async Task<JsonElement[]> CallsAsync() =>
+        [.. (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("calls").EnumerateArray()];
+
     /// <summary>The agent's browser rings and rings: nobody picks up.</summary>
     public async Task NeverAnswerAsAsync(string agentId) =>
         (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "never" })).EnsureSuccessStatusCode();

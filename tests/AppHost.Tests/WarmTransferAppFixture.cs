@@ -14,6 +14,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>The calls-per-second budget the two worker replicas share in these tests.</summary>
     public const int CallsPerSecond = 5;
 
+    /// <summary>How long an agent's softphone rings in these tests before the call counts as not answered.</summary>
+    public const int RingTimeoutSeconds = 6;
+
     public DistributedApplication App { get; private set; } = null!;
 
 
@@ -26,6 +29,12 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, Guid.NewGuid().ToString("N"), timeout.Token,
             $"--Dialer:CallsPerSecond={CallsPerSecond}");
         // Short-lived softphone tokens: every open page renews its token every few seconds while the tests run.
+        // Agents ring for a few seconds only: the tests of unanswered calls need not wait Twilio's usual time.
+        builder.Resources.Single(r => r.Name == "dialerworker").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+        {
+            context.EnvironmentVariables["Dialer__RingTimeoutSeconds"] = RingTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }));
         builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
         {
             context.EnvironmentVariables["Portal__TokenLifetime"] = TokenLifetime.ToString();
