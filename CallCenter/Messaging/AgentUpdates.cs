@@ -50,12 +50,15 @@ public sealed class AgentUpdatePublisher(ConfirmedPublisher publisher, ILogger<A
             ContentType = "application/json",
             Type = nameof(AgentsChanged),
         };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(DialRequestPublisher.BrokerTimeout);
         try
         {
             await publisher.PublishAsync(AgentUpdateTopology.Exchange, string.Empty, properties,
-                JsonSerializer.SerializeToUtf8Bytes(update, Json), cancellationToken);
+                JsonSerializer.SerializeToUtf8Bytes(update, Json), deadline.Token);
         }
-        catch (Exception exception) when (exception is OperationInterruptedException or AlreadyClosedException or PublishException)
+        catch (Exception exception) when (exception is OperationInterruptedException or AlreadyClosedException or PublishException
+            or BrokerUnreachableException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // The call itself goes on; the agents' pages catch up when they reconnect or the next update arrives.
             logger.LogWarning(exception, "Agent update for {AgentIds} not published", string.Join(",", update.AgentIds));

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace WarmTransfer.CallCenter.Messaging;
 
@@ -19,6 +20,12 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
     public async Task PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
         CancellationToken cancellationToken)
     {
+        if (!connection.IsOpen)
+        {
+            // While the connection recovers, no channel is opened or closed: closing one would abort the client's recovery.
+            throw new BrokerUnreachableException(new IOException("The connection to RabbitMQ is not open."));
+        }
+
         var channel = await RentAsync(cancellationToken);
         try
         {
@@ -26,7 +33,7 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
         }
         catch
         {
-            await channel.DisposeAsync();
+            // Left to the client (it recovers or closes it with the connection), and replaced by a new one later.
             Interlocked.Decrement(ref _created);
             throw;
         }
@@ -43,7 +50,6 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
                 return pooled;
             }
 
-            await pooled.DisposeAsync();
             Interlocked.Decrement(ref _created);
         }
 

@@ -1,0 +1,197 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace WarmTransfer.AppHost.Tests;
+
+/// <summary>
+/// Dialing that survives faults, through the real system: Twilio failing and rate-limiting, a poison message, RabbitMQ going
+/// away. Each test reports calls placed, connected, lost, duplicate agent rings and the peak calls per second Twilio saw.
+/// </summary>
+[Collection(WarmTransferAppCollection.Name)]
+public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly string[] Agents = ["agent1", "agent2", "agent3"];
+
+    private readonly Emulator _emulator = new(fixture.App);
+    private readonly List<PortalSession> _sessions = [];
+    private DateTimeOffset _started;
+
+    public async Task InitializeAsync()
+    {
+        await fixture.ResetAsync();
+        _started = DateTimeOffset.UtcNow;
+        foreach (var agent in Agents)
+        {
+            await _emulator.AnswerAsAsync(agent);
+            var session = await PortalSession.SignInAsync(fixture.App, agent, $"{agent}-dev-password");
+            await session.PostOkAsync("/api/presence", new { status = "available" });
+            _sessions.Add(session);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        using var http = fixture.App.CreateHttpClient("twilio-emulator");
+        await http.DeleteAsync("/admin/faults");
+        await fixture.ResetAsync();
+        _sessions.ForEach(session => session.Dispose());
+        _emulator.Dispose();
+    }
+
+    [Fact]
+    public async Task When_Twilio_fails_30_percent_of_call_creations_every_caller_still_connects_within_the_calls_per_second_budget()
+    {
+        using (var http = fixture.App.CreateHttpClient("twilio-emulator"))
+        {
+            (await http.PutAsJsonAsync("/admin/faults", new { endpoint = "POST Calls.json", errorRate = 0.15, tooManyRequestsRate = 0.15 }))
+                .EnsureSuccessStatusCode();
+        }
+
+        var customers = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            customers.Add(await _emulator.CallSupportLineAsync(NewNumber()));
+        }
+
+        var figures = await ConnectEveryCallerAsync(customers, TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, figures.Lost);
+        Assert.Equal(0, figures.DuplicateRings);
+        Assert.True(figures.FailedCreations > 0, "the emulator injected no fault");
+        Assert.True(figures.PeakCallsPerSecond <= WarmTransferAppFixture.CallsPerSecond,
+            $"{figures.PeakCallsPerSecond} call creations in one second, over the budget of {WarmTransferAppFixture.CallsPerSecond}");
+    }
+
+    [Fact]
+    public async Task A_poison_message_ends_in_the_dead_letter_queue_without_blocking_the_others()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var poisonId = Guid.NewGuid().ToString("N");
+        await channel.BasicPublishAsync("warmtransfer.dial", "dial", mandatory: true,
+            new BasicProperties { MessageId = poisonId, Persistent = true, Type = "DialRequest" }, Encoding.UTF8.GetBytes("{ not json"));
+
+        var figures = await ConnectEveryCallerAsync([await _emulator.CallSupportLineAsync(NewNumber())], TimeSpan.FromSeconds(30));
+        Assert.Equal(0, figures.Lost);
+
+        var found = false;
+        await Eventually.HoldsAsync(async () =>
+        {
+            while (!found && await channel.BasicGetAsync("dial-requests.dead-letter", autoAck: true) is { } message)
+            {
+                found = message.BasicProperties.MessageId == poisonId;
+            }
+
+            return found ? null : "the poison message is not in the dead-letter queue";
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task While_RabbitMQ_is_down_every_webhook_still_answers_TwiML_and_every_caller_is_connected_once_it_is_back()
+    {
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        var rabbitmq = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "rabbitmq");
+        Assert.True((await commands.ExecuteCommandAsync(rabbitmq, KnownResourceCommands.StopCommand)).Success);
+        try
+        {
+            var customers = new List<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                customers.Add(await _emulator.CallSupportLineAsync(NewNumber()));
+            }
+
+            // Every caller got TwiML and waits in their conference, on hold.
+            await Eventually.HoldsAsync(async () =>
+            {
+                var waiting = 0;
+                foreach (var customer in customers)
+                {
+                    waiting += (await _emulator.ParticipantsAsync(customer)).Any(p => p.StartsWith("customer:", StringComparison.Ordinal)) ? 1 : 0;
+                }
+
+                return waiting == customers.Count ? null : $"{waiting} of {customers.Count} callers are in their conference";
+            }, TimeSpan.FromSeconds(30));
+            var answers = (await _emulator.EventsAsync()).Where(e => e.GetProperty("kind").GetString() == "voice-webhook"
+                && customers.Contains(e.GetProperty("callSid").GetString() ?? string.Empty) && e.GetProperty("url").GetString()!.EndsWith("/voice/incoming", StringComparison.Ordinal)).ToList();
+            Assert.Equal(customers.Count, answers.Count);
+            Assert.All(answers, answer => Assert.Equal(200, answer.GetProperty("statusCode").GetInt32()));
+
+            Assert.True((await commands.ExecuteCommandAsync(rabbitmq, KnownResourceCommands.StartCommand)).Success);
+            var figures = await ConnectEveryCallerAsync(customers, TimeSpan.FromMinutes(2));
+            Assert.Equal(0, figures.Lost);
+            Assert.Equal(0, figures.DuplicateRings);
+        }
+        finally
+        {
+            await commands.ExecuteCommandAsync(rabbitmq, KnownResourceCommands.StartCommand);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("rabbitmq", timeout.Token);
+        }
+    }
+
+    /// <summary>
+    /// Waits until an agent joined each customer's conference, hanging each customer up once connected so the agents are
+    /// free for the next caller; then counts what the emulator saw.
+    /// </summary>
+    private async Task<Figures> ConnectEveryCallerAsync(IReadOnlyList<string> customers, TimeSpan timeout)
+    {
+        var connected = new HashSet<string>();
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                using var http = fixture.App.CreateHttpClient("twilio-emulator");
+                var state = await http.GetFromJsonAsync<JsonElement>("/admin/state");
+                foreach (var conference in state.GetProperty("conferences").EnumerateArray())
+                {
+                    var name = conference.GetProperty("friendlyName").GetString()!;
+                    if (customers.Contains(name) && !connected.Contains(name) && conference.GetProperty("participants").EnumerateArray()
+                        .Any(p => p.GetProperty("label").GetString() is { } label && label != "customer"))
+                    {
+                        connected.Add(name);
+                        await _emulator.HangUpAsync(name);
+                    }
+                }
+
+                return connected.Count == customers.Count ? null : $"{connected.Count} of {customers.Count} callers connected";
+            }, timeout);
+        }
+        finally
+        {
+            var figures = await FiguresAsync(customers, connected.Count);
+            output.WriteLine($"calls placed {figures.Placed}, connected {figures.Connected}, lost {figures.Lost}, duplicate agent rings {figures.DuplicateRings}, " +
+                $"call creations {figures.Creations} (failed {figures.FailedCreations}), peak calls per second {figures.PeakCallsPerSecond} (budget {WarmTransferAppFixture.CallsPerSecond})");
+        }
+
+        return await FiguresAsync(customers, connected.Count);
+    }
+
+    private async Task<Figures> FiguresAsync(IReadOnlyList<string> customers, int connected)
+    {
+        var calls = await _emulator.CallsAsync();
+        var rings = calls.Where(c => c.GetProperty("to").GetString()!.StartsWith("client:", StringComparison.Ordinal)
+                && c.GetProperty("statusCallback").GetString() is { } callback
+                && customers.Contains(System.Web.HttpUtility.ParseQueryString(new Uri(callback).Query)["conference"] ?? string.Empty))
+            .GroupBy(c => System.Web.HttpUtility.ParseQueryString(new Uri(c.GetProperty("statusCallback").GetString()!).Query)["request"])
+            .ToList();
+        var creations = (await _emulator.EventsAsync())
+            .Where(e => e.GetProperty("kind").GetString() == "rest" && e.GetProperty("message").GetString() == "POST Calls.json"
+                && e.GetProperty("timestamp").GetDateTimeOffset() >= _started)
+            .Select(e => (At: e.GetProperty("timestamp").GetDateTimeOffset(), Status: e.GetProperty("statusCode").GetInt32()))
+            .OrderBy(e => e.At)
+            .ToList();
+        var peak = creations.Count == 0 ? 0 : creations.Max(c => creations.Count(other => other.At >= c.At && other.At < c.At.AddSeconds(1)));
+        return new Figures(customers.Count, connected, customers.Count - connected, rings.Count(g => g.Count() > 1),
+            creations.Count, creations.Count(c => c.Status >= 400), peak);
+    }
+
+    private static string NewNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+
+    private sealed record Figures(int Placed, int Connected, int Lost, int DuplicateRings, int Creations, int FailedCreations, int PeakCallsPerSecond);
+}
