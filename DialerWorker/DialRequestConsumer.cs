@@ -132,7 +132,7 @@ public sealed class DialRequestConsumer(
         {
             var call = await _retry.ExecuteAsync(async token =>
             {
-                await pacer.WaitForSlotAsync(token);
+                await using var slot = await pacer.TakeSlotAsync(token);
                 return await CreateCallAsync(request);
             }, cancellationToken);
             await ledger.DialedAsync(request.RequestId, call.Sid);

@@ -39,7 +39,8 @@ public sealed class EventLog(TimeProvider time)
         string? conferenceSid = null,
         int? errorCode = null,
         string? message = null,
-        string? traceParent = null)
+        string? traceParent = null,
+        DateTimeOffset? timestamp = null)
     {
         if (response is { Length: > MaxResponseLength })
         {
@@ -48,7 +49,7 @@ public sealed class EventLog(TimeProvider time)
 
         lock (_events)
         {
-            var entry = new EmulatorEvent(++_lastSequence, time.GetUtcNow(), kind, method, url, statusCode,
+            var entry = new EmulatorEvent(++_lastSequence, timestamp ?? time.GetUtcNow(), kind, method, url, statusCode,
                 parameters, response, callSid, conferenceSid, errorCode, message, traceParent);
             _events.Add(entry);
             if (_events.Count > MaxEvents)

@@ -81,6 +81,8 @@ public static class RestApi
         var http = context.HttpContext;
         var services = http.RequestServices;
         var key = EndpointKey(http);
+        // A REST request is logged at the time it arrived, as Twilio counts calls per second.
+        var received = services.GetRequiredService<TimeProvider>().GetUtcNow();
         // Every route's form is read here first: handlers reading it again get the parsed form, and never a malformed body.
         var form = await TwilioForm.ReadAsync(http.Request);
 
@@ -102,7 +104,8 @@ public static class RestApi
             json?.StatusCode, form.ToDictionary(), json?.Body,
             callSid: http.Request.RouteValues["Sid"] as string ?? http.Request.RouteValues["CallSid"] as string,
             message: key,
-            traceParent: http.Request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null);
+            traceParent: http.Request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null,
+            timestamp: received);
         return result;
     }
 

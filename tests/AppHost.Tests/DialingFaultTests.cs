@@ -68,6 +68,32 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     }
 
     [Fact]
+    public async Task A_dial_Twilio_keeps_refusing_is_dead_lettered_after_its_retries_and_the_caller_is_offered_again()
+    {
+        using var http = fixture.App.CreateHttpClient("twilio-emulator");
+        (await http.PutAsJsonAsync("/admin/faults", new { endpoint = "POST Calls.json", errorRate = 1.0 })).EnsureSuccessStatusCode();
+        var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueuePurgeAsync("dial-requests.dead-letter");
+
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await Eventually.HoldsAsync(async () => (await channel.QueueDeclarePassiveAsync("dial-requests.dead-letter")).MessageCount > 0
+            ? null : "no dial request was dead-lettered", TimeSpan.FromSeconds(60));
+        var dead = await channel.BasicGetAsync("dial-requests.dead-letter", autoAck: true);
+        Assert.Equal("DialRequest", dead!.BasicProperties.Type);
+        Assert.Contains(customer, Encoding.UTF8.GetString(dead.Body.Span), StringComparison.Ordinal);
+        var tries = (await _emulator.EventsAsync()).Count(e => e.GetProperty("kind").GetString() == "rest"
+            && e.GetProperty("message").GetString() == "POST Calls.json" && e.GetProperty("timestamp").GetDateTimeOffset() >= _started);
+        Assert.True(tries >= 5, $"only {tries} tries before the request was dead-lettered");
+
+        // Twilio recovers: the caller, offered again, connects.
+        (await http.DeleteAsync("/admin/faults")).EnsureSuccessStatusCode();
+        var figures = await ConnectEveryCallerAsync([customer], TimeSpan.FromSeconds(60));
+        Assert.Equal(0, figures.Lost);
+    }
+
+    [Fact]
     public async Task A_poison_message_ends_in_the_dead_letter_queue_without_blocking_the_others()
     {
         var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
@@ -133,6 +159,92 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("rabbitmq", timeout.Token);
         }
+    }
+
+    [Fact]
+    public async Task Workers_killed_with_50_dial_requests_queued_then_restarted_connect_every_caller_and_ring_no_agent_twice()
+    {
+        var load = new List<PortalSession>();
+        try
+        {
+            foreach (var agent in WarmTransferAppFixture.LoadAgents)
+            {
+                await _emulator.AnswerAsAsync(agent);
+                var session = await PortalSession.SignInAsync(fixture.App, agent, WarmTransferAppFixture.LoadAgentPassword);
+                load.Add(session);
+                await session.PostOkAsync("/api/presence", new { status = "available" });
+            }
+
+            // With both workers dead, every caller's dial request waits in the queue.
+            await KillWorkersAsync();
+            var customers = new List<string>();
+            for (var i = 0; i < 50; i++)
+            {
+                customers.Add(await _emulator.CallSupportLineAsync(NewNumber()));
+            }
+
+            var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
+            await using (var connection = await factory.CreateConnectionAsync())
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                await Eventually.HoldsAsync(async () => (await channel.QueueDeclarePassiveAsync("dial-requests")).MessageCount is var queued && queued >= 50
+                    ? null : $"{queued} dial requests queued", TimeSpan.FromSeconds(30));
+            }
+
+            // Restarted, the workers get through some; killed again in the middle of dialing, restarted again.
+            await StartWorkersAsync();
+            await Eventually.HoldsAsync(async () => (await _emulator.CallsAsync()).Count(c => c.GetProperty("to").GetString()!.StartsWith("client:load", StringComparison.Ordinal)) is var rung && rung >= 10
+                ? null : $"{rung} agents rung", TimeSpan.FromSeconds(60));
+            await KillWorkersAsync();
+            await StartWorkersAsync();
+
+            var figures = await ConnectEveryCallerAsync(customers, TimeSpan.FromMinutes(3));
+            Assert.Equal(0, figures.Lost);
+            Assert.Equal(0, figures.DuplicateRings);
+            Assert.True(figures.PeakCallsPerSecond <= WarmTransferAppFixture.CallsPerSecond,
+                $"{figures.PeakCallsPerSecond} call creations in one second, over the budget of {WarmTransferAppFixture.CallsPerSecond}");
+        }
+        finally
+        {
+            await StartWorkersAsync();
+            foreach (var session in load)
+            {
+                await session.PostOkAsync("/api/presence", new { status = "away" });
+                session.Dispose();
+            }
+        }
+    }
+
+    /// <summary>SIGKILL to every worker replica's processes, as a crash would.</summary>
+    private async Task KillWorkersAsync()
+    {
+        List<(int Pid, string CommandLine)> Workers() =>
+            [.. TestAppHost.ProcessesOf(fixture.RunMarker).Where(p => p.CommandLine.Contains("DialerWorker", StringComparison.Ordinal))];
+
+        foreach (var (pid, _) in Workers())
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+
+        await Eventually.HoldsAsync(() => Workers() is { Count: > 0 } left ? $"{left.Count} worker processes alive" : null, TimeSpan.FromSeconds(30));
+    }
+
+    private async Task StartWorkersAsync()
+    {
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        var worker = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "dialerworker");
+        // Every replica: one still running answers that it is, and stays as it is.
+        await commands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("dialerworker", timeout.Token);
     }
 
     /// <summary>

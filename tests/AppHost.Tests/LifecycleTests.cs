@@ -61,33 +61,8 @@ public sealed class LifecycleTests
             : null, StopTimeout);
     }
 
-    /// <summary>Every process, children included, that inherited this run's marker.</summary>
-    private static List<string> ProcessesOf(string runMarker)
-    {
-        var marker = $"{TestAppHost.RunMarkerVariable}={runMarker}\0";
-        var found = new List<string>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                if (File.ReadAllText(Path.Combine(directory, "environ")).Contains(marker, StringComparison.Ordinal))
-                {
-                    found.Add($"{pid} {File.ReadAllText(Path.Combine(directory, "comm")).Trim()}");
-                }
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                // The process ended while we looked, or is not ours to read.
-            }
-        }
-
-        return found;
-    }
+    private static List<string> ProcessesOf(string runMarker) =>
+        [.. TestAppHost.ProcessesOf(runMarker).Select(process => $"{process.Pid} {process.CommandLine}")];
 
     private static bool InUse(int port)
     {

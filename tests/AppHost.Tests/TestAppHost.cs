@@ -62,6 +62,34 @@ public static class TestAppHost
             .Where(resource => !resource.TryGetAnnotationsOfType<ExplicitStartupAnnotation>(out _))
             .ToList();
 
+    /// <summary>Every process, children included, that inherited this run's marker.</summary>
+    public static List<(int Pid, string CommandLine)> ProcessesOf(string runMarker)
+    {
+        var marker = $"{RunMarkerVariable}={runMarker}\0";
+        var found = new List<(int, string)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(directory, "environ")).Contains(marker, StringComparison.Ordinal))
+                {
+                    found.Add((pid, File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').Trim()));
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked, or is not ours to read.
+            }
+        }
+
+        return found;
+    }
+
     public static void DeleteDataDirectory(string dataDirectory)
     {
         if (Directory.Exists(dataDirectory))

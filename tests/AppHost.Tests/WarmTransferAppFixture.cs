@@ -17,6 +17,17 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>How long an agent's softphone rings in these tests before the call counts as not answered.</summary>
     public const int RingTimeoutSeconds = 6;
 
+    /// <summary>Agents for the tests that need many at once; they sign in with <see cref="LoadAgentPassword"/>.</summary>
+    public static readonly IReadOnlyList<string> LoadAgents = [.. Enumerable.Range(1, 50).Select(i => $"load{i:00}")];
+
+    public const string LoadAgentPassword = "load-agent-password";
+
+    // PBKDF2 of LoadAgentPassword, in the portal's format.
+    private const string LoadAgentPasswordHash = "pbkdf2-sha256$100000$efc6zPf6ty00biD2ZHgSJg==$6/4aQse4jo41baO9n64VDWogiUUMoA5qXiztg7CbLkg=";
+
+    /// <summary>Carried by every process of this app, so a test can find (and kill) one.</summary>
+    public string RunMarker { get; } = Guid.NewGuid().ToString("N");
+
     public DistributedApplication App { get; private set; } = null!;
 
 
@@ -26,7 +37,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, Guid.NewGuid().ToString("N"), timeout.Token,
+        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, RunMarker, timeout.Token,
             $"--Dialer:CallsPerSecond={CallsPerSecond}");
         // Short-lived softphone tokens: every open page renews its token every few seconds while the tests run.
         // Agents ring for a few seconds only: the tests of unanswered calls need not wait Twilio's usual time.
@@ -38,6 +49,14 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
         {
             context.EnvironmentVariables["Portal__TokenLifetime"] = TokenLifetime.ToString();
+            // Headless load agents beside the three development agents (which are entries 0 to 2).
+            for (var i = 0; i < LoadAgents.Count; i++)
+            {
+                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__Id"] = LoadAgents[i];
+                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__DisplayName"] = $"Load agent {i + 1}";
+                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__PasswordHash"] = LoadAgentPasswordHash;
+            }
+
             return Task.CompletedTask;
         }));
         var stopwatch = Stopwatch.StartNew();
