@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace WarmTransfer.CallCenter.Messaging;
 
@@ -50,15 +49,12 @@ public sealed class AgentUpdatePublisher(ConfirmedPublisher publisher, ILogger<A
             ContentType = "application/json",
             Type = nameof(AgentsChanged),
         };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(DialRequestPublisher.BrokerTimeout);
         try
         {
             await publisher.PublishAsync(AgentUpdateTopology.Exchange, string.Empty, properties,
-                JsonSerializer.SerializeToUtf8Bytes(update, Json), deadline.Token);
+                JsonSerializer.SerializeToUtf8Bytes(update, Json), cancellationToken);
         }
-        catch (Exception exception) when (exception is OperationInterruptedException or AlreadyClosedException or PublishException
-            or BrokerUnreachableException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (BrokerUnavailableException exception)
         {
             // The call itself goes on; the agents' pages catch up when they reconnect or the next update arrives.
             logger.LogWarning(exception, "Agent update for {AgentIds} not published", string.Join(",", update.AgentIds));

@@ -16,26 +16,40 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
     private readonly SemaphoreSlim _creating = new(1, 1);
     private int _created;
 
-    /// <summary>Publishes as mandatory and returns once the broker confirmed it.</summary>
+    /// <summary>How long a publish waits for the broker's confirm before the broker counts as unavailable.</summary>
+    public static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Publishes as mandatory and returns once the broker confirmed it. Throws <see cref="BrokerUnavailableException"/> when
+    /// the broker is unreachable, refuses the message or does not confirm it within <see cref="BrokerTimeout"/>.
+    /// </summary>
     public async Task PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
         CancellationToken cancellationToken)
     {
         if (!connection.IsOpen)
         {
             // While the connection recovers, no channel is opened or closed: closing one would abort the client's recovery.
-            throw new BrokerUnreachableException(new IOException("The connection to RabbitMQ is not open."));
+            throw new BrokerUnavailableException("The connection to RabbitMQ is not open.", null);
         }
 
-        var channel = await RentAsync(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(BrokerTimeout);
+        IChannel? channel = null;
         try
         {
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
+            channel = await RentAsync(deadline.Token);
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, deadline.Token);
         }
-        catch
+        catch (Exception exception) when (exception is OperationInterruptedException or AlreadyClosedException or PublishException
+            or BrokerUnreachableException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            // Left to the client (it recovers or closes it with the connection), and replaced by a new one later.
-            Interlocked.Decrement(ref _created);
-            throw;
+            if (channel is not null)
+            {
+                // Left to the client (it recovers or closes it with the connection), and replaced by a new one later.
+                Interlocked.Decrement(ref _created);
+            }
+
+            throw new BrokerUnavailableException($"RabbitMQ did not confirm the message ({exception.GetType().Name}).", exception);
         }
 
         _pool.Writer.TryWrite(channel);
@@ -58,10 +72,11 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
         {
             if (_created < PoolSize)
             {
-                _created++;
-                return await connection.CreateChannelAsync(
+                var channel = await connection.CreateChannelAsync(
                     new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                     cancellationToken);
+                _created++;
+                return channel;
             }
         }
         finally
@@ -80,3 +95,6 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
         }
     }
 }
+
+/// <summary>The broker could not take a message now: unreachable, refusing it, or not confirming it in time.</summary>
+public sealed class BrokerUnavailableException(string message, Exception? innerException) : Exception(message, innerException);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using StackExchange.Redis;
 using WarmTransfer.CallCenter.State;
 
@@ -23,9 +22,6 @@ public interface IDialRequestPublisher
 public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnectionMultiplexer redis, ILogger<DialRequestPublisher> logger)
     : IDialRequestPublisher
 {
-    /// <summary>How long a webhook waits for the broker before the message goes to the outbox instead.</summary>
-    public static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(1);
-
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public Task PublishAsync(DialRequest request, CancellationToken cancellationToken) =>
@@ -41,21 +37,17 @@ public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnecti
             await SendAsync(message, cancellationToken);
             logger.LogInformation("{MessageType} {RequestId} published", message.Type, message.Id);
         }
-        catch (Exception exception) when (exception is OperationCanceledException or OperationInterruptedException or AlreadyClosedException
-            or PublishException or BrokerUnreachableException or IOException && !cancellationToken.IsCancellationRequested)
+        catch (BrokerUnavailableException exception)
         {
             // Nothing is lost: the relay publishes it once the broker answers again; the consumer skips duplicates.
             await redis.GetDatabase().ListRightPushAsync(RedisKeys.Outbox, JsonSerializer.Serialize(message, Json));
-            logger.LogWarning("Broker unavailable ({Reason}): {MessageType} {RequestId} kept in the outbox",
-                exception.GetType().Name, message.Type, message.Id);
+            logger.LogWarning("{Reason}: {MessageType} {RequestId} kept in the outbox", exception.Message, message.Type, message.Id);
         }
     }
 
-    /// <summary>Publishes one message with a deadline; throws when the broker did not confirm it in time.</summary>
+    /// <summary>Publishes one message; throws <see cref="BrokerUnavailableException"/> when the broker did not confirm it.</summary>
     internal async Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(BrokerTimeout);
         var properties = new BasicProperties
         {
             Persistent = true,
@@ -64,7 +56,7 @@ public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnecti
             Type = message.Type,
         };
         await publisher.PublishAsync(DialQueueTopology.Exchange, DialQueueTopology.RoutingKey, properties,
-            System.Text.Encoding.UTF8.GetBytes(message.Body), deadline.Token);
+            System.Text.Encoding.UTF8.GetBytes(message.Body), cancellationToken);
     }
 }
 
