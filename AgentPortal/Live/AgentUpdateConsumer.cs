@@ -40,12 +40,13 @@ public sealed class AgentUpdateConsumer(
         try
         {
             var update = JsonSerializer.Deserialize<AgentsChanged>(delivery.Body.Span, Json);
+            var available = await views.AvailableAsync();
             foreach (var agentId in update?.AgentIds ?? [])
             {
-                await hub.Clients.User(agentId).View(await views.BuildAsync(agentId));
+                await hub.Clients.User(agentId).View(await views.BuildAsync(agentId, available));
             }
 
-            await hub.Clients.All.Available(await views.AvailableAsync());
+            await hub.Clients.All.Available(available);
         }
         catch (Exception exception)
         {

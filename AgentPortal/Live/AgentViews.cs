@@ -14,11 +14,12 @@ public sealed class AgentViews(AgentStore agents, ConferenceStore conferences, I
     public async Task<IReadOnlyList<Colleague>> AvailableAsync() =>
         [.. (await agents.AvailableAgentsAsync()).Select(id => new Colleague(id, DisplayName(id)))];
 
-    public async Task<AgentView> BuildAsync(string agentId)
+    /// <param name="available">The agents available now, when the caller already read them.</param>
+    public async Task<AgentView> BuildAsync(string agentId, IReadOnlyList<Colleague>? available = null)
     {
         var agent = await agents.GetAsync(agentId);
         var summary = new AgentSummary(agentId, DisplayName(agentId), agent.Status, agent.Presence);
-        var colleagues = (await AvailableAsync()).Where(c => c.Id != agentId).ToList();
+        var colleagues = (available ?? await AvailableAsync()).Where(c => c.Id != agentId).ToList();
         var record = agent.ConferenceName is { } name && agent.Status is AgentStatus.Ringing or AgentStatus.InCall
             ? await conferences.GetAsync(name)
             : null;
