@@ -169,12 +169,8 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(conference)).Any(p => p.StartsWith($"customer:start=False,end=True,hold={hold}", StringComparison.Ordinal))
             ? null : $"the customer's hold is not {hold}", StepTimeout);
 
-    /// <summary>The calls to the agent's client, with the conference they were for (from the agent-join URL).</summary>
     private async Task<List<(string Conference, string Status)>> AgentCallsAsync(string agentId) =>
-        [.. (await _emulator.CallsAsync())
-            .Where(c => c.GetProperty("to").GetString() == $"client:{agentId}")
-            .Select(c => (System.Web.HttpUtility.ParseQueryString(new Uri(c.GetProperty("statusCallback").GetString()!).Query)["conference"] ?? string.Empty,
-                c.GetProperty("status").GetString()!))];
+        [.. (await _emulator.AgentCallsAsync()).Where(c => c.AgentId == agentId).Select(c => (c.Conference, c.Status))];
 
     private static string NewNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 }

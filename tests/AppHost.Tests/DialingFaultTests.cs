@@ -193,7 +193,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
 
             // Restarted, the workers get through some; killed again in the middle of dialing, restarted again.
             await StartWorkersAsync();
-            await Eventually.HoldsAsync(async () => (await _emulator.CallsAsync()).Count(c => c.GetProperty("to").GetString()!.StartsWith("client:load", StringComparison.Ordinal)) is var rung && rung >= 10
+            await Eventually.HoldsAsync(async () => (await _emulator.AgentCallsAsync()).Count(c => c.AgentId.StartsWith("load", StringComparison.Ordinal)) is var rung && rung >= 10
                 ? null : $"{rung} agents rung", TimeSpan.FromSeconds(60));
             await KillWorkersAsync();
             await StartWorkersAsync();
@@ -254,6 +254,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     private async Task<Figures> ConnectEveryCallerAsync(IReadOnlyList<string> customers, TimeSpan timeout)
     {
         var connected = new HashSet<string>();
+        Figures? figures = null;
         try
         {
             await Eventually.HoldsAsync(async () =>
@@ -276,22 +277,17 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         }
         finally
         {
-            var figures = await FiguresAsync(customers, connected.Count);
+            figures = await FiguresAsync(customers, connected.Count);
             output.WriteLine($"calls placed {figures.Placed}, connected {figures.Connected}, lost {figures.Lost}, duplicate agent rings {figures.DuplicateRings}, " +
                 $"call creations {figures.Creations} (failed {figures.FailedCreations}), peak calls per second {figures.PeakCallsPerSecond} (budget {WarmTransferAppFixture.CallsPerSecond})");
         }
 
-        return await FiguresAsync(customers, connected.Count);
+        return figures;
     }
 
     private async Task<Figures> FiguresAsync(IReadOnlyList<string> customers, int connected)
     {
-        var calls = await _emulator.CallsAsync();
-        var rings = calls.Where(c => c.GetProperty("to").GetString()!.StartsWith("client:", StringComparison.Ordinal)
-                && c.GetProperty("statusCallback").GetString() is { } callback
-                && customers.Contains(System.Web.HttpUtility.ParseQueryString(new Uri(callback).Query)["conference"] ?? string.Empty))
-            .GroupBy(c => System.Web.HttpUtility.ParseQueryString(new Uri(c.GetProperty("statusCallback").GetString()!).Query)["request"])
-            .ToList();
+        var rings = (await _emulator.AgentCallsAsync()).Where(c => customers.Contains(c.Conference)).GroupBy(c => c.Request).ToList();
         var creations = (await _emulator.EventsAsync())
             .Where(e => e.GetProperty("kind").GetString() == "rest" && e.GetProperty("message").GetString() == "POST Calls.json"
                 && e.GetProperty("timestamp").GetDateTimeOffset() >= _started)

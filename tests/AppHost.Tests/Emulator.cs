@@ -30,8 +30,7 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
     public async Task HangUpAsync(string callSid) => (await _http.PostAsync($"/admin/calls/{callSid}/hangup", null)).EnsureSuccessStatusCode();
 
     /// <summary>The headless browser of an agent answers after a short ring.</summary>
-    public async Task AnswerAsAsync(string agentId) =>
-        (await _http.PutAsJsonAsync($"/admin/answer-rules/client:{agentId}", new { action = "answer", afterMilliseconds = 100 })).EnsureSuccessStatusCode();
+    public Task AnswerAsAsync(string agentId) => AnswerAsAsync(agentId, afterMilliseconds: 100);
 
     /// <summary>The headless browser of an agent declines after a short ring.</summary>
     public async Task RejectAsAsync(string agentId, int afterMilliseconds = 100) =>
@@ -44,6 +43,17 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
     /// <summary>The calls the emulator holds, newest last.</summary>
     public async Task<JsonElement[]> CallsAsync() =>
         [.. (await _http.GetFromJsonAsync<JsonElement>("/admin/state")).GetProperty("calls").EnumerateArray()];
+
+    /// <summary>The calls the dialer created to agents, with the conference and dial request named in their status callback.</summary>
+    public async Task<List<AgentCall>> AgentCallsAsync() =>
+        [.. (await CallsAsync())
+            .Where(c => c.GetProperty("to").GetString()!.StartsWith("client:", StringComparison.Ordinal) && c.GetProperty("statusCallback").GetString() is not null)
+            .Select(c =>
+            {
+                var query = System.Web.HttpUtility.ParseQueryString(new Uri(c.GetProperty("statusCallback").GetString()!).Query);
+                return new AgentCall(c.GetProperty("to").GetString()!["client:".Length..], query["conference"] ?? string.Empty,
+                    query["request"] ?? string.Empty, c.GetProperty("status").GetString()!);
+            })];
 
     /// <summary>The agent's browser rings and rings: nobody picks up.</summary>
     public async Task NeverAnswerAsAsync(string agentId) =>
@@ -84,3 +94,6 @@ public sealed class Emulator(DistributedApplication app) : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>A call to an agent's client: which agent, for which customer's conference and dial request, and its status now.</summary>
+public sealed record AgentCall(string AgentId, string Conference, string Request, string Status);
