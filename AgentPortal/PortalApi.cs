@@ -143,10 +143,11 @@ public static class PortalApi
         {
             case AgentStatus.Available:
                 await agents.ChooseAvailableAsync(agentId);
-                // On a call, the agent becomes available when it ends.
+                // On a call, the agent becomes available when it ends; free now, the router tells their page.
                 if ((await agents.GetAsync(agentId)).Status is not (AgentStatus.Ringing or AgentStatus.InCall))
                 {
                     await router.AgentFreeAsync(agentId, cancellationToken);
+                    return TypedResults.NoContent();
                 }
 
                 break;
@@ -202,7 +203,7 @@ public static class PortalApi
         await conferences.SetAsync(record.Name, ("transferAgent", request.Colleague), ("transferState", TransferState.Ringing),
             ("transferFailure", string.Empty));
         await router.DialAsync(record.Name, request.Colleague, DialRole.TransferAgent, cancellationToken);
-        await updates.PublishAsync([agent.AgentId, request.Colleague], cancellationToken);
+        await updates.PublishAsync([agent.AgentId], cancellationToken);
         return TypedResults.Accepted("/api/call");
     }
 

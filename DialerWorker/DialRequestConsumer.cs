@@ -33,7 +33,6 @@ public sealed class DialRequestConsumer(
     ConferenceStore conferences,
     CallRouter router,
     CallFlow flow,
-    IAgentUpdatePublisher updates,
     ITwilioRestClient twilio,
     IOptions<TwilioOptions> twilioOptions,
     IOptions<DialerOptions> options,
@@ -118,10 +117,9 @@ public sealed class DialRequestConsumer(
         {
             logger.LogInformation("Dial request {RequestId}: {ConferenceName} no longer needs {AgentId}", request.RequestId, request.ConferenceName, request.AgentId);
             await ledger.FailedAsync(request.RequestId);
-            if (agent.ConferenceName == request.ConferenceName || agent.Status == AgentStatus.Ringing && agent.ConferenceName is null)
+            if (agent.ConferenceName == request.ConferenceName)
             {
                 await router.AgentFreeAsync(request.AgentId, cancellationToken);
-                await updates.PublishAsync([request.AgentId], cancellationToken);
             }
 
             return true;
@@ -161,7 +159,7 @@ public sealed class DialRequestConsumer(
         try
         {
             await _retry.ExecuteAsync(async _ => await RunAsync(command), cancellationToken);
-            await ledger.DialedAsync(command.RequestId, command.CallSid ?? command.ConferenceSid ?? string.Empty);
+            await ledger.DoneAsync(command.RequestId);
             logger.LogInformation("{Action} done for {ConferenceName}", command.Action, command.ConferenceName);
             return true;
         }

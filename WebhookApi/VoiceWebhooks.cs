@@ -55,7 +55,7 @@ public static partial class VoiceWebhooks
     /// <summary>A customer calls: their conference is recorded, an agent claimed (or the caller queued), TwiML returned.</summary>
     private static async Task<IResult> IncomingAsync(
         [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, ConferenceStore conferences, CallRouter router,
-        IAgentUpdatePublisher updates, IOptions<TwilioOptions> options, ILogger<Program> logger, CancellationToken cancellationToken)
+        IOptions<TwilioOptions> options, ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (callSid is null || !CallSidFormat().IsMatch(callSid))
         {
@@ -65,11 +65,7 @@ public static partial class VoiceWebhooks
         // The conference is named after the customer's CallSid: no personal data in the name.
         var conferenceName = callSid;
         await conferences.CreateAsync(conferenceName, callSid, from);
-        if (await router.RouteCallerAsync(conferenceName, cancellationToken) is { } agentId)
-        {
-            await updates.PublishAsync([agentId], cancellationToken);
-        }
-
+        await router.RouteCallerAsync(conferenceName, cancellationToken);
         logger.LogInformation("Customer call {CallSid} waits in conference {ConferenceName}", callSid, conferenceName);
 
         return Twiml(CallCenterTwiml.CustomerConference(conferenceName, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
@@ -134,16 +130,17 @@ public static partial class VoiceWebhooks
             return TypedResults.Problem("StatusCallbackEvent, FriendlyName and ConferenceSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var record = await conferences.GetAsync(conferenceName);
+        // The customer's join is the first event to carry the ConferenceSid; the record may not have it stored yet.
+        var record = await conferences.GetAsync(conferenceName) is { } stored ? stored with { ConferenceSid = stored.ConferenceSid ?? conferenceSid } : null;
         var isCustomer = label == CallCenterTwiml.CustomerLabel;
         logger.LogInformation("Conference {ConferenceName} {StatusCallbackEvent} {ParticipantLabel}", conferenceName, statusCallbackEvent, label);
         switch (statusCallbackEvent)
         {
             case "participant-join" when isCustomer:
                 await conferences.SetAsync(conferenceName, ("conferenceSid", conferenceSid));
-                break;
+                return TypedResults.NoContent();
             case "participant-join" when label is not null && callSid is not null && record is not null:
-                await flow.AgentJoinedAsync(record with { ConferenceSid = record.ConferenceSid ?? conferenceSid }, label, callSid, cancellationToken);
+                await flow.AgentJoinedAsync(record, label, callSid, cancellationToken);
                 break;
             case "participant-hold" or "participant-unhold" when isCustomer:
                 await conferences.SetAsync(conferenceName, ("customerOnHold", statusCallbackEvent == "participant-hold" ? "true" : "false"));
@@ -153,15 +150,15 @@ public static partial class VoiceWebhooks
                 await flow.CustomerLeftAsync(conferenceName, cancellationToken);
                 break;
             case "participant-leave" when label is not null && record is not null:
-                await flow.AgentLeftAsync(record with { ConferenceSid = record.ConferenceSid ?? conferenceSid }, label, cancellationToken);
+                await flow.AgentLeftAsync(record, label, cancellationToken);
                 break;
+            default:
+                // conference-start, or an event for a conference already gone: no agent's view changes.
+                return TypedResults.NoContent();
         }
 
-        if (record is not null)
-        {
-            await updates.PublishAsync([record.FirstAgent, record.TransferAgent, isCustomer ? null : label], cancellationToken);
-        }
-
+        // The agents of the call see the change (whom the router dialed or freed, it told itself).
+        await updates.PublishAsync([record?.FirstAgent, record?.TransferAgent, isCustomer ? null : label], cancellationToken);
         return TypedResults.NoContent();
     }
 

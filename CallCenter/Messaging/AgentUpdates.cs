@@ -33,7 +33,7 @@ public static class AgentUpdateTopology
 
 public interface IAgentUpdatePublisher
 {
-    /// <summary>Tells the portal these agents' views changed. Null ids are skipped; a failure is logged, never thrown.</summary>
+    /// <summary>Tells the portal these agents' views changed. Null ids are skipped (with none left, nothing is sent); a failure is logged, never thrown.</summary>
     Task PublishAsync(IEnumerable<string?> agentIds, CancellationToken cancellationToken = default);
 }
 
@@ -44,6 +44,11 @@ public sealed class AgentUpdatePublisher(ConfirmedPublisher publisher, ILogger<A
     public async Task PublishAsync(IEnumerable<string?> agentIds, CancellationToken cancellationToken = default)
     {
         var update = new AgentsChanged([.. agentIds.OfType<string>().Distinct()]);
+        if (update.AgentIds.Count == 0)
+        {
+            return;
+        }
+
         var properties = new BasicProperties
         {
             ContentType = "application/json",

@@ -75,7 +75,7 @@ public sealed class ConfirmedPublisher(IConnection connection) : IAsyncDisposabl
                 var channel = await connection.CreateChannelAsync(
                     new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                     cancellationToken);
-                _created++;
+                Interlocked.Increment(ref _created);
                 return channel;
             }
         }

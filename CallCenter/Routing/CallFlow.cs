@@ -39,7 +39,8 @@ public sealed class CallFlow(
 
         // A late callback of an earlier leg must not free the agent from the call they are on now.
         var agent = await agents.GetAsync(agentId);
-        if (agent.ConferenceName is null || agent.ConferenceName == conferenceName)
+        var freed = agent.ConferenceName is null || agent.ConferenceName == conferenceName;
+        if (freed)
         {
             await router.AgentFreeAsync(agentId, cancellationToken);
         }
@@ -54,7 +55,8 @@ public sealed class CallFlow(
             await TransferLegEndedAsync(record, status, missed, cancellationToken);
         }
 
-        await updates.PublishAsync([agentId, record?.FirstAgent, record?.OfferedAgent], cancellationToken);
+        // The router told the agents it freed or dialed; the first agent sees how their transfer went.
+        await updates.PublishAsync([freed ? null : agentId, role == DialRole.TransferAgent ? record?.FirstAgent : null], cancellationToken);
     }
 
     /// <summary>
@@ -78,7 +80,7 @@ public sealed class CallFlow(
             await router.AgentFreeAsync(agentId, cancellationToken);
         }
 
-        await updates.PublishAsync([agentId, record?.FirstAgent], cancellationToken);
+        await updates.PublishAsync([role == DialRole.TransferAgent ? record?.FirstAgent : null], cancellationToken);
     }
 
     private async Task TransferLegEndedAsync(ConferenceRecord record, string status, bool missed, CancellationToken cancellationToken)
@@ -126,8 +128,10 @@ public sealed class CallFlow(
         }
         else
         {
-            await conferences.SetAsync(record.Name, ("state", ConferenceState.Connected), ("firstAgent", agentId),
-                ("connectedAt", record.ConnectedAt is null ? conferences.Now() : record.ConnectedAt.Value.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            // A caller offered again keeps the time they were first connected.
+            await conferences.SetAsync(record.Name, record.ConnectedAt is null
+                ? [("state", ConferenceState.Connected), ("firstAgent", agentId), ("connectedAt", conferences.Now())]
+                : [("state", ConferenceState.Connected), ("firstAgent", agentId)]);
         }
 
         if (record.UnholdOnJoin)
@@ -183,8 +187,7 @@ public sealed class CallFlow(
             return;
         }
 
-        var involved = new[] { record.OfferedAgent, record.FirstAgent, record.TransferAgent }.OfType<string>().Distinct().ToList();
-        foreach (var agentId in involved)
+        foreach (var agentId in new[] { record.OfferedAgent, record.FirstAgent, record.TransferAgent }.OfType<string>().Distinct())
         {
             // A ringing leg with no call yet is freed by the worker, which finds the conference gone before dialing.
             if (await agents.GetAsync(agentId) is { Status: AgentStatus.Ringing, CallSid: { } callSid } agent && agent.ConferenceName == conferenceName)
@@ -193,8 +196,6 @@ public sealed class CallFlow(
                 await CommandAsync(record, CallAction.CancelCall, callSid, cancellationToken);
             }
         }
-
-        await updates.PublishAsync(involved, cancellationToken);
     }
 
     private Task CommandAsync(ConferenceRecord record, CallAction action, string? callSid, CancellationToken cancellationToken) =>

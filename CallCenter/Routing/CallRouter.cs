@@ -5,25 +5,25 @@ using WarmTransfer.CallCenter.State;
 namespace WarmTransfer.CallCenter.Routing;
 
 /// <summary>Decides who is dialed: the longest-idle agent for a new caller, the longest-waiting caller for a freed agent.</summary>
+/// <remarks>Every agent it dials or frees is told (an agent update), so their page shows it wherever the change came from.</remarks>
 public sealed class CallRouter(
-    AgentStore agents, ConferenceStore conferences, IDialRequestPublisher dialer, CallCenterMetrics metrics, TimeProvider time,
-    ILogger<CallRouter> logger)
+    AgentStore agents, ConferenceStore conferences, IDialRequestPublisher dialer, IAgentUpdatePublisher updates, CallCenterMetrics metrics,
+    TimeProvider time, ILogger<CallRouter> logger)
 {
     /// <summary>
-    /// A caller needs an agent: the longest-idle agent is dialed (and returned), or the caller waits in line (null).
+    /// A caller needs an agent: the longest-idle agent is dialed, or the caller waits in line.
     /// A caller whose offer failed (<paramref name="alreadyWaiting"/>) keeps their place at the front of the line.
     /// </summary>
-    public async Task<string?> RouteCallerAsync(string conferenceName, CancellationToken cancellationToken, bool alreadyWaiting = false)
+    public async Task RouteCallerAsync(string conferenceName, CancellationToken cancellationToken, bool alreadyWaiting = false)
     {
         if (await agents.ClaimLongestIdleAgentAsync(conferenceName, alreadyWaiting) is { } agentId)
         {
             await DialAsync(conferenceName, agentId, DialRole.FirstAgent, cancellationToken);
-            return agentId;
+            return;
         }
 
         metrics.CallerQueued();
         logger.LogInformation("No agent available: caller {ConferenceName} waits in line", conferenceName);
-        return null;
     }
 
     /// <summary>An agent is free again: the longest-waiting caller is offered to them, or they join the idle line.</summary>
@@ -34,6 +34,10 @@ public sealed class CallRouter(
             metrics.CallerLeftLine();
             logger.LogInformation("Waiting caller {ConferenceName} offered to {AgentId}", conferenceName, agentId);
             await DialAsync(conferenceName, agentId, DialRole.FirstAgent, cancellationToken);
+        }
+        else
+        {
+            await updates.PublishAsync([agentId], cancellationToken);
         }
     }
 
@@ -46,5 +50,6 @@ public sealed class CallRouter(
         }
 
         await dialer.PublishAsync(new DialRequest(Guid.NewGuid().ToString("N"), conferenceName, agentId, role, time.GetUtcNow()), cancellationToken);
+        await updates.PublishAsync([agentId], cancellationToken);
     }
 }

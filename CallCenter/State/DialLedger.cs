@@ -76,5 +76,7 @@ public sealed class DialLedger(IConnectionMultiplexer redis)
     public async Task FailedAsync(string requestId) =>
         await Db.HashSetAsync(RedisKeys.Dial(requestId), "state", "failed");
 
-    public async Task<string?> CallSidAsync(string requestId) => await Db.HashGetAsync(RedisKeys.Dial(requestId), "callSid");
+    /// <summary>A call command was carried out: never again.</summary>
+    public async Task DoneAsync(string requestId) =>
+        await Db.HashSetAsync(RedisKeys.Dial(requestId), "state", "done");
 }

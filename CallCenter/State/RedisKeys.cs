@@ -18,7 +18,7 @@ public static class RedisKeys
 
     public static RedisKey Conference(string conferenceName) => $"wt:conference:{conferenceName}";
 
-    /// <summary>A dial request's idempotency record: dialing (with a lease), dialed (with the CallSid) or failed.</summary>
+    /// <summary>A dial request's or call command's idempotency record: dialing (with a lease), dialed (with the CallSid), done or failed.</summary>
     public static RedisKey Dial(string requestId) => $"wt:dial:{requestId}";
 
     /// <summary>Messages for the dial queue kept while the broker was unreachable, oldest first.</summary>
