@@ -18,6 +18,7 @@ public sealed class WebhookClient(
     IOptions<EmulatorOptions> options,
     IOptions<EmulatorTimingOptions> timing,
     EventLog events,
+    TimeProvider time,
     ILogger<WebhookClient> logger)
 {
     // Webhooks go out once, as Twilio sends them: no retrying resilience handler in between.
@@ -36,6 +37,7 @@ public sealed class WebhookClient(
         timeout.CancelAfter(timing.Value.WebhookTimeout);
         WebhookResponse result;
         string? traceParent = null;
+        var sent = time.GetUtcNow();
         try
         {
             using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
@@ -57,7 +59,7 @@ public sealed class WebhookClient(
         }
 
         events.Add(kind, isGet ? "GET" : "POST", requestUrl, result.StatusCode, parameters, result.Error ?? result.Body,
-            callSid, conferenceSid, traceParent: traceParent);
+            callSid, conferenceSid, traceParent: traceParent, timestamp: sent);
         if (!result.IsSuccess)
         {
             logger.LogWarning("{Kind} {Url} for {CallSid} answered {StatusCode} {Error}", kind, url, callSid, result.StatusCode, result.Error);

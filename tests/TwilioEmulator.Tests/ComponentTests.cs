@@ -92,7 +92,7 @@ public sealed class ComponentTests
 
     private static WebhookClient Webhooks() => new(
         Options.Create(new EmulatorOptions { AuthToken = EmulatorFixture.AuthToken }), Options.Create(Timing),
-        new EventLog(TimeProvider.System), NullLogger<WebhookClient>.Instance);
+        new EventLog(TimeProvider.System), TimeProvider.System, NullLogger<WebhookClient>.Instance);
 
     private static VoiceMedia Media() => new(new EmulatorState(), Webhooks(), Options.Create(Timing), TimeProvider.System);
 }

@@ -187,6 +187,30 @@ public sealed class RestApiTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task A_webhook_is_logged_with_the_time_it_was_sent_not_the_time_its_slow_answer_came()
+    {
+        var path = $"/slow-status/{Guid.NewGuid():N}";
+        var answered = DateTimeOffset.MinValue;
+        emulator.Webhooks.Serve(path, async _ =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            answered = DateTimeOffset.UtcNow;
+            return string.Empty;
+        });
+        var call = await CallResource.CreateAsync(new PhoneNumber("+15557654321"), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml(HangUp), statusCallback: new Uri(emulator.Webhooks.Url(path)),
+            statusCallbackEvent: ["initiated"], client: emulator.Twilio);
+
+        await Poll.UntilAsync(async () => (await emulator.EventsAsync()).Any(e => e.GetProperty("url").GetString()?.EndsWith(path, StringComparison.Ordinal) == true),
+            "the status callback in the event log");
+        var logged = (await emulator.EventsAsync()).Single(e => e.GetProperty("url").GetString()?.EndsWith(path, StringComparison.Ordinal) == true);
+
+        Assert.Equal(call.Sid, logged.GetProperty("callSid").GetString());
+        Assert.True(answered - logged.GetProperty("timestamp").GetDateTimeOffset() >= TimeSpan.FromMilliseconds(450),
+            $"logged at {logged.GetProperty("timestamp").GetDateTimeOffset():O}, answered at {answered:O}");
+    }
+
+    [Fact]
     public async Task Conferences_are_listed_by_friendly_name_and_status_in_the_v2010_page_shape()
     {
         var name = $"list-{Guid.NewGuid():N}";
