@@ -1,0 +1,37 @@
+namespace WarmTransfer.Benchmarks;
+
+/// <summary>Headless agents signed in, with their softphone's answer rule set, available for calls.</summary>
+public static class AgentPool
+{
+    public static async Task<IReadOnlyList<HeadlessAgent>> SignInAvailableAsync(
+        BenchSystem system, int count, string answer, int answerAfterMilliseconds, bool listen, CancellationToken cancellationToken)
+    {
+        var agents = new HeadlessAgent[count];
+        var ids = BenchSystem.AgentIds(count);
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            await system.Emulator.SetAnswerRuleAsync(ids[i], answer, answerAfterMilliseconds, ct);
+            agents[i] = await HeadlessAgent.SignInAsync(system.Portal, ids[i], BenchSystem.AgentPassword, ct);
+            if (listen)
+            {
+                await agents[i].ListenAsync(ct);
+            }
+        });
+
+        // One after another, so the longest-idle order is the directory's order.
+        foreach (var agent in agents)
+        {
+            await agent.PostOkAsync("/api/presence", new { status = "available" }, cancellationToken);
+        }
+
+        return agents;
+    }
+
+    public static async Task DisposeAllAsync(IEnumerable<HeadlessAgent> agents)
+    {
+        foreach (var agent in agents)
+        {
+            await agent.DisposeAsync();
+        }
+    }
+}

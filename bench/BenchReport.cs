@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using WarmTransfer.Benchmarks.Scenarios;
+
+namespace WarmTransfer.Benchmarks;
+
+public sealed record MachineInfo(string Os, int Cores, double MemoryGiB, string Runtime)
+{
+    public static MachineInfo Current() => new(RuntimeInformation.OSDescription, Environment.ProcessorCount,
+        Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1), RuntimeInformation.FrameworkDescription);
+
+    public override string ToString() => $"{Os}, {Cores} cores, {MemoryGiB} GiB, {Runtime}";
+}
+
+/// <summary>Everything one run measured; written as JSON and as a Markdown table.</summary>
+public sealed record BenchReport(
+    DateTimeOffset Started, string Size, MachineInfo Machine, double Seconds,
+    WebhookResult? Webhook, TimeToRingResult? TimeToRing, FullFlowResult? FullFlow, WorkerThroughputResult? Workers)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"WarmTransfer benchmarks ({Size}), {Started:yyyy-MM-dd HH:mm} UTC, {Seconds:0} s: {Machine}.");
+        text.AppendLine();
+        text.AppendLine("| Scenario | Measure | Result | Target |");
+        text.AppendLine("|---|---|---|---|");
+        if (Webhook is { } webhook)
+        {
+            var limit = $"p99 < {webhook.P99LimitMs:0} ms";
+            Row(text, "Webhook", $"highest sustained rate with {limit}: WebhookApi", $"{webhook.WebhookApi.SustainedRate:0} req/s", "");
+            Row(text, "Webhook", $"highest sustained rate with {limit}: baseline Kestrel", $"{webhook.Baseline.SustainedRate:0} req/s", "");
+            Row(text, "Webhook", "WebhookApi / baseline", $"{webhook.Ratio:P0}", Target(webhook.Ratio >= 0.5, "≥ 50%"));
+            Row(text, "Webhook", $"WebhookApi at {webhook.FixedRate:0} req/s", Latency(webhook.WebhookApi.AtFixedRate),
+                Target(webhook.WebhookApi.AtFixedRate.Latency.P99 < webhook.P99LimitMs && webhook.WebhookApi.AtFixedRate.Failed == 0, limit));
+            Row(text, "Webhook", $"baseline at {webhook.FixedRate:0} req/s", Latency(webhook.Baseline.AtFixedRate), "");
+        }
+
+        if (TimeToRing is { } ring)
+        {
+            Row(text, "Time to ring", $"{ring.CallsPerSecond:0} calls/s, {ring.Callers} callers ({ring.Rung} rung): webhook sent → agent's call created",
+                ring.TimeToRing.Count == 0 ? "none rung" : $"p50 {ring.TimeToRing.P50:0.0} · p99 {ring.TimeToRing.P99:0.0} · max {ring.TimeToRing.Max:0.0} ms",
+                Target(ring.TimeToRing.P99 < 50 && ring.Rung == ring.Callers, "p99 < 50 ms"));
+        }
+
+        if (FullFlow is { } flow)
+        {
+            Row(text, "Full flow", $"{flow.Customers} customers, {flow.Agents} agents, {flow.CallsPerSecondBudget} calls/s budget, {flow.Seconds:0} s",
+                $"completed {flow.Completed} ({flow.Transferred} transferred, {flow.WithoutTransfer} no colleague free), lost {flow.Lost}",
+                Target(flow.Lost == 0, "0 lost"));
+            Row(text, "Full flow", "time to first answer", Percentiles(flow.TimeToFirstAnswer), "");
+            Row(text, "Full flow", "time to transfer completion (asked → colleague alone with the customer)", Percentiles(flow.TimeToTransfer), "");
+            Row(text, "Full flow", "peak memory (largest process of each service)",
+                string.Join(", ", flow.PeakMemory.Select(m => $"{m.Service}{(m.Processes > 1 ? $" ({m.Processes} processes)" : "")} {m.PeakMiB:0} MiB")), "");
+        }
+
+        if (Workers is { } workers)
+        {
+            foreach (var run in workers.Runs)
+            {
+                Row(text, "Workers", $"{run.Workers} DialerWorker{(run.Workers > 1 ? "s" : "")}, {run.DialRequests} queued dial requests ({run.Dialed} dialed)",
+                    $"{run.DialsPerSecond:0} dials/s", "");
+            }
+
+            Row(text, "Workers", "two workers / one", $"{workers.Ratio:0.00}×", Target(workers.Ratio >= 1.6, "≥ 1.6×"));
+        }
+
+        return text.ToString();
+    }
+
+    private static string Latency(LoadResult result) =>
+        $"p50 {result.Latency.P50:0.00} · p95 {result.Latency.P95:0.00} · p99 {result.Latency.P99:0.00} · max {result.Latency.Max:0.00} ms" +
+        (result.Failed > 0 ? $", {result.Failed} failed" : "");
+
+    private static string Percentiles(Percentiles p) =>
+        p.Count == 0 ? "no samples" : $"p50 {p.P50 / 1000:0.00} · p99 {p.P99 / 1000:0.00} s ({p.Count} calls)";
+
+    private static string Target(bool met, string target) => $"{target} {(met ? "✓" : "✗")}";
+
+    private static void Row(StringBuilder text, string scenario, string measure, string result, string target) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {scenario} | {measure} | {result} | {target} |");
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace WarmTransfer.Benchmarks;
+
+/// <summary>What one fixed-rate run measured.</summary>
+/// <param name="AchievedRate">Requests answered per second, from the first send to the last answer.</param>
+public sealed record LoadResult(double TargetRate, long Sent, long Failed, double AchievedRate, Percentiles Latency)
+{
+    /// <summary>Every request answered in time, at the rate asked for, with the 99th percentile under the limit.</summary>
+    public bool Sustains(TimeSpan p99Limit) =>
+        Failed == 0 && AchievedRate >= TargetRate * 0.95 && Latency.P99 < p99Limit.TotalMilliseconds;
+}
+
+/// <summary>
+/// An open-loop load generator: request i goes out at start + i / rate whatever the server does, and its latency counts
+/// from that scheduled moment. A slow answer cannot hold back the requests behind it, and time they would have spent
+/// queued is measured rather than hidden.
+/// </summary>
+public static class OpenLoop
+{
+    /// <param name="send">Sends request i; true when it was answered as expected.</param>
+    public static async Task<LoadResult> RunAsync(
+        double rate, TimeSpan duration, Func<long, CancellationToken, Task<bool>> send, CancellationToken cancellationToken)
+    {
+        var count = Math.Max(1, (long)Math.Round(rate * duration.TotalSeconds));
+        var latencies = new LatencyRecorder();
+        var failed = 0L;
+        var sent = new List<Task>((int)Math.Min(count, int.MaxValue));
+        var ticksPerRequest = Stopwatch.Frequency / rate;
+        var start = Stopwatch.GetTimestamp();
+        long lastAnswer = start;
+
+        for (long i = 0; i < count; i++)
+        {
+            var due = start + (long)(i * ticksPerRequest);
+            var early = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (early > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(early, cancellationToken);
+            }
+
+            sent.Add(SendAsync(i, due));
+        }
+
+        await Task.WhenAll(sent);
+        var seconds = Stopwatch.GetElapsedTime(start, lastAnswer).TotalSeconds;
+        return new LoadResult(rate, count, failed, seconds > 0 ? Math.Round((count - failed) / seconds, 1) : 0, latencies.Summary());
+
+        async Task SendAsync(long index, long due)
+        {
+            bool answered;
+            try
+            {
+                answered = await send(index, cancellationToken);
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                answered = false;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            InterlockedMax(ref lastAnswer, now);
+            if (answered)
+            {
+                latencies.Record(Stopwatch.GetElapsedTime(due, now));
+            }
+            else
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
+        {
+            current = seen;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using WarmTransfer.Benchmarks;
+
+if (args is [BaselineServer.Command])
+{
+    await BaselineServer.RunAsync();
+    return 0;
+}
+
+if (!BenchOptions.TryParse(args, out var options, out var problem))
+{
+    Console.Error.WriteLine(problem);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+using var stopping = new CancellationTokenSource();
+Console.CancelKeyPress += (_, press) =>
+{
+    press.Cancel = true;
+    stopping.Cancel();
+};
+
+var report = await BenchRun.RunAsync(options, stopping.Token);
+var (json, markdown) = BenchRun.Write(report, options.ResultsDirectory);
+Console.WriteLine();
+Console.WriteLine(report.ToMarkdown());
+Console.WriteLine($"Results: {json}");
+Console.WriteLine($"         {markdown}");
+return 0;

@@ -1,0 +1,99 @@
+using RabbitMQ.Client;
+
+namespace WarmTransfer.Benchmarks.Scenarios;
+
+/// <param name="DialsPerSecond">Call creations the emulator received per second while the queue drained (the middle 80%).</param>
+public sealed record WorkerRun(int Workers, int DialRequests, int Dialed, double DialsPerSecond, double DrainSeconds);
+
+/// <param name="Ratio">Two workers' rate over one worker's.</param>
+public sealed record WorkerThroughputResult(IReadOnlyList<WorkerRun> Runs, double Ratio);
+
+/// <summary>
+/// Dial requests queued with the workers stopped (each caller with an agent available), then one DialerWorker — and, in a
+/// second system, two — started to drain the queue, with the dialing budget too high to limit: dial requests per second.
+/// </summary>
+public sealed class WorkerThroughputScenario(BenchSize size)
+{
+    public const string Name = "workers";
+    public async Task<WorkerThroughputResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var runs = new List<WorkerRun>();
+        foreach (var workers in new[] { 1, 2 })
+        {
+            runs.Add(await RunAsync(workers, cancellationToken));
+        }
+
+        return new WorkerThroughputResult(runs, runs[0].DialsPerSecond > 0 ? Math.Round(runs[1].DialsPerSecond / runs[0].DialsPerSecond, 2) : 0);
+    }
+
+    private async Task<WorkerRun> RunAsync(int workers, CancellationToken cancellationToken)
+    {
+        var requests = size.WorkerDialRequests;
+        Progress.Report(Name, $"starting the system with {workers} worker(s), held back, and {requests} agents");
+        await using var system = await BenchSystem.StartAsync(
+            new SystemSettings(BenchSystem.HighestBudget, Agents: requests, WorkerReplicas: workers, WorkersStartedLater: true), cancellationToken);
+        // Rung, never answered: after the creation nothing more happens within the measurement.
+        var agents = await AgentPool.SignInAvailableAsync(system, requests, "never", 0, listen: false, cancellationToken);
+        try
+        {
+            var customers = new string[requests];
+            await Parallel.ForAsync(0, requests, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
+                customers[i] = await system.Emulator.PlaceCallAsync(IncomingCallWebhook.Number(i), ct));
+            await WaitForQueuedAsync(system, requests, cancellationToken);
+            Progress.Report(Name, $"{requests} dial requests queued; starting {workers} worker(s)");
+
+            var feed = new EventFeed(system.Emulator);
+            await feed.SkipPastAsync(cancellationToken);
+            await system.StartWorkersAsync(cancellationToken);
+            var wanted = customers.ToHashSet(StringComparer.Ordinal);
+            await feed.ReadUntilAsync(events => Creations(events, wanted).Count >= requests, TimeSpan.FromSeconds(120), cancellationToken);
+
+            var creations = Creations(feed.Events, wanted);
+            var run = new WorkerRun(workers, requests, creations.Count, SteadyRate(creations),
+                creations.Count > 1 ? Math.Round((creations[^1] - creations[0]).TotalSeconds, 3) : 0);
+            Progress.Report(Name, $"{workers} worker(s): {run.Dialed} of {requests} dialed in {run.DrainSeconds} s, {run.DialsPerSecond} dials/s");
+            return run;
+        }
+        finally
+        {
+            await AgentPool.DisposeAllAsync(agents);
+        }
+    }
+
+    /// <summary>Arrival times of the successful creations for the wanted callers, earliest first.</summary>
+    private static List<DateTimeOffset> Creations(IEnumerable<EmulatorEvent> events, HashSet<string> customers) =>
+        [.. events.Where(e => e is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 }
+                && TimeToRingScenario.ConferenceOf(e.Parameter("StatusCallback")) is { } conference && customers.Contains(conference))
+            .Select(e => e.Timestamp).Order()];
+
+    /// <summary>The rate over the middle 80% of the creations: the workers' start and the last stragglers left out.</summary>
+    private static double SteadyRate(List<DateTimeOffset> creations)
+    {
+        if (creations.Count < 10)
+        {
+            return creations.Count > 1 ? Math.Round((creations.Count - 1) / (creations[^1] - creations[0]).TotalSeconds, 1) : 0;
+        }
+
+        var first = creations.Count / 10;
+        var last = creations.Count - 1 - creations.Count / 10;
+        var seconds = (creations[last] - creations[first]).TotalSeconds;
+        return seconds > 0 ? Math.Round((last - first) / seconds, 1) : 0;
+    }
+
+    private static async Task WaitForQueuedAsync(BenchSystem system, int requests, CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri((await system.App.GetConnectionStringAsync("rabbitmq", cancellationToken))!) };
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while ((await channel.QueueDeclarePassiveAsync("dial-requests", cancellationToken)).MessageCount < requests)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"fewer than {requests} dial requests were queued within 60 s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+    }
+}
