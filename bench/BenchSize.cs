@@ -23,6 +23,6 @@ public sealed record BenchSize(
         WebhookRates: [20, 40], WebhookStep: TimeSpan.FromSeconds(0.5), WebhookPause: TimeSpan.FromMilliseconds(100),
         WebhookFixedRate: 20, WebhookFixedDuration: TimeSpan.FromSeconds(0.5),
         RingRate: 5, RingDuration: TimeSpan.FromSeconds(1),
-        FlowCustomers: 4, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
+        FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
         WorkerDialRequests: 10);
 }

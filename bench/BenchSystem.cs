@@ -155,7 +155,9 @@ public sealed class BenchSystem : IAsyncDisposable
     public async Task StartWorkersAsync(CancellationToken cancellationToken)
     {
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
-        var result = await commands.ExecuteCommandAsync("dialerworker", KnownResourceCommands.StartCommand, cancellationToken);
+        var worker = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "dialerworker");
+        // Every replica.
+        var result = await commands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand, cancellationToken);
         if (!result.Success)
         {
             throw new InvalidOperationException($"DialerWorker did not start: {result.Message}");
@@ -167,7 +169,8 @@ public sealed class BenchSystem : IAsyncDisposable
     }
 
     /// <summary>The peak resident memory of each service's processes so far, in MiB (the largest replica's).</summary>
-    public IReadOnlyList<ServiceMemory> PeakMemory() => ServiceProcesses.PeakMemory(MarkerVariable, _marker, ResourceVariable);
+    public IReadOnlyList<ServiceMemory> PeakMemory() =>
+        ServiceProcesses.PeakMemory(MarkerVariable, _marker, ResourceVariable, [("redis", "redis-server", _dataDirectory)]);
 
     private Uri Endpoint(string resource)
     {

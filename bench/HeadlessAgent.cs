@@ -153,7 +153,9 @@ public sealed class HeadlessAgent : IAsyncDisposable
         switch (root.GetProperty("target").GetString())
         {
             case "View":
-                _views.Writer.TryWrite(argument.Deserialize<AgentView>(Json)!);
+                var view = argument.Deserialize<AgentView>(Json)!;
+                Available = view.Colleagues;
+                _views.Writer.TryWrite(view);
                 break;
             case "Available":
                 Available = argument.Deserialize<List<Colleague>>(Json)!;

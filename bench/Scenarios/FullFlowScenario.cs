@@ -116,8 +116,13 @@ public sealed class FullFlowScenario(BenchSize size)
                     view = newer;
                 }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 // Nothing new: look at the same view again.
             }
 
@@ -127,7 +132,11 @@ public sealed class FullFlowScenario(BenchSize size)
                 {
                     await StepAsync(agent, call, customer, cancellationToken);
                 }
-                catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException)
                 {
                     Progress.Report(Name, $"{agent.Id}: {exception.Message}");
                 }
@@ -140,6 +149,16 @@ public sealed class FullFlowScenario(BenchSize size)
         var now = Stopwatch.GetTimestamp();
         switch (call)
         {
+            // The colleague, alone with the customer once the first agent left: the transfer is complete.
+            case { Role: "first", MyStatus: "in-call" } when customer.Colleague == agent.Id:
+                customer.TransferCompletedAt ??= now;
+                if (Elapsed(customer.TransferCompletedAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
+                {
+                    customer.EndedBy = "transfer";
+                    await agent.PostOkAsync("/api/end", new { }, cancellationToken);
+                }
+
+                return;
             case { Role: "first", MyStatus: "in-call", Transfer: null or { State: "failed" or "cancelled" } }:
                 customer.AnsweredAt ??= now;
                 if (Elapsed(customer.AnsweredAt.Value, now) < Behaviour.TalkBeforeTransfer || customer.EndedBy is not null)
@@ -161,12 +180,14 @@ public sealed class FullFlowScenario(BenchSize size)
                     return;
                 }
 
-                using (var transfer = await agent.PostAsync("/api/transfer", new { colleague = colleagues[Random.Shared.Next(colleagues.Count)].Id }, cancellationToken))
+                var colleague = colleagues[Random.Shared.Next(colleagues.Count)].Id;
+                using (var transfer = await agent.PostAsync("/api/transfer", new { colleague }, cancellationToken))
                 {
                     // 409: taken a moment ago by someone else; another colleague is tried on the next look.
                     if (transfer.StatusCode == HttpStatusCode.Accepted)
                     {
                         customer.TransferRequestedAt = now;
+                        customer.Colleague = colleague;
                     }
                 }
 
@@ -177,15 +198,6 @@ public sealed class FullFlowScenario(BenchSize size)
                 {
                     customer.FirstLeft = true;
                     await agent.PostOkAsync("/api/leave", new { }, cancellationToken);
-                }
-
-                return;
-            case { Role: "transfer", MyStatus: "in-call", Transfer.State: "completed" }:
-                customer.TransferCompletedAt ??= now;
-                if (Elapsed(customer.TransferCompletedAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
-                {
-                    customer.EndedBy = "transfer";
-                    await agent.PostOkAsync("/api/end", new { }, cancellationToken);
                 }
 
                 return;
@@ -208,6 +220,9 @@ public sealed class FullFlowScenario(BenchSize size)
         public long? ConsultingSince { get; set; }
 
         public bool FirstLeft { get; set; }
+
+        /// <summary>The colleague the call is being transferred to.</summary>
+        public string? Colleague { get; set; }
 
         public long? TransferCompletedAt { get; set; }
 
