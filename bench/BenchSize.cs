@@ -10,9 +10,9 @@ public sealed record BenchSize(
     int WorkerDialRequests)
 {
     public static readonly BenchSize Full = new("full",
-        WebhookWarmupRate: 200, WebhookWarmup: TimeSpan.FromSeconds(3),
+        WebhookWarmupRate: 200, WebhookWarmup: TimeSpan.FromSeconds(10),
         WebhookRates: [100, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000],
-        WebhookStep: TimeSpan.FromSeconds(5), WebhookPause: TimeSpan.FromSeconds(1),
+        WebhookStep: TimeSpan.FromSeconds(5), WebhookPause: TimeSpan.FromSeconds(2),
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10),
         RingRate: 50, RingDuration: TimeSpan.FromSeconds(5),
         FlowCustomers: 200, FlowAgents: 40, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(10),

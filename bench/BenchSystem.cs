@@ -93,6 +93,9 @@ public sealed class BenchSystem : IAsyncDisposable
             {
                 context.EnvironmentVariables[MarkerVariable] = marker;
                 context.EnvironmentVariables[ResourceVariable] = resource.Name;
+                // No dashboard runs here to receive telemetry: the services record it but export nothing, rather than
+                // retry a collector that is not there. What is measured is the system, not a dashboard sharing its cores.
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
                 return Task.CompletedTask;
             }));
         }

@@ -33,10 +33,17 @@ public static class OpenLoop
         for (long i = 0; i < count; i++)
         {
             var due = start + (long)(i * ticksPerRequest);
+            // A timer wakes a millisecond or two late: sleep to just short of the moment, then yield until it comes, so
+            // the generator's own lateness does not count as the server's latency.
             var early = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (early > TimeSpan.FromMilliseconds(1))
+            if (early > TimeSpan.FromMilliseconds(3))
             {
-                await Task.Delay(early, cancellationToken);
+                await Task.Delay(early - TimeSpan.FromMilliseconds(2), cancellationToken);
+            }
+
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                Thread.Yield();
             }
 
             sent.Add(SendAsync(i, due));

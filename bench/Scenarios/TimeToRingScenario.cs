@@ -41,6 +41,7 @@ public sealed class TimeToRingScenario(BenchSize size)
             foreach (var customer in waiting.Where(c => rings.ContainsKey(c) && webhooks.ContainsKey(c)))
             {
                 latencies.Record(rings[customer] - webhooks[customer]);
+                if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null) Console.WriteLine($"TRACE {(webhooks[customer] - webhooks.Values.Min()).TotalMilliseconds:0} {(rings[customer] - webhooks[customer]).TotalMilliseconds:0}");
             }
 
             var result = new TimeToRingResult(size.RingRate, BenchSystem.HighestBudget, waiting.Count, rings.Keys.Count(waiting.Contains), latencies.Summary());

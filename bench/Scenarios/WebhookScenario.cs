@@ -1,7 +1,7 @@
 namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="SustainedRate">The highest rate of the ladder answered in full with p99 under the limit (0: none).</param>
-/// <param name="Ladder">Every rate tried, lowest first, up to the first one not sustained.</param>
+/// <param name="Ladder">Every rate tried, lowest first, up to the second in a row not sustained.</param>
 /// <param name="AtFixedRate">A longer run at the fixed comparison rate.</param>
 public sealed record EndpointResult(string Endpoint, double SustainedRate, IReadOnlyList<LoadResult> Ladder, LoadResult AtFixedRate, int TwimlBytes);
 
@@ -46,8 +46,9 @@ public sealed class WebhookScenario(BenchSize size)
             return response.IsSuccessStatusCode && body.Length > 0;
         }
 
-        // Connections opened and code paths warmed before anything counts.
+        // Connections opened and code paths warmed, and the system's start settled, before anything counts.
         await OpenLoop.RunAsync(size.WebhookWarmupRate, size.WebhookWarmup, SendAsync, cancellationToken);
+        await Task.Delay(size.WebhookPause, cancellationToken);
 
         var ladder = new List<LoadResult>();
         foreach (var rate in size.WebhookRates)
@@ -56,7 +57,8 @@ public sealed class WebhookScenario(BenchSize size)
             ladder.Add(result);
             var sustained = result.Sustains(P99Limit);
             Progress.Report(Name, $"{endpoint,-10} {rate,6} req/s: answered {result.AchievedRate} req/s, failed {result.Failed}, {result.Latency}{(sustained ? "" : "  (not sustained)")}");
-            if (!sustained)
+            // One step can miss by a hiccup of the machine; two in a row is the limit.
+            if (!sustained && ladder.Count > 1 && !ladder[^2].Sustains(P99Limit))
             {
                 break;
             }
