@@ -46,6 +46,7 @@ public sealed record BenchReport(
             Row(text, "Time to ring", $"{ring.CallsPerSecond:0} calls/s, {ring.Callers} callers ({ring.Rung} rung): webhook sent → agent's call created",
                 ring.TimeToRing.Count == 0 ? "none rung" : $"p50 {ring.TimeToRing.P50:0.0} · p99 {ring.TimeToRing.P99:0.0} · max {ring.TimeToRing.Max:0.0} ms",
                 Target(ring.TimeToRing.P99 < 50 && ring.Rung == ring.Callers, "p99 < 50 ms"));
+            Row(text, "Time to ring", $"processor time used, of {Machine.Cores * ring.Seconds:0.0} s on {Machine.Cores} cores", ProcessorTime(ring.Services), "");
         }
 
         if (FullFlow is { } flow)
@@ -56,7 +57,8 @@ public sealed record BenchReport(
             Row(text, "Full flow", "time to first answer", Percentiles(flow.TimeToFirstAnswer), "");
             Row(text, "Full flow", "time to transfer completion (asked → colleague alone with the customer)", Percentiles(flow.TimeToTransfer), "");
             Row(text, "Full flow", "peak memory (largest process of each service)",
-                string.Join(", ", flow.PeakMemory.Select(m => $"{m.Service}{(m.Processes > 1 ? $" ({m.Processes} processes)" : "")} {m.PeakMiB:0} MiB")), "");
+                string.Join(", ", flow.Services.Select(m => $"{m.Service}{(m.Processes > 1 ? $" ({m.Processes} processes)" : "")} {m.PeakMiB:0} MiB")), "");
+            Row(text, "Full flow", $"processor time used, of {Machine.Cores * flow.Seconds:0} s on {Machine.Cores} cores", ProcessorTime(flow.Services), "");
         }
 
         if (Workers is { } workers)
@@ -79,6 +81,9 @@ public sealed record BenchReport(
 
     private static string Percentiles(Percentiles p) =>
         p.Count == 0 ? "no samples" : $"p50 {p.P50 / 1000:0.00} · p99 {p.P99 / 1000:0.00} s ({p.Count} calls)";
+
+    private static string ProcessorTime(IReadOnlyList<ServiceUsage> services) =>
+        string.Join(", ", services.Where(s => s.CpuSeconds >= 0.05).OrderByDescending(s => s.CpuSeconds).Select(s => $"{s.Service} {s.CpuSeconds:0.0} s"));
 
     private static string Target(bool met, string target) => $"{target} {(met ? "✓" : "✗")}";
 

@@ -171,9 +171,21 @@ public sealed class BenchSystem : IAsyncDisposable
         await App.ResourceNotifications.WaitForResourceHealthyAsync("dialerworker", timeout.Token);
     }
 
-    /// <summary>The peak resident memory of each service's processes so far, in MiB (the largest replica's).</summary>
-    public IReadOnlyList<ServiceMemory> PeakMemory() =>
-        ServiceProcesses.PeakMemory(MarkerVariable, _marker, ResourceVariable, [("redis", "redis-server", _dataDirectory)]);
+    /// <summary>
+    /// Each service's peak resident memory so far (its largest process) and the processor time it used, with the bench's
+    /// own (load generator and headless agents) as <c>bench</c>.
+    /// </summary>
+    public IReadOnlyList<ServiceUsage> Usage() =>
+    [
+        .. ServiceProcesses.Usage(MarkerVariable, _marker, ResourceVariable, [("redis", "redis-server", _dataDirectory)]),
+        BenchUsage(),
+    ];
+
+    private static ServiceUsage BenchUsage()
+    {
+        using var bench = System.Diagnostics.Process.GetCurrentProcess();
+        return new ServiceUsage("bench", Math.Round(bench.PeakWorkingSet64 / (1024.0 * 1024), 1), Math.Round(bench.TotalProcessorTime.TotalSeconds, 2), 1);
+    }
 
     private Uri Endpoint(string resource)
     {

@@ -1,8 +1,19 @@
+using System.Globalization;
+
 namespace WarmTransfer.Benchmarks;
 
 /// <param name="PeakMiB">The largest peak resident set (VmHWM) among the service's processes.</param>
+/// <param name="CpuSeconds">Processor time all its processes used (user and system), since they started or over a span.</param>
 /// <param name="Processes">How many processes the service runs (replicas; RabbitMQ's helpers).</param>
-public sealed record ServiceMemory(string Service, double PeakMiB, int Processes);
+public sealed record ServiceUsage(string Service, double PeakMiB, double CpuSeconds, int Processes)
+{
+    /// <summary>Peak memory as of <paramref name="after"/>, processor time used between the two readings.</summary>
+    public static IReadOnlyList<ServiceUsage> Between(IReadOnlyList<ServiceUsage> before, IReadOnlyList<ServiceUsage> after) =>
+        [.. after.Select(a => a with
+        {
+            CpuSeconds = Math.Round(a.CpuSeconds - (before.FirstOrDefault(b => b.Service == a.Service)?.CpuSeconds ?? 0), 2),
+        })];
+}
 
 /// <summary>The processes of one run, found by the marker in their environment (children inherit it).</summary>
 public static class ServiceProcesses
@@ -10,10 +21,13 @@ public static class ServiceProcesses
     /// <param name="byDirectory">
     /// Services found by their program and working directory instead: Redis writes its process title over its environment.
     /// </param>
-    public static IReadOnlyList<ServiceMemory> PeakMemory(
+    // Linux reports processor time in clock ticks of 1/100 s.
+    private const double TicksPerSecond = 100;
+
+    public static IReadOnlyList<ServiceUsage> Usage(
         string markerVariable, string marker, string resourceVariable, IReadOnlyList<(string Resource, string Program, string Directory)> byDirectory)
     {
-        var found = new List<(string Resource, long PeakKiB)>();
+        var found = new List<(string Resource, long PeakKiB, long CpuTicks)>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out _))
@@ -35,9 +49,13 @@ public static class ServiceProcesses
                 }
 
                 var peak = File.ReadLines(Path.Combine(directory, "status")).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+                // After the command name in parentheses: state is field 3, utime and stime fields 14 and 15.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
                 if (peak is not null)
                 {
-                    found.Add((resource, long.Parse(peak["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)));
+                    found.Add((resource, long.Parse(peak["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture), ticks));
                 }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -47,7 +65,7 @@ public static class ServiceProcesses
         }
 
         return [.. found.GroupBy(p => p.Resource).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new ServiceMemory(g.Key, Math.Round(g.Max(p => p.PeakKiB) / 1024.0, 1), g.Count()))];
+            .Select(g => new ServiceUsage(g.Key, Math.Round(g.Max(p => p.PeakKiB) / 1024.0, 1), Math.Round(g.Sum(p => p.CpuTicks) / TicksPerSecond, 2), g.Count()))];
     }
 
     private static string ReadLink(string path) => new FileInfo(path).LinkTarget ?? string.Empty;

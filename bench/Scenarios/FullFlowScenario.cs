@@ -10,9 +10,10 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="Lost">Customers whose call ended without an agent ending it, or who were not served in time.</param>
 /// <param name="TimeToFirstAnswer">From the customer calling to the first agent being in the call.</param>
 /// <param name="TimeToTransfer">From the first agent asking for the colleague to the colleague having the customer alone.</param>
+/// <param name="Services">Each service's peak memory, and the processor time it used while the customers called.</param>
 public sealed record FullFlowResult(
     int Customers, int Agents, int CallsPerSecondBudget, double Seconds, int Completed, int Transferred, int WithoutTransfer, int Lost,
-    Percentiles TimeToFirstAnswer, Percentiles TimeToTransfer, IReadOnlyList<ServiceMemory> PeakMemory, AgentBehaviour Behaviour);
+    Percentiles TimeToFirstAnswer, Percentiles TimeToTransfer, IReadOnlyList<ServiceUsage> Services, AgentBehaviour Behaviour);
 
 /// <summary>How the headless agents act, in milliseconds.</summary>
 public sealed record AgentBehaviour(int AnswerAfter, int TalkBeforeTransfer, int Consult, int TalkAfterTransfer, int TransferPatience);
@@ -38,6 +39,7 @@ public sealed class FullFlowScenario(BenchSize size)
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var acting = agents.Select(agent => ActAsync(agent, stopping.Token)).ToList();
         var started = Stopwatch.GetTimestamp();
+        var before = system.Usage();
         try
         {
             Progress.Report(Name, $"{size.FlowCustomers} customers calling");
@@ -84,7 +86,7 @@ public sealed class FullFlowScenario(BenchSize size)
 
             var result = new FullFlowResult(_calls.Count, size.FlowAgents, system.CallsPerSecondBudget, Math.Round(seconds, 1), completed.Count,
                 completed.Count(c => c.EndedBy == "transfer"), completed.Count(c => c.EndedBy == "first"), _calls.Count - completed.Count,
-                firstAnswer.Summary(), transfer.Summary(), system.PeakMemory(), Behaviour);
+                firstAnswer.Summary(), transfer.Summary(), ServiceUsage.Between(before, system.Usage()), Behaviour);
             Progress.Report(Name, $"{result.Completed} completed ({result.Transferred} transferred, {result.WithoutTransfer} without), {result.Lost} lost in {result.Seconds} s");
             return result;
         }

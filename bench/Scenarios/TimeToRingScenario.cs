@@ -2,7 +2,10 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="Rung">Callers whose agent's call creation reached the emulator.</param>
 /// <param name="TimeToRing">From the emulator sending the incoming-call webhook to it receiving the agent's call creation.</param>
-public sealed record TimeToRingResult(double CallsPerSecond, int CallsPerSecondBudget, int Callers, int Rung, Percentiles TimeToRing);
+/// <param name="Seconds">From the first call placed until the last agent was rung.</param>
+/// <param name="Services">Each service's peak memory, and the processor time it used over those seconds.</param>
+public sealed record TimeToRingResult(
+    double CallsPerSecond, int CallsPerSecondBudget, int Callers, int Rung, Percentiles TimeToRing, double Seconds, IReadOnlyList<ServiceUsage> Services);
 
 /// <summary>
 /// Customers call at a fixed rate, each with an agent available, and the dialing budget too high to hold anyone back:
@@ -23,6 +26,8 @@ public sealed class TimeToRingScenario(BenchSize size)
             var feed = new EventFeed(system.Emulator);
             await feed.SkipPastAsync(cancellationToken);
             var customers = new string[callers];
+            var before = system.Usage();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
             var placed = await OpenLoop.RunAsync(size.RingRate, size.RingDuration, async (i, ct) =>
             {
@@ -33,6 +38,8 @@ public sealed class TimeToRingScenario(BenchSize size)
 
             var waiting = customers.Where(c => c is not null).ToHashSet(StringComparer.Ordinal);
             await feed.ReadUntilAsync(events => Rings(events) is var rung && waiting.All(rung.ContainsKey), TimeSpan.FromSeconds(60), cancellationToken);
+            var seconds = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
+            var usage = ServiceUsage.Between(before, system.Usage());
 
             var rings = Rings(feed.Events);
             var webhooks = feed.Events.Where(e => e.Kind == "voice-webhook" && e.Url?.EndsWith("/voice/incoming", StringComparison.Ordinal) == true && e.CallSid is not null)
@@ -41,10 +48,10 @@ public sealed class TimeToRingScenario(BenchSize size)
             foreach (var customer in waiting.Where(c => rings.ContainsKey(c) && webhooks.ContainsKey(c)))
             {
                 latencies.Record(rings[customer] - webhooks[customer]);
-                if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null) Console.WriteLine($"TRACE {(webhooks[customer] - webhooks.Values.Min()).TotalMilliseconds:0} {(rings[customer] - webhooks[customer]).TotalMilliseconds:0}");
             }
 
-            var result = new TimeToRingResult(size.RingRate, BenchSystem.HighestBudget, waiting.Count, rings.Keys.Count(waiting.Contains), latencies.Summary());
+            var result = new TimeToRingResult(size.RingRate, BenchSystem.HighestBudget, waiting.Count, rings.Keys.Count(waiting.Contains), latencies.Summary(),
+                seconds, usage);
             Progress.Report(Name, $"{result.Rung} of {result.Callers} agents rung: {result.TimeToRing}");
             return result;
         }

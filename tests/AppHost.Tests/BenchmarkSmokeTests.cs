@@ -59,13 +59,16 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(customers, flow.GetProperty("timeToTransfer").GetProperty("count").GetInt32());
         AssertOrdered(flow.GetProperty("timeToFirstAnswer"));
         AssertOrdered(flow.GetProperty("timeToTransfer"));
-        var memory = flow.GetProperty("peakMemory").EnumerateArray().ToDictionary(m => m.GetProperty("service").GetString()!, m => m);
-        foreach (var service in new[] { "webhookapi", "dialerworker", "agentportal", "twilio-emulator", "redis", "rabbitmq" })
+        var services = flow.GetProperty("services").EnumerateArray().ToDictionary(m => m.GetProperty("service").GetString()!, m => m);
+        foreach (var service in new[] { "webhookapi", "dialerworker", "agentportal", "twilio-emulator", "redis", "rabbitmq", "bench" })
         {
-            Assert.True(memory.TryGetValue(service, out var peak) && peak.GetProperty("peakMiB").GetDouble() > 1, $"no peak memory for {service}");
+            Assert.True(services.TryGetValue(service, out var usage) && usage.GetProperty("peakMiB").GetDouble() > 1, $"no peak memory for {service}");
+            Assert.True(usage.GetProperty("cpuSeconds").GetDouble() >= 0, $"{service} used {usage.GetProperty("cpuSeconds")} s of processor time");
         }
 
-        Assert.Equal(2, memory["dialerworker"].GetProperty("processes").GetInt32());
+        // The calls kept the services busy.
+        Assert.True(services["webhookapi"].GetProperty("cpuSeconds").GetDouble() > 0);
+        Assert.Equal(2, services["dialerworker"].GetProperty("processes").GetInt32());
     }
 
     [Fact]
