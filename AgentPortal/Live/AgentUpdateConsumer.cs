@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -11,21 +10,10 @@ namespace WarmTransfer.AgentPortal.Live;
 /// Turns agent updates into pushes. Every replica consumes the one queue, so each update is handled once;
 /// the SignalR Redis backplane delivers it to the replica that holds each agent's connection.
 /// </summary>
-/// <remarks>
-/// The changed agents' views go out at once. Who is available goes to every page at most every
-/// <see cref="AvailableInterval"/>, read afresh after the last change: sent on every change, that list — the whole
-/// team — went to the whole team for each call, and the portal used more processor time than any other service
-/// (measured with bench/run.sh).
-/// </remarks>
 public sealed class AgentUpdateConsumer(
     IConnection connection, AgentViews views, IHubContext<AgentHub, IAgentClient> hub, ILogger<AgentUpdateConsumer> logger) : BackgroundService
 {
-    public static readonly TimeSpan AvailableInterval = TimeSpan.FromMilliseconds(250);
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    // Holds at most one "the available agents changed": further changes before it is taken add nothing.
-    private readonly Channel<bool> _availableChanged = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,30 +27,11 @@ public sealed class AgentUpdateConsumer(
 
         try
         {
-            await BroadcastAvailableAsync(stoppingToken);
+            await Task.Delay(Timeout.Infinite, stoppingToken);
         }
         catch (OperationCanceledException)
         {
             await channel.CloseAsync(CancellationToken.None);
-        }
-    }
-
-    private async Task BroadcastAvailableAsync(CancellationToken stoppingToken)
-    {
-        while (await _availableChanged.Reader.WaitToReadAsync(stoppingToken))
-        {
-            _availableChanged.Reader.TryRead(out _);
-            try
-            {
-                await hub.Clients.All.Available(await views.AvailableAsync());
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // Best effort like every push: the next change sends the list again, a reconnecting page reads it.
-                logger.LogWarning(exception, "Available agents not pushed");
-            }
-
-            await Task.Delay(AvailableInterval, stoppingToken);
         }
     }
 
@@ -77,7 +46,7 @@ public sealed class AgentUpdateConsumer(
                 await hub.Clients.User(agentId).View(await views.BuildAsync(agentId, available));
             }
 
-            _availableChanged.Writer.TryWrite(true);
+            await hub.Clients.All.Available(available);
         }
         catch (Exception exception)
         {
