@@ -64,11 +64,8 @@ public static partial class VoiceWebhooks
 
         // The conference is named after the customer's CallSid: no personal data in the name.
         var conferenceName = callSid;
-        // Sent together, one round trip: Redis runs a connection's commands in order, so the record is there before the
-        // caller is routed, and before any dial request for them is published.
-        var created = conferences.CreateAsync(conferenceName, callSid, from);
+        await conferences.CreateAsync(conferenceName, callSid, from);
         await router.RouteCallerAsync(conferenceName, cancellationToken);
-        await created;
         logger.LogInformation("Customer call {CallSid} waits in conference {ConferenceName}", callSid, conferenceName);
 
         return Twiml(CallCenterTwiml.CustomerConference(conferenceName, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
