@@ -193,10 +193,17 @@ public sealed class BenchSystem : IAsyncDisposable
         return http.BaseAddress!;
     }
 
+    /// <summary>Stops everything and waits until every process of this system is gone, so the next scenario starts quiet.</summary>
     public async ValueTask DisposeAsync()
     {
         Emulator.Dispose();
         await App.DisposeAsync();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (ServiceProcesses.AnyAlive(MarkerVariable, _marker, _dataDirectory) && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+
         DeleteDirectory(_dataDirectory);
     }
 

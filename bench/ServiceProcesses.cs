@@ -68,6 +68,33 @@ public static class ServiceProcesses
             .Select(g => new ServiceUsage(g.Key, Math.Round(g.Max(p => p.PeakKiB) / 1024.0, 1), Math.Round(g.Sum(p => p.CpuTicks) / TicksPerSecond, 2), g.Count()))];
     }
 
+    /// <summary>Whether any process of the run (launchers included) is still alive.</summary>
+    public static bool AnyAlive(string markerVariable, string marker, string dataDirectory)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains($"{markerVariable}={marker}")
+                    || ReadLink(Path.Combine(directory, "cwd")).StartsWith(dataDirectory, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return false;
+    }
+
     private static string ReadLink(string path) => new FileInfo(path).LinkTarget ?? string.Empty;
 
     /// <summary><c>dotnet run</c> and the orchestrator's wrappers: they start a service, they are not it.</summary>
