@@ -9,6 +9,7 @@ using Twilio.Jwt.AccessToken;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Rest.Api.V2010.Account.Conference;
 using WarmTransfer.AgentPortal.Agents;
+using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;

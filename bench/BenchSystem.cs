@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using WarmTransfer.CallCenter;
 
 namespace WarmTransfer.Benchmarks;
 
@@ -119,7 +118,7 @@ public sealed class BenchSystem : IAsyncDisposable
             worker.Annotations.Add(new ExplicitStartupAnnotation());
         }
 
-        var passwordHash = HashPassword(AgentPassword);
+        var passwordHash = AgentPasswords.Hash(AgentPassword);
         var agents = AgentIds(settings.Agents);
         builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
         {
@@ -205,15 +204,6 @@ public sealed class BenchSystem : IAsyncDisposable
         }
 
         DeleteDirectory(_dataDirectory);
-    }
-
-    /// <summary>The portal's password format: <c>pbkdf2-sha256$iterations$salt$hash</c>.</summary>
-    private static string HashPassword(string password)
-    {
-        const int iterations = 100_000;
-        var salt = RandomNumberGenerator.GetBytes(16);
-        var hash = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, 32);
-        return $"pbkdf2-sha256${iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 
     private static void DeleteDirectory(string directory)
