@@ -9,6 +9,16 @@ public sealed record EmulatorEvent(
     Dictionary<string, string>? Parameters, string? CallSid, string? Message)
 {
     public string Parameter(string name) => Parameters?.GetValueOrDefault(name) ?? string.Empty;
+
+    /// <summary>
+    /// For a call to an agent the dialer created (a successful <c>POST Calls.json</c>), the customer's conference its
+    /// status callback names; otherwise null.
+    /// </summary>
+    public string? AgentCallConference =>
+        this is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 }
+        && Uri.TryCreate(Parameter("StatusCallback"), UriKind.Absolute, out var callback)
+            ? System.Web.HttpUtility.ParseQueryString(callback.Query)["conference"]
+            : null;
 }
 
 public sealed record EmulatorCall(string Sid, string To, string Status);

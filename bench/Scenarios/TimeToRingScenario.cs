@@ -63,12 +63,8 @@ public sealed class TimeToRingScenario(BenchSize size)
 
     /// <summary>When the first successful call creation for each customer's conference arrived.</summary>
     private static Dictionary<string, DateTimeOffset> Rings(IEnumerable<EmulatorEvent> events) =>
-        events.Where(e => e is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 })
-            .Select(e => (Conference: ConferenceOf(e.Parameter("StatusCallback")), e.Timestamp))
+        events.Select(e => (Conference: e.AgentCallConference, e.Timestamp))
             .Where(r => r.Conference is not null)
             .GroupBy(r => r.Conference!)
             .ToDictionary(g => g.Key, g => g.Min(r => r.Timestamp), StringComparer.Ordinal);
-
-    public static string? ConferenceOf(string statusCallback) =>
-        Uri.TryCreate(statusCallback, UriKind.Absolute, out var url) ? System.Web.HttpUtility.ParseQueryString(url.Query)["conference"] : null;
 }

@@ -62,9 +62,7 @@ public sealed class WorkerThroughputScenario(BenchSize size)
 
     /// <summary>Arrival times of the successful creations for the wanted callers, earliest first.</summary>
     private static List<DateTimeOffset> Creations(IEnumerable<EmulatorEvent> events, HashSet<string> customers) =>
-        [.. events.Where(e => e is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 }
-                && TimeToRingScenario.ConferenceOf(e.Parameter("StatusCallback")) is { } conference && customers.Contains(conference))
-            .Select(e => e.Timestamp).Order()];
+        [.. events.Where(e => e.AgentCallConference is { } conference && customers.Contains(conference)).Select(e => e.Timestamp).Order()];
 
     /// <summary>The rate over the middle 80% of the creations: the workers' start and the last stragglers left out.</summary>
     private static double SteadyRate(List<DateTimeOffset> creations)
