@@ -176,7 +176,7 @@ public sealed class BenchSystem : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<ServiceUsage> Usage() =>
     [
-        .. ServiceProcesses.Usage(MarkerVariable, _marker, ResourceVariable, [("redis", "redis-server", _dataDirectory)]),
+        .. ServiceProcesses.Usage(MarkerVariable, _marker, ResourceVariable, _dataDirectory),
         BenchUsage(),
     ];
 
@@ -198,7 +198,7 @@ public sealed class BenchSystem : IAsyncDisposable
         Emulator.Dispose();
         await App.DisposeAsync();
         var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
-        while (ServiceProcesses.AnyAlive(MarkerVariable, _marker, _dataDirectory) && DateTimeOffset.UtcNow < deadline)
+        while (ServiceProcesses.AnyAlive(MarkerVariable, _marker, ResourceVariable, _dataDirectory) && DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }

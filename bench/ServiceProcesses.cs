@@ -18,36 +18,21 @@ public sealed record ServiceUsage(string Service, double PeakMiB, double CpuSeco
 /// <summary>The processes of one run, found by the marker in their environment (children inherit it).</summary>
 public static class ServiceProcesses
 {
-    /// <param name="byDirectory">
-    /// Services found by their program and working directory instead: Redis writes its process title over its environment.
-    /// </param>
     // Linux reports processor time in clock ticks of 1/100 s.
     private const double TicksPerSecond = 100;
 
-    public static IReadOnlyList<ServiceUsage> Usage(
-        string markerVariable, string marker, string resourceVariable, IReadOnlyList<(string Resource, string Program, string Directory)> byDirectory)
+    public static IReadOnlyList<ServiceUsage> Usage(string markerVariable, string marker, string resourceVariable, string dataDirectory)
     {
         var found = new List<(string Resource, long PeakKiB, long CpuTicks)>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        foreach (var (directory, resource, commandLine) in RunProcesses(markerVariable, marker, resourceVariable, dataDirectory))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out _))
+            if (IsLauncher(commandLine))
             {
                 continue;
             }
 
             try
             {
-                var environment = File.ReadAllText(Path.Combine(directory, "environ")).Split('\0');
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
-                var resource = environment.Contains($"{markerVariable}={marker}")
-                    ? environment.First(v => v.StartsWith(resourceVariable + "=", StringComparison.Ordinal))[(resourceVariable.Length + 1)..]
-                    : byDirectory.FirstOrDefault(d => Path.GetFileName(commandLine.Split('\0', ' ')[0]) == d.Program
-                        && ReadLink(Path.Combine(directory, "cwd")).StartsWith(d.Directory, StringComparison.Ordinal)).Resource;
-                if (resource is null || IsLauncher(commandLine))
-                {
-                    continue;
-                }
-
                 var peak = File.ReadLines(Path.Combine(directory, "status")).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
                 // After the command name in parentheses: state is field 3, utime and stime fields 14 and 15.
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
@@ -58,7 +43,7 @@ public static class ServiceProcesses
                     found.Add((resource, long.Parse(peak["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture), ticks));
                 }
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 // The process ended while we looked.
             }
@@ -69,7 +54,16 @@ public static class ServiceProcesses
     }
 
     /// <summary>Whether any process of the run (launchers included) is still alive.</summary>
-    public static bool AnyAlive(string markerVariable, string marker, string dataDirectory)
+    public static bool AnyAlive(string markerVariable, string marker, string resourceVariable, string dataDirectory) =>
+        RunProcesses(markerVariable, marker, resourceVariable, dataDirectory).Any();
+
+    /// <summary>
+    /// The run's processes with the resource each belongs to: from the marker and resource name in its environment, or —
+    /// for Redis, which writes its process title over its environment — from its working directory, the resource's folder
+    /// in the run's data directory.
+    /// </summary>
+    private static IEnumerable<(string Directory, string Resource, string CommandLine)> RunProcesses(
+        string markerVariable, string marker, string resourceVariable, string dataDirectory)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -78,21 +72,30 @@ public static class ServiceProcesses
                 continue;
             }
 
+            string? resource;
+            string commandLine;
             try
             {
-                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains($"{markerVariable}={marker}")
-                    || ReadLink(Path.Combine(directory, "cwd")).StartsWith(dataDirectory, StringComparison.Ordinal))
-                {
-                    return true;
-                }
+                var environment = File.ReadAllText(Path.Combine(directory, "environ")).Split('\0');
+                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
+                var workingDirectory = ReadLink(Path.Combine(directory, "cwd"));
+                resource = environment.Contains($"{markerVariable}={marker}")
+                    ? environment.FirstOrDefault(v => v.StartsWith(resourceVariable + "=", StringComparison.Ordinal))?[(resourceVariable.Length + 1)..]
+                    : workingDirectory.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
+                        ? workingDirectory[(dataDirectory.Length + 1)..].Split('/')[0]
+                        : null;
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 // The process ended while we looked.
+                continue;
+            }
+
+            if (resource is not null)
+            {
+                yield return (directory, resource, commandLine);
             }
         }
-
-        return false;
     }
 
     private static string ReadLink(string path) => new FileInfo(path).LinkTarget ?? string.Empty;
