@@ -14,7 +14,10 @@ public sealed record EmulatorEvent(
     string? ConferenceSid,
     int? ErrorCode,
     string? Message,
-    string? TraceParent = null);
+    string? TraceParent = null,
+    string? Delivery = null,
+    int? Seed = null,
+    string? Fault = null);
 
 /// <summary>The ordered event log, as Twilio's debugger and request inspector would show it; the newest events only.</summary>
 public sealed class EventLog(TimeProvider time)
@@ -40,7 +43,10 @@ public sealed class EventLog(TimeProvider time)
         int? errorCode = null,
         string? message = null,
         string? traceParent = null,
-        DateTimeOffset? timestamp = null)
+        DateTimeOffset? timestamp = null,
+        string? delivery = null,
+        int? seed = null,
+        string? fault = null)
     {
         if (response is { Length: > MaxResponseLength })
         {
@@ -50,7 +56,7 @@ public sealed class EventLog(TimeProvider time)
         lock (_events)
         {
             var entry = new EmulatorEvent(++_lastSequence, timestamp ?? time.GetUtcNow(), kind, method, url, statusCode,
-                parameters, response, callSid, conferenceSid, errorCode, message, traceParent);
+                parameters, response, callSid, conferenceSid, errorCode, message, traceParent, delivery, seed, fault);
             _events.Add(entry);
             if (_events.Count > MaxEvents)
             {
