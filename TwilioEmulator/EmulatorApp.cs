@@ -1,5 +1,6 @@
 using WarmTransfer.TwilioEmulator.Admin;
 using WarmTransfer.TwilioEmulator.Clients;
+using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 using WarmTransfer.TwilioEmulator.Rest;
 using WarmTransfer.TwilioEmulator.Voice;
@@ -53,6 +54,8 @@ public static class EmulatorApp
         builder.Services.AddSingleton<CallEngine>();
 
         builder.Services.AddSingleton<WebhookClient>();
+        builder.Services.AddSingleton<SeededRandom>();
+        builder.Services.AddSingleton<CallbackDelivery>();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using WarmTransfer.TwilioEmulator.Clients;
+using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 using WarmTransfer.TwilioEmulator.Voice;
 
@@ -26,6 +27,13 @@ public static class AdminApi
         admin.MapDelete("/faults", (FaultInjector faults) =>
         {
             faults.Clear();
+            return TypedResults.NoContent();
+        });
+        admin.MapGet("/delivery", (CallbackDelivery delivery) => TypedResults.Ok(delivery.Settings));
+        admin.MapPut("/delivery", SetDelivery);
+        admin.MapDelete("/delivery", (CallbackDelivery delivery) =>
+        {
+            delivery.Reset();
             return TypedResults.NoContent();
         });
         admin.MapGet("/state", State);
@@ -89,13 +97,26 @@ public static class AdminApi
         return TypedResults.NoContent();
     }
 
-    private static IResult State(EmulatorState state, DeviceHub devices, IOptions<EmulatorOptions> options)
+    /// <summary>How callbacks are delivered from now on; a seed restarts every random choice of the emulator from it.</summary>
+    private static IResult SetDelivery(DeliverySettings settings, CallbackDelivery delivery)
+    {
+        if (settings.Problem() is { } problem)
+        {
+            return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        delivery.Configure(settings);
+        return TypedResults.NoContent();
+    }
+
+    private static IResult State(EmulatorState state, DeviceHub devices, CallbackDelivery delivery, IOptions<EmulatorOptions> options)
     {
         lock (state.Sync)
         {
             return TypedResults.Ok(new
             {
                 number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
+                delivery = delivery.Settings,
                 calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
                 {
                     c.Sid, c.From, c.To, c.Direction, c.Status, c.StatusCallback,

@@ -1,3 +1,5 @@
+using WarmTransfer.TwilioEmulator.Delivery;
+
 namespace WarmTransfer.TwilioEmulator.Model;
 
 public static class ConferenceStatus

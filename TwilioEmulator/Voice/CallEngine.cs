@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using Microsoft.Extensions.Options;
 using WarmTransfer.TwilioEmulator.Clients;
+using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 
 namespace WarmTransfer.TwilioEmulator.Voice;
@@ -23,12 +24,12 @@ public sealed record OutboundCallRequest(
 /// </summary>
 public sealed class CallEngine(
     EmulatorState state,
-    WebhookClient webhooks,
     VoiceMedia media,
     EventLog events,
     DeviceHub devices,
     AnswerRules answerRules,
     ConferenceEngine conferences,
+    CallbackDelivery callbacks,
     IOptions<EmulatorOptions> options,
     IOptions<EmulatorTimingOptions> timing,
     TimeProvider time,
@@ -643,8 +644,7 @@ public sealed class CallEngine(
             }
         }
 
-        call.Callbacks.Enqueue(() => webhooks.SendAsync("status-callback", url, call.StatusCallbackMethod, parameters,
-            call.Sid, null, CancellationToken.None));
+        callbacks.Send(call.Callbacks, new Callback("status-callback", url, call.StatusCallbackMethod, parameters, call.Sid, null));
     }
 
     /// <summary>A URL in TwiML, relative to the document's URL; error 11100 unless that gives an absolute http(s) URL.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 
 namespace WarmTransfer.TwilioEmulator.Voice;
@@ -11,7 +12,7 @@ namespace WarmTransfer.TwilioEmulator.Voice;
 /// </summary>
 public sealed class ConferenceEngine(
     EmulatorState state,
-    WebhookClient webhooks,
+    CallbackDelivery callbacks,
     VoiceMedia media,
     EventLog events,
     IOptions<EmulatorOptions> options,
@@ -502,8 +503,8 @@ public sealed class ConferenceEngine(
             parameters[key] = value;
         }
 
-        conference.Callbacks.Enqueue(() => webhooks.SendAsync("conference-callback", url, conference.StatusCallbackMethod,
-            parameters, participant?.CallSid, conference.Sid, CancellationToken.None));
+        callbacks.Send(conference.Callbacks, new Callback("conference-callback", url, conference.StatusCallbackMethod,
+            parameters, participant?.CallSid, conference.Sid));
     }
 
     private static string Bool(bool value) => value ? "true" : "false";

@@ -1,11 +1,13 @@
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 
 namespace WarmTransfer.TwilioEmulator.Voice;
 
 /// <summary>The answer to a webhook: status 0 when no HTTP answer came at all.</summary>
-public sealed record WebhookResponse(int StatusCode, string Body, string? ContentType, string? Error)
+public sealed record WebhookResponse(int StatusCode, string Body, string? ContentType, string? Error, WebhookOutcome Outcome = WebhookOutcome.Answered2xx)
 {
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 
@@ -13,7 +15,13 @@ public sealed record WebhookResponse(int StatusCode, string Body, string? Conten
     public bool IsAudio => ContentType?.StartsWith("audio/", StringComparison.OrdinalIgnoreCase) == true;
 }
 
-/// <summary>Sends webhooks the way Twilio does: form-encoded (or query for GET), signed, with Twilio's timeout.</summary>
+/// <summary>How a callback was delivered, shown on its event: "delayed 120 ms", "duplicate", "retried (1 of 1)"; and the run's seed.</summary>
+public sealed record DeliveryNote(string Text, int Seed);
+
+/// <summary>
+/// Sends webhooks the way Twilio does: form-encoded (or query for GET), signed, with Twilio's timeouts. A URL's fragment
+/// (Twilio's connection overrides) is neither sent nor signed; its connect and read timeouts apply.
+/// </summary>
 public sealed class WebhookClient(
     IOptions<EmulatorOptions> options,
     IOptions<EmulatorTimingOptions> timing,
@@ -21,20 +29,28 @@ public sealed class WebhookClient(
     TimeProvider time,
     ILogger<WebhookClient> logger)
 {
-    // Webhooks go out once, as Twilio sends them: no retrying resilience handler in between.
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+    private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeout = new("WarmTransfer.ConnectTimeout");
+
+    // Webhooks go out once, as Twilio sends them: no retrying resilience handler in between. Retries, where a delivery
+    // mode asks for them, are CallbackDelivery's.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectCallback = ConnectAsync,
+    });
 
     public async Task<WebhookResponse> SendAsync(
         string kind, string url, string method, IReadOnlyDictionary<string, string> parameters,
-        string? callSid, string? conferenceSid, CancellationToken cancellationToken)
+        string? callSid, string? conferenceSid, CancellationToken cancellationToken, DeliveryNote? note = null)
     {
+        var (target, overrides) = ConnectionOverrides.Parse(url);
         var isGet = string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase);
-        var requestUrl = isGet ? AppendQuery(url, parameters) : url;
+        var requestUrl = isGet ? AppendQuery(target, parameters) : target;
         var signature = TwilioSignature.Compute(options.Value.AuthToken, requestUrl,
             isGet ? [] : parameters);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(timing.Value.WebhookTimeout);
+        timeout.CancelAfter(overrides.ReadTimeout ?? timing.Value.WebhookTimeout);
         WebhookResponse result;
         string? traceParent = null;
         var sent = time.GetUtcNow();
@@ -43,6 +59,7 @@ public sealed class WebhookClient(
             using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
             request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
             request.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
+            request.Options.Set(ConnectTimeout, overrides.ConnectTimeout);
             if (!isGet)
             {
                 request.Content = new FormUrlEncodedContent(parameters);
@@ -55,14 +72,21 @@ public sealed class WebhookClient(
         }
         catch (Exception exception) when (IsDeliveryFailure(exception) && !cancellationToken.IsCancellationRequested)
         {
-            result = new WebhookResponse(0, string.Empty, null, exception.Message);
+            var outcome = exception switch
+            {
+                HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => WebhookOutcome.ConnectionFailed,
+                OperationCanceledException => WebhookOutcome.ReadTimeout,
+                HttpRequestException => WebhookOutcome.ConnectionFailed,
+                _ => WebhookOutcome.NotSent,
+            };
+            result = new WebhookResponse(0, string.Empty, null, exception.Message, outcome);
         }
 
         events.Add(kind, isGet ? "GET" : "POST", requestUrl, result.StatusCode, parameters, result.Error ?? result.Body,
-            callSid, conferenceSid, traceParent: traceParent, timestamp: sent);
+            callSid, conferenceSid, traceParent: traceParent, timestamp: sent, delivery: note?.Text, seed: note?.Seed);
         if (!result.IsSuccess)
         {
-            logger.LogWarning("{Kind} {Url} for {CallSid} answered {StatusCode} {Error}", kind, url, callSid, result.StatusCode, result.Error);
+            logger.LogWarning("{Kind} {Url} for {CallSid} answered {StatusCode} {Error}", kind, target, callSid, result.StatusCode, result.Error);
         }
 
         return result;
@@ -71,7 +95,15 @@ public sealed class WebhookClient(
     private static async Task<WebhookResponse> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        var probe = new WebhookResponse((int)response.StatusCode, string.Empty, contentType, null);
+        var status = (int)response.StatusCode;
+        var outcome = status switch
+        {
+            >= 200 and < 300 => WebhookOutcome.Answered2xx,
+            >= 400 and < 500 => WebhookOutcome.Answered4xx,
+            >= 500 and < 600 => WebhookOutcome.Answered5xx,
+            _ => WebhookOutcome.AnsweredOther,
+        };
+        var probe = new WebhookResponse(status, string.Empty, contentType, null, outcome);
         if (probe.IsAudio)
         {
             // An audio file is not text: the event log shows what it was, not its bytes.
@@ -80,6 +112,30 @@ public sealed class WebhookClient(
         }
 
         return probe with { Body = await response.Content.ReadAsStringAsync(cancellationToken) };
+    }
+
+    /// <summary>Connects within the request's connect timeout (Twilio's <c>ct</c>, 5 s by default); a failure is a connection error.</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var limit = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeout, out var value) ? value : TimeSpan.FromSeconds(5);
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectTimeout.CancelAfter(limit);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, connectTimeout.Token);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}", exception);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>No HTTP answer: unreachable, timed out, or a URL HttpClient cannot send to (relative, malformed, not http).</summary>

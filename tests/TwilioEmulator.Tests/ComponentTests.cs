@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 using WarmTransfer.TwilioEmulator.Voice;
 

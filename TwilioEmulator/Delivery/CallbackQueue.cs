@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace WarmTransfer.TwilioEmulator.Model;
+namespace WarmTransfer.TwilioEmulator.Delivery;
 
 /// <summary>
 /// Sends one call's or one conference's callbacks one after another, in the order they were raised,
