@@ -14,6 +14,7 @@ public static class CallsApi
 
     public static void MapCallsApi(this RouteGroupBuilder api)
     {
+        api.MapGet("/Calls.json", List);
         api.MapPost("/Calls.json", CreateAsync);
         api.MapGet("/Calls/{Sid}.json", Fetch);
         api.MapPost("/Calls/{Sid}.json", UpdateAsync);
@@ -111,6 +112,31 @@ public static class CallsApi
         TimeSpan.FromSeconds(int.TryParse(form["Timeout"], CultureInfo.InvariantCulture, out var seconds)
             ? Math.Clamp(seconds, minimumSeconds, 600)
             : 60);
+
+    /// <summary>
+    /// Calls, newest first, filtered by To, From and Status: how a client finds a call it created when the creation's
+    /// answer never came.
+    /// </summary>
+    private static TwilioJsonResult List(HttpRequest request, EmulatorState state)
+    {
+        var to = request.Query["To"].ToString();
+        var from = request.Query["From"].ToString();
+        var status = request.Query["Status"].ToString();
+        var (page, pageSize) = ConferencesApi.Paging(request);
+        lock (state.Sync)
+        {
+            // Reversed first: calls created in the same instant are listed latest created first too.
+            var calls = state.Calls.Values.Reverse()
+                .Where(c => to.Length == 0 || c.To == to)
+                .Where(c => from.Length == 0 || c.From == from)
+                .Where(c => status.Length == 0 || c.Status == status)
+                .OrderByDescending(c => c.DateCreated)
+                .Select(TwilioResources.Call)
+                .ToList();
+            var query = TwilioResources.Query(("To", to), ("From", from), ("Status", status));
+            return TwilioResults.Ok(TwilioResources.Page("calls", request.Path, calls, page, pageSize, query));
+        }
+    }
 
     private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)
     {

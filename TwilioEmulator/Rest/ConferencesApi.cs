@@ -27,9 +27,7 @@ public static class ConferencesApi
                 .OrderByDescending(c => c.DateCreated)
                 .Select(TwilioResources.Conference)
                 .ToList();
-            var query = string.Join('&', new[] { ("FriendlyName", friendlyName), ("Status", status) }
-                .Where(filter => filter.Item2.Length > 0)
-                .Select(filter => $"{filter.Item1}={Uri.EscapeDataString(filter.Item2)}"));
+            var query = TwilioResources.Query(("FriendlyName", friendlyName), ("Status", status));
             return TwilioResults.Ok(TwilioResources.Page("conferences", request.Path, conferences, page, pageSize, query));
         }
     }

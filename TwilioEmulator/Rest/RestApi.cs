@@ -23,9 +23,11 @@ public static class RestApi
         api.MapConferencesApi();
         api.MapParticipantsApi();
 
-        // Anything else under the API, including a method a route does not take (GET Calls.json), answers as
-        // Twilio does: a JSON 20404, not an empty 404 or 405 a client cannot parse.
-        app.MapFallback("/2010-04-01/{**path}", (HttpRequest request) => TwilioResults.NotFound(request.Path));
+        // Anything else under the API, including a method a route does not take (DELETE Calls.json), answers as
+        // Twilio does: a JSON 20404, not an empty 404 or 405 a client cannot parse. Credentials are checked first,
+        // so a path the emulator does not serve cannot tell a caller with bad credentials anything.
+        app.MapFallback("/2010-04-01/{**path}", (HttpRequest request) => TwilioResults.NotFound(request.Path))
+            .AddEndpointFilter(AuthenticateAsync);
         return app;
     }
 
@@ -34,13 +36,33 @@ public static class RestApi
     {
         var http = context.HttpContext;
         var account = http.RequestServices.GetRequiredService<IOptions<EmulatorOptions>>().Value;
-        if (!IsAuthorized(http.Request, account) || !string.Equals(http.Request.RouteValues["AccountSid"] as string, account.AccountSid, StringComparison.Ordinal))
+        if (!IsAuthorized(http.Request, account) || AccountInPath(http.Request) is { } named && named != account.AccountSid)
         {
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"Twilio API\"";
             return TwilioResults.Error(StatusCodes.Status401Unauthorized, 20003, "Authenticate");
         }
 
         return await next(context);
+    }
+
+    /// <summary>The account a path names (<c>/2010-04-01/Accounts/{AccountSid}/…</c>), or null for a path under no account.</summary>
+    private static string? AccountInPath(HttpRequest request)
+    {
+        if (request.RouteValues["AccountSid"] is string routed)
+        {
+            return routed;
+        }
+
+        const string accounts = "/2010-04-01/Accounts/";
+        var path = request.Path.Value ?? string.Empty;
+        if (!path.StartsWith(accounts, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // "/Accounts/AC….json" is the account itself, "/Accounts/AC…/Calls.json" something under it.
+        var segment = path[accounts.Length..].Split('/')[0];
+        return segment.EndsWith(".json", StringComparison.Ordinal) ? segment[..^".json".Length] : segment;
     }
 
     private static bool IsAuthorized(HttpRequest request, EmulatorOptions account)

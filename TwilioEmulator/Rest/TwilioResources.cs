@@ -91,6 +91,11 @@ public static class TwilioResources
         ["uri"] = $"{AccountPath(participant.Conference.AccountSid)}/Conferences/{participant.Conference.Sid}/Participants/{participant.CallSid}.json",
     };
 
+    /// <summary>A list's filters as a query string for its page URIs; filters not given are left out.</summary>
+    public static string Query(params (string Key, string Value)[] filters) =>
+        string.Join('&', filters.Where(filter => filter.Value.Length > 0)
+            .Select(filter => $"{filter.Key}={Uri.EscapeDataString(filter.Value)}"));
+
     /// <summary>A v2010 list page; the emulator's lists fit in one page.</summary>
     public static JsonObject Page(string key, string path, IReadOnlyList<JsonObject> items, int page, int pageSize, string query)
     {

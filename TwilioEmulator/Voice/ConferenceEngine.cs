@@ -432,7 +432,7 @@ public sealed class ConferenceEngine(
                 var document = await media.FetchMusicAsync(call, current, $"{kind}-url", parameters, cancellationToken);
                 if (document.Verbs.FirstOrDefault(verb => !Twiml.MediaVerbs.Contains(verb.Name.LocalName)) is { } forbidden)
                 {
-                    throw new TwimlException(12200, $"<{forbidden.Name.LocalName}> is not allowed in a {kind} URL's TwiML: only Say, Play, Pause and Redirect.");
+                    throw new TwimlException(13238, $"Invalid verb for a {kind} URL: <{forbidden.Name.LocalName}>; only Say, Play, Pause and Redirect are allowed.");
                 }
 
                 next = null;

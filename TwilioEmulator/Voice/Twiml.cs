@@ -8,7 +8,7 @@ public sealed record TwimlDocument(IReadOnlyList<XElement> Verbs);
 
 public sealed class TwimlException(int code, string message) : Exception(message)
 {
-    /// <summary>Twilio's error code: 12100 document parse failure, 12200 schema validation.</summary>
+    /// <summary>Twilio's error code: 12100 document parse failure, 12200 schema validation, 13238 a verb wait or hold TwiML may not hold.</summary>
     public int Code { get; } = code;
 }
 

@@ -98,7 +98,7 @@ public sealed class RestValidationTests(EmulatorFixture emulator)
     }
 
     [Theory]
-    [InlineData("GET", "Calls.json")]
+    [InlineData("DELETE", "Calls.json")]
     [InlineData("DELETE", "Calls/CA00000000000000000000000000000000.json")]
     [InlineData("GET", "Recordings.json")]
     [InlineData("GET", "../../2010-04-01/Nope.json")]
@@ -112,6 +112,36 @@ public sealed class RestValidationTests(EmulatorFixture emulator)
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var body = await EmulatorFixture.ReadJsonAsync(response);
         Assert.Equal(20404, body!["code"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("GET", "Recordings.json")]
+    [InlineData("DELETE", "Calls.json")]
+    [InlineData("GET", "Calls/CA00000000000000000000000000000000/Recordings.json")]
+    [InlineData("GET", "../../2010-04-01/Nope.json")]
+    public async Task Bad_credentials_are_401_with_20003_even_on_routes_the_emulator_does_not_serve(string method, string relativePath)
+    {
+        using var wrongToken = RestClient($"{EmulatorFixture.AccountSid}:not-the-token");
+        using var noCredentials = RestClient(null);
+
+        foreach (var client in new[] { wrongToken, noCredentials })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), $"{EmulatorFixture.AccountPath}/{relativePath}");
+            using var response = await client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("Basic", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+            Assert.Equal(20003, (await EmulatorFixture.ReadJsonAsync(response))!["code"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public async Task Another_accounts_path_is_401_even_where_the_emulator_serves_nothing()
+    {
+        using var response = await emulator.Rest.GetAsync("/2010-04-01/Accounts/AC99999999999999999999999999999999/Recordings.json");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(20003, (await EmulatorFixture.ReadJsonAsync(response))!["code"]!.GetValue<int>());
     }
 
     [Fact]
@@ -136,5 +166,16 @@ public sealed class RestValidationTests(EmulatorFixture emulator)
         Assert.Empty(page!["conferences"]!.AsArray());
         Assert.True(page["start"]!.GetValue<int>() >= 0);
         Assert.True(page["end"]!.GetValue<int>() >= 0);
+    }
+
+    private HttpClient RestClient(string? credentials)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(emulator.BaseUrl) };
+        if (credentials is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        }
+
+        return client;
     }
 }

@@ -114,7 +114,7 @@ public sealed class WarmTransferScenarioTests(EmulatorFixture emulator)
     }
 
     [Fact]
-    public async Task A_wait_url_with_a_verb_other_than_say_play_pause_redirect_is_an_error_and_leaves_silence()
+    public async Task A_wait_url_with_a_verb_other_than_say_play_pause_redirect_is_error_13238_and_leaves_silence()
     {
         var name = $"bad-wait-{Guid.NewGuid():N}";
         var wait = emulator.Webhooks.Serve($"/wait/{name}", "<Response><Dial>+15550000000</Dial></Response>");
@@ -124,7 +124,7 @@ public sealed class WarmTransferScenarioTests(EmulatorFixture emulator)
 
         await Poll.UntilAsync(async () => await AudioAsync(sid, "customer") == "silence", "silence after the refused wait TwiML");
         Assert.Contains(await emulator.EventsAsync(), e => e.GetProperty("callSid").GetString() == sid
-            && e.GetProperty("errorCode").ValueKind == JsonValueKind.Number && e.GetProperty("errorCode").GetInt32() == 12200);
+            && e.GetProperty("errorCode").ValueKind == JsonValueKind.Number && e.GetProperty("errorCode").GetInt32() == 13238);
         await emulator.Admin.PostAsync($"/admin/calls/{sid}/hangup", null);
     }
 
