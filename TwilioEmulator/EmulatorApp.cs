@@ -50,6 +50,8 @@ public static class EmulatorApp
         builder.Services.AddSingleton<AccessTokenValidator>();
         builder.Services.AddSingleton<DeviceHub>();
         builder.Services.AddSingleton<VoiceMedia>();
+        builder.Services.AddSingleton<ParticipantAudio>();
+        builder.Services.AddSingleton<StatusCallbacks>();
         builder.Services.AddSingleton<ConferenceEngine>();
         builder.Services.AddSingleton<CallEngine>();
 

@@ -29,7 +29,7 @@ public sealed class CallEngine(
     DeviceHub devices,
     AnswerRules answerRules,
     ConferenceEngine conferences,
-    CallbackDelivery callbacks,
+    StatusCallbacks callbacks,
     IOptions<EmulatorOptions> options,
     IOptions<EmulatorTimingOptions> timing,
     TimeProvider time,
@@ -227,7 +227,7 @@ public sealed class CallEngine(
     {
         try
         {
-            SendStatusCallback(call, "initiated");
+            callbacks.CallProgress(call, "initiated");
             await Task.Delay(timing.Value.RingDelay, time, call.Ended.Token);
             lock (state.Sync)
             {
@@ -244,7 +244,7 @@ public sealed class CallEngine(
                 }
             }
 
-            SendStatusCallback(call, "ringing");
+            callbacks.CallProgress(call, "ringing");
             var outcome = await RingAsync(call);
             if (outcome != CallStatus.InProgress)
             {
@@ -270,7 +270,7 @@ public sealed class CallEngine(
             }
 
             events.Add("call", callSid: call.Sid, message: $"answered by {call.To}");
-            SendStatusCallback(call, "answered");
+            callbacks.CallProgress(call, "answered");
             if (join is not null)
             {
                 await RunConferenceLegAsync(call, join);
@@ -606,45 +606,8 @@ public sealed class CallEngine(
         }
 
         devices.Withdraw(call, answeredBy);
-        SendStatusCallback(call, "completed");
+        callbacks.CallProgress(call, "completed");
         call.Callbacks.Complete();
-    }
-
-    /// <summary>Call progress events, for the events the call asked for (completed when it named none).</summary>
-    private void SendStatusCallback(Call call, string progressEvent)
-    {
-        if (call.StatusCallback is not { } url)
-        {
-            return;
-        }
-
-        var wanted = call.StatusCallbackEvents.Count == 0 ? new HashSet<string> { "completed" } : call.StatusCallbackEvents;
-        if (!wanted.Contains(progressEvent))
-        {
-            return;
-        }
-
-        var parameters = media.VoiceParameters(call);
-        lock (state.Sync)
-        {
-            parameters["CallbackSource"] = "call-progress-events";
-            if (progressEvent == "initiated")
-            {
-                // Twilio reports the call as initiated, not queued, in this one callback.
-                parameters["CallStatus"] = "initiated";
-            }
-
-            parameters["SequenceNumber"] = call.NextCallbackSequence().ToString(CultureInfo.InvariantCulture);
-            parameters["Timestamp"] = Rfc2822.Format(time.GetUtcNow());
-            if (progressEvent == "completed")
-            {
-                var duration = call.DurationSeconds ?? 0;
-                parameters["CallDuration"] = duration.ToString(CultureInfo.InvariantCulture);
-                parameters["Duration"] = ((duration + 59) / 60).ToString(CultureInfo.InvariantCulture);
-            }
-        }
-
-        callbacks.Send(call.Callbacks, new Callback("status-callback", url, call.StatusCallbackMethod, parameters, call.Sid, null));
     }
 
     /// <summary>A URL in TwiML, relative to the document's URL; error 11100 unless that gives an absolute http(s) URL.</summary>

@@ -12,26 +12,13 @@ namespace WarmTransfer.TwilioEmulator.Voice;
 /// </summary>
 public sealed class ConferenceEngine(
     EmulatorState state,
-    CallbackDelivery callbacks,
-    VoiceMedia media,
+    StatusCallbacks callbacks,
+    ParticipantAudio audio,
     EventLog events,
     IOptions<EmulatorOptions> options,
     TimeProvider time,
     ILogger<ConferenceEngine> logger)
 {
-    private static readonly Dictionary<string, string> EventTokens = new(StringComparer.Ordinal)
-    {
-        ["conference-start"] = "start",
-        ["conference-end"] = "end",
-        ["participant-join"] = "join",
-        ["participant-leave"] = "leave",
-        ["participant-mute"] = "mute",
-        ["participant-unmute"] = "mute",
-        ["participant-hold"] = "hold",
-        ["participant-unhold"] = "hold",
-        ["participant-modify"] = "modify",
-    };
-
     /// <summary>statusCallbackEvent: space separated (or repeated); Twilio sends start and end when none is named.</summary>
     public static IReadOnlySet<string> ParseEvents(params string?[] values)
     {
@@ -140,18 +127,18 @@ public sealed class ConferenceEngine(
             participant.Status = ParticipantStatus.Connected;
             participant.DateUpdated = time.GetUtcNow();
             conference.AnyoneConnected = true;
-            Raise(conference, "participant-join", participant);
+            callbacks.ConferenceEvent(conference, "participant-join", participant);
             var connected = conference.Participants.Where(p => p.Status == ParticipantStatus.Connected).ToList();
             if (conference.Status == ConferenceStatus.Init && connected.Count >= 2 && connected.Any(p => p.StartConferenceOnEnter))
             {
                 conference.Status = ConferenceStatus.InProgress;
                 conference.DateUpdated = time.GetUtcNow();
-                Raise(conference, "conference-start", null);
+                callbacks.ConferenceEvent(conference, "conference-start", null);
             }
 
             foreach (var each in connected)
             {
-                UpdateMedia(each);
+                audio.Update(each);
             }
 
             events.Add("conference", callSid: call.Sid, conferenceSid: conference.Sid,
@@ -198,7 +185,7 @@ public sealed class ConferenceEngine(
             var call = state.Calls[participant.CallSid];
             participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
             participant.DateUpdated = time.GetUtcNow();
-            StopMedia(participant);
+            audio.Stop(participant);
             if (call.Participant == participant)
             {
                 call.Participant = null;
@@ -213,7 +200,7 @@ public sealed class ConferenceEngine(
             // Twilio tells only of participants that were in: one that never connected never joined either.
             if (wasConnected)
             {
-                Raise(conference, "participant-leave", participant, new()
+                callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
                 {
                     ["ReasonParticipantLeft"] = reason,
                     ["ParticipantCallStatus"] = call.Status,
@@ -264,7 +251,7 @@ public sealed class ConferenceEngine(
                 conference.Participants.Remove(participant);
                 var wasConnected = participant.Status == ParticipantStatus.Connected;
                 participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
-                StopMedia(participant);
+                audio.Stop(participant);
                 if (call.Participant == participant)
                 {
                     call.Participant = null;
@@ -276,7 +263,7 @@ public sealed class ConferenceEngine(
                     continue;
                 }
 
-                Raise(conference, "participant-leave", participant, new()
+                callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
                 {
                     ["ReasonParticipantLeft"] = "conference_ended",
                     ["ParticipantCallStatus"] = call.Status,
@@ -286,7 +273,7 @@ public sealed class ConferenceEngine(
             // A conference nobody ever connected to never started for Twilio: it ends without a word.
             if (conference.AnyoneConnected)
             {
-                Raise(conference, "conference-end", null, new()
+                callbacks.ConferenceEvent(conference, "conference-end", null, new()
                 {
                     ["ReasonConferenceEnded"] = reason,
                     ["CallSidEndingConference"] = callSidEndingConference ?? string.Empty,
@@ -321,7 +308,7 @@ public sealed class ConferenceEngine(
             if (endConferenceOnExit is { } end && !participant.Hold && end != participant.EndConferenceOnExit)
             {
                 participant.EndConferenceOnExit = end;
-                Raise(conference, "participant-modify", participant);
+                callbacks.ConferenceEvent(conference, "participant-modify", participant);
             }
 
             if (holdUrl is not null)
@@ -337,175 +324,18 @@ public sealed class ConferenceEngine(
             if (muted is { } mute && mute != participant.Muted)
             {
                 participant.Muted = mute;
-                Raise(conference, mute ? "participant-mute" : "participant-unmute", participant);
+                callbacks.ConferenceEvent(conference, mute ? "participant-mute" : "participant-unmute", participant);
             }
 
             if (hold is { } held && held != participant.Hold)
             {
                 participant.Hold = held;
-                Raise(conference, held ? "participant-hold" : "participant-unhold", participant);
+                callbacks.ConferenceEvent(conference, held ? "participant-hold" : "participant-unhold", participant);
             }
 
             participant.DateUpdated = time.GetUtcNow();
-            UpdateMedia(participant);
+            audio.Update(participant);
             return true;
         }
     }
-
-    /// <summary>Starts or stops the wait or hold music the participant should hear now.</summary>
-    private void UpdateMedia(Participant participant)
-    {
-        string? kind = participant.Status != ParticipantStatus.Connected ? null
-            : participant.Hold ? "hold"
-            : participant.Conference.Status == ConferenceStatus.Init ? "wait"
-            : null;
-        if (kind is null)
-        {
-            StopMedia(participant);
-            participant.Audio = "conference";
-            return;
-        }
-
-        if (kind == participant.MediaKind)
-        {
-            return;
-        }
-
-        StopMedia(participant);
-        participant.MediaKind = kind;
-        var (url, method, audio) = kind switch
-        {
-            "hold" => (participant.HoldUrl, participant.HoldMethod, "hold-music"),
-            _ => (participant.WaitUrl, participant.WaitMethod, "wait-music"),
-        };
-
-        if (url is null)
-        {
-            // No URL: Twilio's own default music.
-            participant.Audio = audio;
-        }
-        else if (url.Length == 0)
-        {
-            participant.Audio = "silence";
-        }
-        else
-        {
-            var media = new CancellationTokenSource();
-            participant.Media = media;
-            participant.Audio = audio;
-            _ = Task.Run(() => PlayMediaAsync(participant, new TwimlSource(url, method, null), kind, audio, media.Token));
-        }
-    }
-
-    private static void StopMedia(Participant participant)
-    {
-        if (participant.Media is { } playing)
-        {
-            _ = CancelAndDisposeAsync(playing);
-        }
-
-        participant.Media = null;
-        participant.MediaKind = null;
-    }
-
-    private static async Task CancelAndDisposeAsync(CancellationTokenSource source)
-    {
-        // CancelAsync runs the callbacks on the thread pool, not under the caller's lock; disposing before they
-        // ran would drop them, so the source is disposed once they have.
-        await source.CancelAsync();
-        source.Dispose();
-    }
-
-    /// <summary>Wait and hold TwiML may hold only Say, Play, Pause and Redirect; when it runs out, silence.</summary>
-    private async Task PlayMediaAsync(Participant participant, TwimlSource source, string kind, string audio, CancellationToken cancellationToken)
-    {
-        var call = state.FindCall(participant.CallSid)!;
-        TwimlSource? next = source;
-        try
-        {
-            while (next is not null)
-            {
-                var parameters = media.VoiceParameters(call);
-                parameters["ConferenceSid"] = participant.Conference.Sid;
-                parameters["FriendlyName"] = participant.Conference.FriendlyName;
-                var current = next;
-                var document = await media.FetchMusicAsync(call, current, $"{kind}-url", parameters, cancellationToken);
-                if (document.Verbs.FirstOrDefault(verb => !Twiml.MediaVerbs.Contains(verb.Name.LocalName)) is { } forbidden)
-                {
-                    throw new TwimlException(13238, $"Invalid verb for a {kind} URL: <{forbidden.Name.LocalName}>; only Say, Play, Pause and Redirect are allowed.");
-                }
-
-                next = null;
-                foreach (var verb in document.Verbs)
-                {
-                    if (verb.Name.LocalName == "Redirect")
-                    {
-                        // Relative to the document it is in, which after a first Redirect is not the wait URL itself.
-                        next = new TwimlSource(CallEngine.Resolve(current.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
-                        break;
-                    }
-
-                    await media.PlayAsync(verb, cancellationToken);
-                }
-            }
-        }
-        catch (TwimlException exception)
-        {
-            events.Add("error", callSid: call.Sid, conferenceSid: participant.Conference.Sid, errorCode: exception.Code, message: exception.Message);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return;
-        }
-
-        lock (state.Sync)
-        {
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                participant.Audio = "silence";
-            }
-        }
-    }
-
-    /// <summary>A conference status callback, if the conference asked for this event.</summary>
-    private void Raise(Conference conference, string statusCallbackEvent, Participant? participant, Dictionary<string, string>? extra = null)
-    {
-        if (conference.StatusCallback is not { } url || !conference.StatusCallbackEvents.Contains(EventTokens[statusCallbackEvent]))
-        {
-            return;
-        }
-
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["AccountSid"] = conference.AccountSid,
-            ["ConferenceSid"] = conference.Sid,
-            ["FriendlyName"] = conference.FriendlyName,
-            ["SequenceNumber"] = conference.NextCallbackSequence().ToString(CultureInfo.InvariantCulture),
-            ["StatusCallbackEvent"] = statusCallbackEvent,
-            ["Timestamp"] = Rfc2822.Format(time.GetUtcNow()),
-        };
-        if (participant is not null)
-        {
-            parameters["CallSid"] = participant.CallSid;
-            parameters["Coaching"] = "false";
-            parameters["EndConferenceOnExit"] = Bool(participant.EndConferenceOnExit);
-            parameters["Hold"] = Bool(participant.Hold);
-            parameters["Muted"] = Bool(participant.Muted);
-            parameters["StartConferenceOnEnter"] = Bool(participant.StartConferenceOnEnter);
-            if (participant.Label is { } label)
-            {
-                parameters["ParticipantLabel"] = label;
-            }
-        }
-
-        foreach (var (key, value) in extra ?? [])
-        {
-            parameters[key] = value;
-        }
-
-        callbacks.Send(conference.Callbacks, new Callback("conference-callback", url, conference.StatusCallbackMethod,
-            parameters, participant?.CallSid, conference.Sid));
-    }
-
-    private static string Bool(bool value) => value ? "true" : "false";
 }
