@@ -111,29 +111,27 @@ public static class AdminApi
 
     private static IResult State(EmulatorState state, DeviceHub devices, CallbackDelivery delivery, IOptions<EmulatorOptions> options)
     {
-        lock (state.Sync)
+        // Built in full under the lock: serialising lazy sequences later would read the state while it changes.
+        return TypedResults.Ok(state.Read(() => new
         {
-            return TypedResults.Ok(new
+            number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
+            delivery = delivery.Settings,
+            calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
             {
-                number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
-                delivery = delivery.Settings,
-                calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
+                c.Sid, c.From, c.To, c.Direction, c.Status, c.StatusCallback,
+                conferenceSid = c.Participant?.Conference.Sid,
+            }).ToList(),
+            conferences = state.Conferences.Values.OrderBy(c => c.DateCreated).Select(c => new
+            {
+                c.Sid, c.FriendlyName, c.Status, c.ReasonConferenceEnded, c.CallSidEndingConference,
+                participants = c.Participants.Select(p => new
                 {
-                    c.Sid, c.From, c.To, c.Direction, c.Status, c.StatusCallback,
-                    conferenceSid = c.Participant?.Conference.Sid,
-                }),
-                conferences = state.Conferences.Values.OrderBy(c => c.DateCreated).Select(c => new
-                {
-                    c.Sid, c.FriendlyName, c.Status, c.ReasonConferenceEnded, c.CallSidEndingConference,
-                    participants = c.Participants.Select(p => new
-                    {
-                        p.CallSid, p.Label, p.Status, p.StartConferenceOnEnter, p.EndConferenceOnExit, p.Muted, p.Hold,
-                        audio = Hears(p),
-                    }),
-                }),
-                devices = devices.Devices.Select(d => new { d.Id, d.Identity, d.TokenExpires }),
-            });
-        }
+                    p.CallSid, p.Label, p.Status, p.StartConferenceOnEnter, p.EndConferenceOnExit, p.Muted, p.Hold,
+                    audio = Hears(p),
+                }).ToList(),
+            }).ToList(),
+            devices = devices.Devices.Select(d => new { d.Id, d.Identity, d.TokenExpires }).ToList(),
+        }));
     }
 
     /// <summary>What the participant hears: music while waiting or held, the others once the conference runs, or silence.</summary>

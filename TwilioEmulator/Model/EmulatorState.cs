@@ -1,9 +1,32 @@
 namespace WarmTransfer.TwilioEmulator.Model;
 
-/// <summary>Every call and conference the emulator knows. All changes happen under <see cref="Sync"/>.</summary>
+/// <summary>
+/// Every call and conference the emulator knows. The engines change them under <see cref="Sync"/>; everything else reads
+/// through <see cref="Read{T}"/> and the Find methods, which take the lock themselves.
+/// </summary>
 public sealed class EmulatorState
 {
+    /// <summary>The engines' lock: held while a call, conference or participant changes (reentrant).</summary>
     public object Sync { get; } = new();
+
+    /// <summary>Reads a consistent view: no change happens while <paramref name="read"/> runs.</summary>
+    public T Read<T>(Func<T> read)
+    {
+        lock (Sync)
+        {
+            return read();
+        }
+    }
+
+    /// <summary>A participant of a live conference, by its CallSid or by its label.</summary>
+    public Participant? FindParticipant(string conferenceSid, string callSidOrLabel)
+    {
+        lock (Sync)
+        {
+            return Conferences.GetValueOrDefault(conferenceSid)?.Participants
+                .FirstOrDefault(p => p.CallSid == callSidOrLabel || p.Label == callSidOrLabel);
+        }
+    }
 
     public Dictionary<string, Call> Calls { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Conference> Conferences { get; } = new(StringComparer.Ordinal);

@@ -44,10 +44,7 @@ public static class CallsApi
             events.Add("error", callSid: call.Sid, errorCode: 32019, message: "Twiml and Url are both set. Using Url.");
         }
 
-        lock (state.Sync)
-        {
-            return TwilioResults.Created(TwilioResources.Call(call));
-        }
+        return state.Read(() => TwilioResults.Created(TwilioResources.Call(call)));
     }
 
     /// <summary>What Twilio checks before it dials: To, From, the TwiML source and the callback URL.</summary>
@@ -123,7 +120,7 @@ public static class CallsApi
         var from = request.Query["From"].ToString();
         var status = request.Query["Status"].ToString();
         var (page, pageSize) = ConferencesApi.Paging(request);
-        lock (state.Sync)
+        return state.Read(() =>
         {
             // Reversed first: calls created in the same instant are listed latest created first too.
             var calls = state.Calls.Values.Reverse()
@@ -135,17 +132,14 @@ public static class CallsApi
                 .ToList();
             var query = TwilioResources.Query(("To", to), ("From", from), ("Status", status));
             return TwilioResults.Ok(TwilioResources.Page("calls", request.Path, calls, page, pageSize, query));
-        }
+        });
     }
 
     private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)
     {
-        lock (state.Sync)
-        {
-            return state.Calls.TryGetValue(sid, out var call)
+        return state.Read(() => state.Calls.TryGetValue(sid, out var call)
                 ? TwilioResults.Ok(TwilioResources.Call(call))
-                : TwilioResults.NotFound(request.Path);
-        }
+                : TwilioResults.NotFound(request.Path));
     }
 
     /// <summary>Everything is validated first; a Status ends the call and any Url or Twiml with it is ignored.</summary>
@@ -175,21 +169,15 @@ public static class CallsApi
         }
         else if (form["Url"] is not null || form["Twiml"] is not null)
         {
-            lock (state.Sync)
+            if (state.Read(() => call.IsEnded))
             {
-                if (call.IsEnded)
-                {
-                    return TwilioResults.Invalid(21220, "Call is not in-progress. Cannot redirect.");
-                }
+                return TwilioResults.Invalid(21220, "Call is not in-progress. Cannot redirect.");
             }
 
             calls.Redirect(call, new TwimlSource(form["Url"], form.Method("Method"), form["Twiml"]));
         }
 
-        lock (state.Sync)
-        {
-            return TwilioResults.Ok(TwilioResources.Call(call));
-        }
+        return state.Read(() => TwilioResults.Ok(TwilioResources.Call(call)));
     }
 
     private static TwilioJsonResult? ValidateUpdate(TwilioForm form)

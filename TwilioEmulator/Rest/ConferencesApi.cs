@@ -19,7 +19,7 @@ public static class ConferencesApi
         var friendlyName = request.Query["FriendlyName"].ToString();
         var status = request.Query["Status"].ToString();
         var (page, pageSize) = Paging(request);
-        lock (state.Sync)
+        return state.Read(() =>
         {
             var conferences = state.Conferences.Values
                 .Where(c => friendlyName.Length == 0 || c.FriendlyName == friendlyName)
@@ -29,7 +29,7 @@ public static class ConferencesApi
                 .ToList();
             var query = TwilioResources.Query(("FriendlyName", friendlyName), ("Status", status));
             return TwilioResults.Ok(TwilioResources.Page("conferences", request.Path, conferences, page, pageSize, query));
-        }
+        });
     }
 
     public static (int Page, int PageSize) Paging(HttpRequest request)
@@ -43,12 +43,9 @@ public static class ConferencesApi
 
     private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)
     {
-        lock (state.Sync)
-        {
-            return state.Conferences.TryGetValue(sid, out var conference)
+        return state.Read(() => state.Conferences.TryGetValue(sid, out var conference)
                 ? TwilioResults.Ok(TwilioResources.Conference(conference))
-                : TwilioResults.NotFound(request.Path);
-        }
+                : TwilioResults.NotFound(request.Path));
     }
 
     private static async Task<TwilioJsonResult> UpdateAsync(string sid, HttpRequest request, EmulatorState state, ConferenceEngine conferences)
@@ -70,9 +67,6 @@ public static class ConferencesApi
                 return TwilioResults.Invalid(21218, $"Invalid Status: {form["Status"]}. Can be completed.");
         }
 
-        lock (state.Sync)
-        {
-            return TwilioResults.Ok(TwilioResources.Conference(conference));
-        }
+        return state.Read(() => TwilioResults.Ok(TwilioResources.Conference(conference)));
     }
 }

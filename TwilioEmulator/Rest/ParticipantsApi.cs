@@ -18,7 +18,7 @@ public static class ParticipantsApi
     private static TwilioJsonResult List(string conferenceSid, HttpRequest request, EmulatorState state)
     {
         var (page, pageSize) = ConferencesApi.Paging(request);
-        lock (state.Sync)
+        return state.Read(() =>
         {
             if (!state.Conferences.TryGetValue(conferenceSid, out var conference))
             {
@@ -27,7 +27,7 @@ public static class ParticipantsApi
 
             var participants = conference.Participants.Select(TwilioResources.Participant).ToList();
             return TwilioResults.Ok(TwilioResources.Page("participants", request.Path, participants, page, pageSize, string.Empty));
-        }
+        });
     }
 
     /// <summary>Dials To and puts the answered call into the conference, named by sid or by friendly name.</summary>
@@ -75,13 +75,10 @@ public static class ParticipantsApi
             StatusCallbackMethod: form.Method("ConferenceStatusCallbackMethod"),
             StatusCallbackEvents: ConferenceEngine.ParseEvents(form.All("ConferenceStatusCallbackEvent")));
 
-        lock (state.Sync)
+        conference ??= conferences.FindOrCreate(join);
+        if (join.Label is { } label && conferences.HasParticipantLabelled(conference, label))
         {
-            conference ??= conferences.FindOrCreate(join);
-            if (join.Label is { } label && conference.Participants.Any(p => p.Label == label))
-            {
-                return TwilioResults.Invalid(16025, $"A participant with label {label} is already in the conference.");
-            }
+            return TwilioResults.Invalid(16025, $"A participant with label {label} is already in the conference.");
         }
 
         Participant? participant = null;
@@ -100,20 +97,14 @@ public static class ParticipantsApi
             return TwilioResults.NotFound(request.Path);
         }
 
-        lock (state.Sync)
-        {
-            return TwilioResults.Created(TwilioResources.Participant(participant!));
-        }
+        return state.Read(() => TwilioResults.Created(TwilioResources.Participant(participant!)));
     }
 
     private static TwilioJsonResult Fetch(string conferenceSid, string callSid, HttpRequest request, EmulatorState state)
     {
-        lock (state.Sync)
-        {
-            return Find(state, conferenceSid, callSid) is { } participant
+        return state.Read(() => state.FindParticipant(conferenceSid, callSid) is { } participant
                 ? TwilioResults.Ok(TwilioResources.Participant(participant))
-                : TwilioResults.NotFound(request.Path);
-        }
+                : TwilioResults.NotFound(request.Path));
     }
 
     private static async Task<TwilioJsonResult> UpdateAsync(
@@ -121,10 +112,7 @@ public static class ParticipantsApi
     {
         var form = await TwilioForm.ReadAsync(request);
         Participant? participant;
-        lock (state.Sync)
-        {
-            participant = Find(state, conferenceSid, callSid);
-        }
+        participant = state.FindParticipant(conferenceSid, callSid);
 
         if (participant is null)
         {
@@ -148,19 +136,13 @@ public static class ParticipantsApi
             return TwilioResults.NotFound(request.Path);
         }
 
-        lock (state.Sync)
-        {
-            return TwilioResults.Ok(TwilioResources.Participant(participant));
-        }
+        return state.Read(() => TwilioResults.Ok(TwilioResources.Participant(participant)));
     }
 
     private static TwilioJsonResult Delete(string conferenceSid, string callSid, HttpRequest request, EmulatorState state, ConferenceEngine conferences)
     {
         Participant? participant;
-        lock (state.Sync)
-        {
-            participant = Find(state, conferenceSid, callSid);
-        }
+        participant = state.FindParticipant(conferenceSid, callSid);
 
         if (participant is null)
         {
@@ -172,9 +154,4 @@ public static class ParticipantsApi
             ? TwilioResults.NoContent()
             : TwilioResults.NotFound(request.Path);
     }
-
-    /// <summary>A participant of a live conference, by its CallSid or by its label.</summary>
-    private static Participant? Find(EmulatorState state, string conferenceSid, string callSidOrLabel) =>
-        state.Conferences.GetValueOrDefault(conferenceSid)?.Participants
-            .FirstOrDefault(p => p.CallSid == callSidOrLabel || p.Label == callSidOrLabel);
 }

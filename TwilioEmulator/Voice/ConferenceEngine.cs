@@ -58,6 +58,15 @@ public sealed class ConferenceEngine(
         }
     }
 
+    /// <summary>Whether a participant connecting to or in the conference has this label (labels are unique, error 16025).</summary>
+    public bool HasParticipantLabelled(Conference conference, string label)
+    {
+        lock (state.Sync)
+        {
+            return conference.Participants.Any(p => p.Label == label);
+        }
+    }
+
     /// <summary>A Participants API leg: listed at once (queued), connected when its call is answered. Null once the conference ended.</summary>
     public Participant? AddPending(Conference conference, Call call, ConferenceJoin join)
     {
