@@ -86,11 +86,9 @@ public static class AdminApi
 
     private static IResult SetFault(FaultRule rule, FaultInjector faults)
     {
-        if (string.IsNullOrWhiteSpace(rule.Endpoint) || rule.LatencyMilliseconds < 0
-            || rule.ErrorRate is < 0 or > 1 || rule.TooManyRequestsRate is < 0 or > 1 || rule.ErrorRate + rule.TooManyRequestsRate > 1)
+        if (rule.Problem() is { } problem)
         {
-            return TypedResults.Problem("endpoint (like \"POST Calls.json\"), latencyMilliseconds ≥ 0, and rates between 0 and 1 are needed.",
-                statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
         }
 
         faults.Set(rule);

@@ -103,33 +103,64 @@ public static class RestApi
         var http = context.HttpContext;
         var services = http.RequestServices;
         var key = EndpointKey(http);
+        var time = services.GetRequiredService<TimeProvider>();
         // A REST request is logged at the time it arrived, as Twilio counts calls per second.
-        var received = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var received = time.GetUtcNow();
         // Every route's form is read here first: handlers reading it again get the parsed form, and never a malformed body.
         var form = await TwilioForm.ReadAsync(http.Request);
 
-        var (delay, fault) = services.GetRequiredService<FaultInjector>().Decide(key);
-        if (delay > TimeSpan.Zero)
+        var decision = services.GetRequiredService<FaultInjector>().Decide(key);
+        if (form.Malformed is not null)
         {
-            await Task.Delay(delay, services.GetRequiredService<TimeProvider>(), http.RequestAborted);
+            // A body that cannot be read is refused as it is; only the latency applies.
+            decision = decision with { Fault = Fault.None, HoldBack = TimeSpan.Zero };
         }
 
-        var result = form.Malformed ?? fault switch
+        if (decision.Latency > TimeSpan.Zero)
         {
-            Fault.TooManyRequests => TooManyRequests(http),
-            Fault.ServerError => TwilioResults.Error(StatusCodes.Status500InternalServerError, 20500, "An internal server error has occurred"),
+            await Task.Delay(decision.Latency, time, http.RequestAborted);
+        }
+
+        // Acted: what the request did and would have answered. Answered: what the client gets.
+        var acted = form.Malformed ?? decision.Fault switch
+        {
+            Fault.TooManyRequests or Fault.ServerError => null,
             _ => await next(context),
         };
+        var answered = decision.Fault switch
+        {
+            Fault.TooManyRequests => TooManyRequests(http),
+            Fault.ServerError or Fault.ActedThenServerError => ServerError(),
+            _ => acted,
+        };
 
-        var json = result as TwilioJsonResult;
+        var gaveUp = false;
+        if (decision.Fault == Fault.ActedThenSlow)
+        {
+            try
+            {
+                await Task.Delay(decision.HoldBack, time, http.RequestAborted);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client stopped waiting: what it asked for was done all the same.
+                gaveUp = true;
+            }
+        }
+
+        var json = (acted ?? answered) as TwilioJsonResult;
         services.GetRequiredService<EventLog>().Add("rest", http.Request.Method, http.Request.Path + http.Request.QueryString,
-            json?.StatusCode, form.ToDictionary(), json?.Body,
+            gaveUp ? null : (answered as TwilioJsonResult)?.StatusCode, form.ToDictionary(), json?.Body,
             callSid: http.Request.RouteValues["Sid"] as string ?? http.Request.RouteValues["CallSid"] as string,
             message: key,
             traceParent: http.Request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null,
-            timestamp: received);
-        return result;
+            timestamp: received,
+            fault: decision.LogName);
+        return answered;
     }
+
+    private static TwilioJsonResult ServerError() =>
+        TwilioResults.Error(StatusCodes.Status500InternalServerError, 20500, "An internal server error has occurred");
 
     private static TwilioJsonResult TooManyRequests(HttpContext http)
     {
