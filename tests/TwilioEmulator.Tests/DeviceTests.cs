@@ -161,9 +161,11 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     public static TheoryData<string, int> RefusedTokens => new()
     {
         { "expired", 20104 },
-        { "wrong-signature", 20107 },
-        { "no-voice-grant", 20106 },
-        { "incoming-not-allowed", 20106 },
+        { "lives-over-24-hours", 20104 },
+        { "wrong-signature", 20101 },
+        { "wrong-issuer", 20101 },
+        { "no-voice-grant", 20101 },
+        { "incoming-not-allowed", 20101 },
         { "not-a-jwt", 20101 },
     };
 
@@ -175,7 +177,10 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         var token = kind switch
         {
             "expired" => Token(identity, expires: DateTime.UtcNow.AddMinutes(-1)),
+            "lives-over-24-hours" => Token(identity, expires: DateTime.UtcNow.AddHours(25)),
             "wrong-signature" => Token(identity, secret: "some-other-secret-0123456789abcdefghij"),
+            "wrong-issuer" => new Token(EmulatorFixture.AccountSid, "SK00000000000000000000000000000099", EmulatorFixture.ApiKeySecret, identity,
+                expiration: DateTime.UtcNow.AddMinutes(10), grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt(),
             "no-voice-grant" => new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, EmulatorFixture.ApiKeySecret, identity,
                 expiration: DateTime.UtcNow.AddMinutes(10), grants: new HashSet<IGrant>()).ToJwt(),
             "incoming-not-allowed" => new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, EmulatorFixture.ApiKeySecret, identity,
