@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -146,6 +148,28 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         var answer = await ReceiveAsync(device);
         Assert.Equal("error", answer["type"]!.GetValue<string>());
         Assert.Equal(20101, answer["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_call_to_a_client_rings_for_its_timeout_plus_five_seconds_with_no_device_or_a_never_answer_rule()
+    {
+        var (absent, never) = ($"absent-{Guid.NewGuid():N}"[..20], $"never-{Guid.NewGuid():N}"[..20]);
+        (await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/client:{never}", new { action = "never" })).EnsureSuccessStatusCode();
+        var clock = Stopwatch.StartNew();
+
+        var calls = await Task.WhenAll(new[] { absent, never }.Select(identity => CallResource.CreateAsync(new Client(identity),
+            new PhoneNumber(EmulatorFixture.SupportNumber), twiml: new Twilio.Types.Twiml("<Response><Hangup/></Response>"), timeout: 1,
+            client: emulator.Twilio)));
+
+        foreach (var call in calls)
+        {
+            await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.NoAnswer,
+                "no-answer", TimeSpan.FromSeconds(20));
+        }
+
+        // A 1 s Timeout rings about 6 s: well past the Timeout alone, short of a second buffer.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(5.9), TimeSpan.FromSeconds(11));
+        await emulator.Admin.DeleteAsync($"/admin/answer-rules/client:{never}");
     }
 
     /// <summary>A device's messages are handled in order: once this answers, everything sent before it was handled.</summary>
