@@ -14,10 +14,15 @@ public sealed record TokenCheck(string? Identity, DateTimeOffset? Expires, int E
 
 /// <summary>
 /// Checks a Twilio AccessToken as Twilio does for a Voice SDK device: an HS256 JWT signed with the API key
-/// secret, issued by the API key for the account, not expired, with an identity and an incoming voice grant.
+/// secret, issued by the API key for the account, not expired, living at most 24 hours, with an identity and an
+/// incoming voice grant. A refusal carries the code the Voice SDK surfaces: 20104 when the token expired or its
+/// expiry is too far off, 20101 for anything else.
 /// </summary>
 public sealed class AccessTokenValidator(IOptions<EmulatorOptions> options, TimeProvider time)
 {
+    /// <summary>Twilio's longest AccessToken lifetime.</summary>
+    public static readonly TimeSpan MaximumLifetime = TimeSpan.FromHours(24);
+
     public TokenCheck Check(string? token)
     {
         var parts = token?.Split('.') ?? [];
@@ -43,18 +48,25 @@ public sealed class AccessTokenValidator(IOptions<EmulatorOptions> options, Time
 
         if (Text(header, "alg") != "HS256" || !CryptographicOperations.FixedTimeEquals(signature, expected))
         {
-            return Invalid(20107, "Invalid Access Token signature");
+            return Invalid(20101, "Invalid Access Token: bad signature");
         }
 
         if (Text(payload, "iss") != account.ApiKeySid || Text(payload, "sub") != account.AccountSid)
         {
-            return Invalid(20103, "Invalid Access Token issuer/subject");
+            return Invalid(20101, "Invalid Access Token: wrong issuer or subject");
         }
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         if (!payload.TryGetProperty("exp", out var exp) || !exp.TryGetInt64(out var expires) || expires <= now)
         {
             return Invalid(20104, "Access Token expired or expiration date invalid");
+        }
+
+        // Issued-at when the token says, otherwise now: either way the expiry may be at most 24 hours on.
+        var issued = payload.TryGetProperty("iat", out var iat) && iat.TryGetInt64(out var issuedAt) ? Math.Min(issuedAt, now) : now;
+        if (expires - issued > (long)MaximumLifetime.TotalSeconds)
+        {
+            return Invalid(20104, "Access Token expiration date invalid: more than 24 hours after it was issued");
         }
 
         if (payload.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore > now)
@@ -71,7 +83,7 @@ public sealed class AccessTokenValidator(IOptions<EmulatorOptions> options, Time
             && grant.TryGetProperty("allow", out var allow) && allow.ValueKind == JsonValueKind.True;
         if (!incoming)
         {
-            return Invalid(20106, "Invalid Access Token grants: no voice grant allowing incoming calls");
+            return Invalid(20101, "Invalid Access Token grants: no voice grant allowing incoming calls");
         }
 
         return new TokenCheck(identity, DateTimeOffset.FromUnixTimeSeconds(expires), 0, null);

@@ -328,7 +328,7 @@ public sealed class CallEngine(
             Answer(call, null);
         }
 
-        using var timeout = new CancellationTokenSource(call.Timeout, time);
+        using var timeout = new CancellationTokenSource(RingTime(call), time);
         await using var onTimeout = timeout.Token.Register(() => call.RingOutcome.TrySetResult(CallStatus.NoAnswer));
         var outcome = await call.RingOutcome.Task;
 
@@ -336,6 +336,12 @@ public sealed class CallEngine(
         WithdrawOffers(call);
         return outcome;
     }
+
+    /// <summary>Twilio rings a client for its Timeout plus a 5 s buffer: a 20 s Timeout ends no-answer after about 25 s.</summary>
+    public static readonly TimeSpan ClientRingBuffer = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the call rings before it ends no-answer; the same whether devices or an answer rule take it.</summary>
+    private static TimeSpan RingTime(Call call) => call.ClientIdentity is null ? call.Timeout : call.Timeout + ClientRingBuffer;
 
     private void WithdrawOffers(Call call)
     {

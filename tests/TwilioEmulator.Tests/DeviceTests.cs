@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -148,6 +150,28 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.Equal(20101, answer["code"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task A_call_to_a_client_rings_for_its_timeout_plus_five_seconds_with_no_device_or_a_never_answer_rule()
+    {
+        var (absent, never) = ($"absent-{Guid.NewGuid():N}"[..20], $"never-{Guid.NewGuid():N}"[..20]);
+        (await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/client:{never}", new { action = "never" })).EnsureSuccessStatusCode();
+        var clock = Stopwatch.StartNew();
+
+        var calls = await Task.WhenAll(new[] { absent, never }.Select(identity => CallResource.CreateAsync(new Client(identity),
+            new PhoneNumber(EmulatorFixture.SupportNumber), twiml: new Twilio.Types.Twiml("<Response><Hangup/></Response>"), timeout: 1,
+            client: emulator.Twilio)));
+
+        foreach (var call in calls)
+        {
+            await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.NoAnswer,
+                "no-answer", TimeSpan.FromSeconds(20));
+        }
+
+        // A 1 s Timeout rings about 6 s: well past the Timeout alone, short of a second buffer.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(5.9), TimeSpan.FromSeconds(11));
+        await emulator.Admin.DeleteAsync($"/admin/answer-rules/client:{never}");
+    }
+
     /// <summary>A device's messages are handled in order: once this answers, everything sent before it was handled.</summary>
     private static async Task RoundTripAsync(ClientWebSocket socket, string identity)
     {
@@ -161,9 +185,11 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     public static TheoryData<string, int> RefusedTokens => new()
     {
         { "expired", 20104 },
-        { "wrong-signature", 20107 },
-        { "no-voice-grant", 20106 },
-        { "incoming-not-allowed", 20106 },
+        { "lives-over-24-hours", 20104 },
+        { "wrong-signature", 20101 },
+        { "wrong-issuer", 20101 },
+        { "no-voice-grant", 20101 },
+        { "incoming-not-allowed", 20101 },
         { "not-a-jwt", 20101 },
     };
 
@@ -175,7 +201,10 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         var token = kind switch
         {
             "expired" => Token(identity, expires: DateTime.UtcNow.AddMinutes(-1)),
+            "lives-over-24-hours" => Token(identity, expires: DateTime.UtcNow.AddHours(25)),
             "wrong-signature" => Token(identity, secret: "some-other-secret-0123456789abcdefghij"),
+            "wrong-issuer" => new Token(EmulatorFixture.AccountSid, "SK00000000000000000000000000000099", EmulatorFixture.ApiKeySecret, identity,
+                expiration: DateTime.UtcNow.AddMinutes(10), grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt(),
             "no-voice-grant" => new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, EmulatorFixture.ApiKeySecret, identity,
                 expiration: DateTime.UtcNow.AddMinutes(10), grants: new HashSet<IGrant>()).ToJwt(),
             "incoming-not-allowed" => new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, EmulatorFixture.ApiKeySecret, identity,
