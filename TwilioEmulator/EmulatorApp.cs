@@ -53,6 +53,9 @@ public static class EmulatorApp
         builder.Services.AddSingleton<ParticipantAudio>();
         builder.Services.AddSingleton<StatusCallbacks>();
         builder.Services.AddSingleton<ConferenceEngine>();
+        builder.Services.AddSingleton<CallLifecycle>();
+        builder.Services.AddSingleton<CallRinging>();
+        builder.Services.AddSingleton<TwimlInterpreter>();
         builder.Services.AddSingleton<CallEngine>();
 
         builder.Services.AddSingleton<WebhookClient>();

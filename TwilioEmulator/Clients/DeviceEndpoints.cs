@@ -26,7 +26,7 @@ public static class DeviceEndpoints
     }
 
     private static async Task ConnectAsync(
-        HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls, IHostApplicationLifetime lifetime,
+        HttpContext http, DeviceHub hub, AccessTokenValidator tokens, EmulatorState state, CallEngine calls, CallRinging ringing, IHostApplicationLifetime lifetime,
         TimeProvider time)
     {
         if (!http.WebSockets.IsWebSocketRequest)
@@ -62,16 +62,16 @@ public static class DeviceEndpoints
                 switch (type)
                 {
                     case "accept" when call is not null && hub.IsOfferedTo(call, device):
-                        calls.Answer(call, device.Id);
+                        ringing.Answer(call, device.Id);
                         break;
                     case "reject" when call is not null && hub.IsOfferedTo(call, device):
                         if (hub.Declined(call, device))
                         {
-                            calls.Decline(call);
+                            ringing.Decline(call);
                         }
 
                         break;
-                    case "hangup" when call is not null && (hub.IsOfferedTo(call, device) || calls.IsAnsweredBy(call, device.Id)):
+                    case "hangup" when call is not null && (hub.IsOfferedTo(call, device) || ringing.IsAnsweredBy(call, device.Id)):
                         calls.Hangup(call);
                         break;
                     case "updateToken":

@@ -19,15 +19,16 @@ public sealed record OutboundCallRequest(
     ConferenceJoin? JoinOnAnswer = null);
 
 /// <summary>
-/// Runs calls the way Twilio does: rings the target, fetches and executes TwiML, sends status callbacks.
-/// Conference legs are handed to <see cref="ConferenceEngine"/>.
+/// A call's life the way Twilio runs it: placed (inbound from a simulated customer, outbound through REST), queued,
+/// ringing (<see cref="CallRinging"/>), answered, running its TwiML (<see cref="TwimlInterpreter"/>) or its conference
+/// leg, and ended (<see cref="CallLifecycle"/>); hang-up, cancel and redirect from REST.
 /// </summary>
 public sealed class CallEngine(
     EmulatorState state,
-    VoiceMedia media,
     EventLog events,
-    DeviceHub devices,
-    AnswerRules answerRules,
+    CallRinging ringing,
+    TwimlInterpreter twiml,
+    CallLifecycle lifecycle,
     ConferenceEngine conferences,
     StatusCallbacks callbacks,
     IOptions<EmulatorOptions> options,
@@ -111,6 +112,12 @@ public sealed class CallEngine(
         return call;
     }
 
+    private void Registered(Call call, string message)
+    {
+        events.Add("call", callSid: call.Sid, message: message);
+        logger.LogInformation("Call {CallSid}: {Message}", call.Sid, message);
+    }
+
     /// <summary>Ends a call: hung up (completed), or, before it was answered, canceled.</summary>
     public void Hangup(Call call)
     {
@@ -122,7 +129,7 @@ public sealed class CallEngine(
                 : CallStatus.Completed;
         }
 
-        Finish(call, status);
+        lifecycle.Finish(call, status);
     }
 
     /// <summary>REST Status=canceled: only a call not answered yet is canceled; otherwise nothing happens.</summary>
@@ -136,7 +143,7 @@ public sealed class CallEngine(
 
         if (cancel)
         {
-            Finish(call, CallStatus.Canceled);
+            lifecycle.Finish(call, CallStatus.Canceled);
         }
     }
 
@@ -173,42 +180,11 @@ public sealed class CallEngine(
         }
     }
 
-    /// <summary>A client device accepted the call.</summary>
-    public void Answer(Call call, string? deviceId)
-    {
-        lock (state.Sync)
-        {
-            // Decided under the lock, so only the answer that counts records its device (a decline or the timeout
-            // may win the outcome instead); the outcome's continuations run asynchronously, not under this lock.
-            if (call.Status == CallStatus.Ringing && call.RingOutcome.TrySetResult(CallStatus.InProgress))
-            {
-                call.AnsweredByDevice = deviceId;
-            }
-        }
-    }
-
-    public void Decline(Call call) => call.RingOutcome.TrySetResult(CallStatus.Busy);
-
-    /// <summary>Whether the device answered the call.</summary>
-    public bool IsAnsweredBy(Call call, string deviceId)
-    {
-        lock (state.Sync)
-        {
-            return call.AnsweredByDevice == deviceId;
-        }
-    }
-
-    private void Registered(Call call, string message)
-    {
-        events.Add("call", callSid: call.Sid, message: message);
-        logger.LogInformation("Call {CallSid}: {Message}", call.Sid, message);
-    }
-
     private async Task RunInboundAsync(Call call)
     {
         try
         {
-            await ExecuteAsync(call, call.Instructions!);
+            await twiml.ExecuteAsync(call, call.Instructions!);
         }
         catch (OperationCanceledException) when (call.Ended.IsCancellationRequested)
         {
@@ -219,7 +195,7 @@ public sealed class CallEngine(
         }
         finally
         {
-            Finish(call, CallStatus.Completed);
+            lifecycle.Finish(call, CallStatus.Completed);
         }
     }
 
@@ -245,10 +221,10 @@ public sealed class CallEngine(
             }
 
             callbacks.CallProgress(call, "ringing");
-            var outcome = await RingAsync(call);
+            var outcome = await ringing.RingAsync(call);
             if (outcome != CallStatus.InProgress)
             {
-                Finish(call, outcome);
+                lifecycle.Finish(call, outcome);
                 return;
             }
 
@@ -273,11 +249,11 @@ public sealed class CallEngine(
             callbacks.CallProgress(call, "answered");
             if (join is not null)
             {
-                await RunConferenceLegAsync(call, join);
+                await twiml.RunConferenceLegAsync(call, join);
             }
             else
             {
-                await ExecuteAsync(call, instructions);
+                await twiml.ExecuteAsync(call, instructions);
             }
         }
         catch (OperationCanceledException) when (call.Ended.IsCancellationRequested)
@@ -289,339 +265,8 @@ public sealed class CallEngine(
         }
         finally
         {
-            Finish(call, CallStatus.Completed);
+            lifecycle.Finish(call, CallStatus.Completed);
         }
     }
 
-    /// <summary>Rings the target until it answers, declines, or the call's Timeout passes.</summary>
-    private async Task<string> RingAsync(Call call)
-    {
-        var rule = answerRules.Find(call.To);
-        if (rule is not null)
-        {
-            _ = Task.Run(async () =>
-            {
-                switch (rule.Action)
-                {
-                    case "answer":
-                        await Task.Delay(TimeSpan.FromMilliseconds(rule.AfterMilliseconds), time, CancellationToken.None);
-                        Answer(call, null);
-                        break;
-                    case "reject" or "busy":
-                        await Task.Delay(TimeSpan.FromMilliseconds(rule.AfterMilliseconds), time, CancellationToken.None);
-                        Decline(call);
-                        break;
-                    case "fail":
-                        call.RingOutcome.TrySetResult(CallStatus.Failed);
-                        break;
-                }
-            });
-        }
-        else if (call.ClientIdentity is { } identity)
-        {
-            // Nobody registered: it rings until the timeout, as for a browser that is not there.
-            devices.Offer(call, identity, media.VoiceParameters(call));
-        }
-        else
-        {
-            // A simulated phone with no rule picks up at once.
-            Answer(call, null);
-        }
-
-        using var timeout = new CancellationTokenSource(RingTime(call), time);
-        await using var onTimeout = timeout.Token.Register(() => call.RingOutcome.TrySetResult(CallStatus.NoAnswer));
-        var outcome = await call.RingOutcome.Task;
-
-        // Every other device stops ringing, whoever answered.
-        WithdrawOffers(call);
-        return outcome;
-    }
-
-    /// <summary>Twilio rings a client for its Timeout plus a 5 s buffer: a 20 s Timeout ends no-answer after about 25 s.</summary>
-    public static readonly TimeSpan ClientRingBuffer = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long the call rings before it ends no-answer; the same whether devices or an answer rule take it.</summary>
-    private static TimeSpan RingTime(Call call) => call.ClientIdentity is null ? call.Timeout : call.Timeout + ClientRingBuffer;
-
-    private void WithdrawOffers(Call call)
-    {
-        string? answeredBy;
-        lock (state.Sync)
-        {
-            // Answer records the device under this lock, after it completed the outcome.
-            answeredBy = call.AnsweredByDevice;
-        }
-
-        devices.Withdraw(call, answeredBy);
-    }
-
-    /// <summary>
-    /// A Participants API leg's time in its conference. A REST redirect takes it out (participant_updated_via_api)
-    /// and the call runs the new TwiML; otherwise the call hangs up when it leaves.
-    /// </summary>
-    private async Task RunConferenceLegAsync(Call call, ConferenceJoin join)
-    {
-        using (var scope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token))
-        {
-            if (!EnterDocument(call, scope))
-            {
-                // Redirected between being answered and joining: it never joins.
-                WithdrawPending(call);
-            }
-            else
-            {
-                try
-                {
-                    await conferences.RunLegAsync(call, join, scope.Token);
-                    return;
-                }
-                catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
-                {
-                    // RunLegAsync took it out of the conference.
-                }
-                finally
-                {
-                    LeaveDocument(call, scope);
-                }
-            }
-        }
-
-        await ExecuteAsync(call, null);
-    }
-
-    private void WithdrawPending(Call call)
-    {
-        lock (state.Sync)
-        {
-            if (call.Participant is { } pending)
-            {
-                conferences.Withdraw(pending);
-            }
-        }
-    }
-
-    /// <summary>Makes <paramref name="scope"/> what a redirect cancels; false when a redirect is already pending.</summary>
-    private bool EnterDocument(Call call, CancellationTokenSource scope)
-    {
-        lock (state.Sync)
-        {
-            if (call.PendingRedirect is not null)
-            {
-                return false;
-            }
-
-            call.CurrentDocument = scope;
-            return true;
-        }
-    }
-
-    /// <summary>Before the scope is disposed: a redirect must never cancel a disposed source.</summary>
-    private void LeaveDocument(Call call, CancellationTokenSource scope)
-    {
-        lock (state.Sync)
-        {
-            if (call.CurrentDocument == scope)
-            {
-                call.CurrentDocument = null;
-            }
-        }
-    }
-
-    private TwimlSource? TakeRedirect(Call call)
-    {
-        lock (state.Sync)
-        {
-            var pending = call.PendingRedirect;
-            call.PendingRedirect = null;
-            return pending;
-        }
-    }
-
-    /// <summary>
-    /// Fetches and runs TwiML, starting with <paramref name="source"/>, until the call ends or runs out of verbs. A REST
-    /// redirect interrupts the document being fetched or run; one that came while nothing ran replaces the next document.
-    /// </summary>
-    private async Task ExecuteAsync(Call call, TwimlSource? source)
-    {
-        var next = source;
-        while (!call.Ended.IsCancellationRequested)
-        {
-            next = TakeRedirect(call) ?? next;
-            if (next is null)
-            {
-                return;
-            }
-
-            // The scope exists before the fetch, so a redirect during the fetch interrupts it too.
-            using var scope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token);
-            if (!EnterDocument(call, scope))
-            {
-                // A redirect came in just now: the next pass takes it.
-                continue;
-            }
-
-            try
-            {
-                next = await RunDocumentAsync(call, next, scope.Token);
-            }
-            catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
-            {
-                // Interrupted by a redirect: the next pass takes it.
-                next = null;
-            }
-            catch (TwimlException exception)
-            {
-                events.Add("error", callSid: call.Sid, errorCode: exception.Code, message: exception.Message);
-                logger.LogWarning("Call {CallSid} ends: error {ErrorCode} {Message}", call.Sid, exception.Code, exception.Message);
-                next = null;
-            }
-            finally
-            {
-                LeaveDocument(call, scope);
-            }
-        }
-    }
-
-    private async Task<TwimlSource?> RunDocumentAsync(Call call, TwimlSource source, CancellationToken cancellationToken)
-    {
-        var document = await media.FetchAsync(call, source, "voice-webhook", media.VoiceParameters(call), cancellationToken);
-        lock (state.Sync)
-        {
-            if (call.PendingRedirect is not null)
-            {
-                // Redirected while this document was fetched: none of its verbs run.
-                return null;
-            }
-        }
-
-        // Relative URLs in the document are relative to the URL it came from (inline TwiML has none).
-        return await RunVerbsAsync(call, document, source.Url, cancellationToken);
-    }
-
-    private async Task<TwimlSource?> RunVerbsAsync(Call call, TwimlDocument document, string? documentUrl, CancellationToken cancellationToken)
-    {
-        foreach (var verb in document.Verbs)
-        {
-            var name = verb.Name.LocalName;
-            if (name is not ("Hangup" or "Reject"))
-            {
-                MarkAnswered(call);
-            }
-
-            switch (name)
-            {
-                case "Say" or "Play" or "Pause":
-                    await media.PlayAsync(verb, cancellationToken);
-                    break;
-                case "Redirect":
-                    return new TwimlSource(Resolve(documentUrl, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
-                case "Hangup":
-                    return null;
-                case "Reject":
-                    Finish(call, call.Status == CallStatus.InProgress ? CallStatus.Completed : CallStatus.Busy);
-                    return null;
-                case "Dial":
-                    var action = await DialAsync(call, verb, documentUrl, cancellationToken);
-                    if (action is not null)
-                    {
-                        return action;
-                    }
-
-                    break;
-                default:
-                    events.Add("error", callSid: call.Sid, errorCode: 12200,
-                        message: $"<{name}> is valid TwiML but the emulator does not run it; skipped.");
-                    break;
-            }
-        }
-
-        return null;
-    }
-
-    private async Task<TwimlSource?> DialAsync(Call call, XElement dial, string? documentUrl, CancellationToken cancellationToken)
-    {
-        var noun = dial.Elements().FirstOrDefault();
-        if (noun is not { Name.LocalName: "Conference" })
-        {
-            events.Add("error", callSid: call.Sid, errorCode: 12200,
-                message: $"<Dial> with <{noun?.Name.LocalName ?? "a number"}> is not run by the emulator; only <Conference> is.");
-            return null;
-        }
-
-        // waitUrl="" is silence, not the document's own URL.
-        var waitUrl = Twiml.Attribute(noun, "waitUrl");
-        var join = new ConferenceJoin(
-            FriendlyName: noun.Value.Trim(),
-            StartConferenceOnEnter: Twiml.BoolAttribute(noun, "startConferenceOnEnter", true),
-            EndConferenceOnExit: Twiml.BoolAttribute(noun, "endConferenceOnExit", false),
-            Muted: Twiml.BoolAttribute(noun, "muted", false),
-            Beep: Twiml.Attribute(noun, "beep") ?? "true",
-            Label: Twiml.Attribute(noun, "participantLabel"),
-            WaitUrl: waitUrl is { Length: > 0 } ? Resolve(documentUrl, waitUrl) : waitUrl,
-            WaitMethod: Twiml.Attribute(noun, "waitMethod") ?? "POST",
-            MaxParticipants: Twiml.IntAttribute(noun, "maxParticipants", 250),
-            StatusCallback: Twiml.Attribute(noun, "statusCallback") is { } callback ? Resolve(documentUrl, callback) : null,
-            StatusCallbackMethod: Twiml.Attribute(noun, "statusCallbackMethod") ?? "POST",
-            StatusCallbackEvents: ConferenceEngine.ParseEvents(Twiml.Attribute(noun, "statusCallbackEvent")));
-
-        // Resolved before joining: an action that is no URL is an error now, not after the caller's time in the conference.
-        var after = Twiml.Attribute(dial, "action") is { } dialAction
-            ? new TwimlSource(Resolve(documentUrl, dialAction), Twiml.Attribute(dial, "method") ?? "POST", null)
-            : null;
-        await conferences.RunLegAsync(call, join, cancellationToken);
-        return after;
-    }
-
-    private void MarkAnswered(Call call)
-    {
-        lock (state.Sync)
-        {
-            if (call.Status is CallStatus.Ringing or CallStatus.Queued && call.Direction == "inbound")
-            {
-                call.Status = CallStatus.InProgress;
-                call.StartTime = call.DateUpdated = time.GetUtcNow();
-            }
-        }
-    }
-
-    /// <summary>Ends the call once: the conference is left, devices are told, the final status callback goes out.</summary>
-    public void Finish(Call call, string status)
-    {
-        Participant? participant;
-        string? answeredBy;
-        lock (state.Sync)
-        {
-            if (call.IsEnded)
-            {
-                return;
-            }
-
-            call.Status = status;
-            call.EndTime = call.DateUpdated = time.GetUtcNow();
-            participant = call.Participant;
-            answeredBy = call.AnsweredByDevice;
-        }
-
-        call.RingOutcome.TrySetResult(status);
-        _ = call.Ended.CancelAsync();
-        events.Add("call", callSid: call.Sid, message: $"ended: {status}");
-        logger.LogInformation("Call {CallSid} ended: {CallStatus}", call.Sid, status);
-        if (participant is not null)
-        {
-            conferences.Leave(participant, "participant_hung_up", kicked: false);
-        }
-
-        devices.Withdraw(call, answeredBy);
-        callbacks.CallProgress(call, "completed");
-        call.Callbacks.Complete();
-    }
-
-    /// <summary>A URL in TwiML, relative to the document's URL; error 11100 unless that gives an absolute http(s) URL.</summary>
-    public static string Resolve(string? baseUrl, string url)
-    {
-        var resolved = Uri.TryCreate(baseUrl, UriKind.Absolute, out var root) && Uri.TryCreate(root, url, out var absolute)
-            ? absolute.ToString()
-            : url;
-        return Rest.TwilioForm.IsHttpUrl(resolved) ? resolved : throw new TwimlException(11100, $"Invalid URL format: '{url}'");
-    }
 }

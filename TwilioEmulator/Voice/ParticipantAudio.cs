@@ -97,7 +97,7 @@ public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, Even
                     if (verb.Name.LocalName == "Redirect")
                     {
                         // Relative to the document it is in, which after a first Redirect is not the wait URL itself.
-                        next = new TwimlSource(CallEngine.Resolve(current.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
+                        next = new TwimlSource(TwimlInterpreter.Resolve(current.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
                         break;
                     }
 

@@ -100,12 +100,12 @@ public sealed class ComponentTests
 
 /// <summary>Engine rules that only show when two things happen at once.</summary>
 [Collection(EmulatorCollection.Name)]
-public sealed class CallEngineRaceTests(EmulatorFixture emulator)
+public sealed class CallRingingRaceTests(EmulatorFixture emulator)
 {
     [Fact]
     public void Only_the_answer_that_wins_the_ring_outcome_records_its_device()
     {
-        var calls = emulator.Services.GetRequiredService<CallEngine>();
+        var calls = emulator.Services.GetRequiredService<CallRinging>();
         var ringing = Enumerable.Range(0, 20_000).Select(_ => RingingCall()).ToArray();
         var arrived = new int[1];
 

@@ -1,0 +1,256 @@
+using System.Xml.Linq;
+using WarmTransfer.TwilioEmulator.Model;
+
+namespace WarmTransfer.TwilioEmulator.Voice;
+
+/// <summary>
+/// Runs a call's TwiML: fetches each document, plays its verbs, follows Redirect and Dial action, hands Dial Conference
+/// to <see cref="ConferenceEngine"/>. A REST update with new TwiML interrupts the document being fetched or run.
+/// </summary>
+public sealed class TwimlInterpreter(
+    EmulatorState state,
+    VoiceMedia media,
+    EventLog events,
+    ConferenceEngine conferences,
+    CallLifecycle lifecycle,
+    TimeProvider time,
+    ILogger<TwimlInterpreter> logger)
+{
+    /// <summary>
+    /// A Participants API leg's time in its conference. A REST redirect takes it out (participant_updated_via_api)
+    /// and the call runs the new TwiML; otherwise the call hangs up when it leaves.
+    /// </summary>
+    public async Task RunConferenceLegAsync(Call call, ConferenceJoin join)
+    {
+        using (var scope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token))
+        {
+            if (!EnterDocument(call, scope))
+            {
+                // Redirected between being answered and joining: it never joins.
+                WithdrawPending(call);
+            }
+            else
+            {
+                try
+                {
+                    await conferences.RunLegAsync(call, join, scope.Token);
+                    return;
+                }
+                catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
+                {
+                    // RunLegAsync took it out of the conference.
+                }
+                finally
+                {
+                    LeaveDocument(call, scope);
+                }
+            }
+        }
+
+        await ExecuteAsync(call, null);
+    }
+
+    private void WithdrawPending(Call call)
+    {
+        lock (state.Sync)
+        {
+            if (call.Participant is { } pending)
+            {
+                conferences.Withdraw(pending);
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="scope"/> what a redirect cancels; false when a redirect is already pending.</summary>
+    private bool EnterDocument(Call call, CancellationTokenSource scope)
+    {
+        lock (state.Sync)
+        {
+            if (call.PendingRedirect is not null)
+            {
+                return false;
+            }
+
+            call.CurrentDocument = scope;
+            return true;
+        }
+    }
+
+    /// <summary>Before the scope is disposed: a redirect must never cancel a disposed source.</summary>
+    private void LeaveDocument(Call call, CancellationTokenSource scope)
+    {
+        lock (state.Sync)
+        {
+            if (call.CurrentDocument == scope)
+            {
+                call.CurrentDocument = null;
+            }
+        }
+    }
+
+    private TwimlSource? TakeRedirect(Call call)
+    {
+        lock (state.Sync)
+        {
+            var pending = call.PendingRedirect;
+            call.PendingRedirect = null;
+            return pending;
+        }
+    }
+
+    /// <summary>
+    /// Fetches and runs TwiML, starting with <paramref name="source"/>, until the call ends or runs out of verbs. A REST
+    /// redirect interrupts the document being fetched or run; one that came while nothing ran replaces the next document.
+    /// </summary>
+    public async Task ExecuteAsync(Call call, TwimlSource? source)
+    {
+        var next = source;
+        while (!call.Ended.IsCancellationRequested)
+        {
+            next = TakeRedirect(call) ?? next;
+            if (next is null)
+            {
+                return;
+            }
+
+            // The scope exists before the fetch, so a redirect during the fetch interrupts it too.
+            using var scope = CancellationTokenSource.CreateLinkedTokenSource(call.Ended.Token);
+            if (!EnterDocument(call, scope))
+            {
+                // A redirect came in just now: the next pass takes it.
+                continue;
+            }
+
+            try
+            {
+                next = await RunDocumentAsync(call, next, scope.Token);
+            }
+            catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
+            {
+                // Interrupted by a redirect: the next pass takes it.
+                next = null;
+            }
+            catch (TwimlException exception)
+            {
+                events.Add("error", callSid: call.Sid, errorCode: exception.Code, message: exception.Message);
+                logger.LogWarning("Call {CallSid} ends: error {ErrorCode} {Message}", call.Sid, exception.Code, exception.Message);
+                next = null;
+            }
+            finally
+            {
+                LeaveDocument(call, scope);
+            }
+        }
+    }
+
+    private async Task<TwimlSource?> RunDocumentAsync(Call call, TwimlSource source, CancellationToken cancellationToken)
+    {
+        var document = await media.FetchAsync(call, source, "voice-webhook", media.VoiceParameters(call), cancellationToken);
+        lock (state.Sync)
+        {
+            if (call.PendingRedirect is not null)
+            {
+                // Redirected while this document was fetched: none of its verbs run.
+                return null;
+            }
+        }
+
+        // Relative URLs in the document are relative to the URL it came from (inline TwiML has none).
+        return await RunVerbsAsync(call, document, source.Url, cancellationToken);
+    }
+
+    private async Task<TwimlSource?> RunVerbsAsync(Call call, TwimlDocument document, string? documentUrl, CancellationToken cancellationToken)
+    {
+        foreach (var verb in document.Verbs)
+        {
+            var name = verb.Name.LocalName;
+            if (name is not ("Hangup" or "Reject"))
+            {
+                MarkAnswered(call);
+            }
+
+            switch (name)
+            {
+                case "Say" or "Play" or "Pause":
+                    await media.PlayAsync(verb, cancellationToken);
+                    break;
+                case "Redirect":
+                    return new TwimlSource(Resolve(documentUrl, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
+                case "Hangup":
+                    return null;
+                case "Reject":
+                    lifecycle.Finish(call, call.Status == CallStatus.InProgress ? CallStatus.Completed : CallStatus.Busy);
+                    return null;
+                case "Dial":
+                    var action = await DialAsync(call, verb, documentUrl, cancellationToken);
+                    if (action is not null)
+                    {
+                        return action;
+                    }
+
+                    break;
+                default:
+                    events.Add("error", callSid: call.Sid, errorCode: 12200,
+                        message: $"<{name}> is valid TwiML but the emulator does not run it; skipped.");
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<TwimlSource?> DialAsync(Call call, XElement dial, string? documentUrl, CancellationToken cancellationToken)
+    {
+        var noun = dial.Elements().FirstOrDefault();
+        if (noun is not { Name.LocalName: "Conference" })
+        {
+            events.Add("error", callSid: call.Sid, errorCode: 12200,
+                message: $"<Dial> with <{noun?.Name.LocalName ?? "a number"}> is not run by the emulator; only <Conference> is.");
+            return null;
+        }
+
+        // waitUrl="" is silence, not the document's own URL.
+        var waitUrl = Twiml.Attribute(noun, "waitUrl");
+        var join = new ConferenceJoin(
+            FriendlyName: noun.Value.Trim(),
+            StartConferenceOnEnter: Twiml.BoolAttribute(noun, "startConferenceOnEnter", true),
+            EndConferenceOnExit: Twiml.BoolAttribute(noun, "endConferenceOnExit", false),
+            Muted: Twiml.BoolAttribute(noun, "muted", false),
+            Beep: Twiml.Attribute(noun, "beep") ?? "true",
+            Label: Twiml.Attribute(noun, "participantLabel"),
+            WaitUrl: waitUrl is { Length: > 0 } ? Resolve(documentUrl, waitUrl) : waitUrl,
+            WaitMethod: Twiml.Attribute(noun, "waitMethod") ?? "POST",
+            MaxParticipants: Twiml.IntAttribute(noun, "maxParticipants", 250),
+            StatusCallback: Twiml.Attribute(noun, "statusCallback") is { } callback ? Resolve(documentUrl, callback) : null,
+            StatusCallbackMethod: Twiml.Attribute(noun, "statusCallbackMethod") ?? "POST",
+            StatusCallbackEvents: ConferenceEngine.ParseEvents(Twiml.Attribute(noun, "statusCallbackEvent")));
+
+        // Resolved before joining: an action that is no URL is an error now, not after the caller's time in the conference.
+        var after = Twiml.Attribute(dial, "action") is { } dialAction
+            ? new TwimlSource(Resolve(documentUrl, dialAction), Twiml.Attribute(dial, "method") ?? "POST", null)
+            : null;
+        await conferences.RunLegAsync(call, join, cancellationToken);
+        return after;
+    }
+
+    private void MarkAnswered(Call call)
+    {
+        lock (state.Sync)
+        {
+            if (call.Status is CallStatus.Ringing or CallStatus.Queued && call.Direction == "inbound")
+            {
+                call.Status = CallStatus.InProgress;
+                call.StartTime = call.DateUpdated = time.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>A URL in TwiML, relative to the document's URL; error 11100 unless that gives an absolute http(s) URL.</summary>
+    public static string Resolve(string? baseUrl, string url)
+    {
+        var resolved = Uri.TryCreate(baseUrl, UriKind.Absolute, out var root) && Uri.TryCreate(root, url, out var absolute)
+            ? absolute.ToString()
+            : url;
+        return Rest.TwilioForm.IsHttpUrl(resolved) ? resolved : throw new TwimlException(11100, $"Invalid URL format: '{url}'");
+    }
+}
