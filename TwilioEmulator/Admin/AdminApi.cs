@@ -93,7 +93,11 @@ public static class AdminApi
         {
             return TypedResults.Ok(new
             {
-                number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
+                number = new
+                {
+                    options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod,
+                    options.Value.VoiceFallbackUrl, options.Value.VoiceFallbackMethod,
+                },
                 calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
                 {
                     c.Sid, c.From, c.To, c.Direction, c.Status, c.StatusCallback,
