@@ -29,6 +29,13 @@ public sealed class EmulatorOptions
 
     [RegularExpression("^(GET|POST)$")]
     public string VoiceMethod { get; set; } = "POST";
+
+    /// <summary>Where Twilio asks next, with ErrorCode and ErrorUrl, when the voice URL fails for an incoming call.</summary>
+    [Url]
+    public string? VoiceFallbackUrl { get; set; }
+
+    [RegularExpression("^(GET|POST)$")]
+    public string VoiceFallbackMethod { get; set; } = "POST";
 }
 
 /// <summary>How long simulated media takes (section <c>Emulator</c>); short values make tests fast.</summary>

@@ -112,7 +112,11 @@ public static class AdminApi
         // Built in full under the lock: serialising lazy sequences later would read the state while it changes.
         return TypedResults.Ok(state.Read(() => new
         {
-            number = new { options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod },
+            number = new
+            {
+                options.Value.PhoneNumber, options.Value.VoiceUrl, options.Value.VoiceMethod,
+                options.Value.VoiceFallbackUrl, options.Value.VoiceFallbackMethod,
+            },
             delivery = delivery.Settings,
             calls = state.Calls.Values.OrderBy(c => c.DateCreated).Select(c => new
             {

@@ -206,7 +206,6 @@ public sealed class ConferenceEngine(
                 call.RingOutcome.TrySetResult(CallStatus.Canceled);
             }
 
-            // Twilio tells only of participants that were in: one that never connected never joined either.
             if (wasConnected)
             {
                 callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
@@ -214,6 +213,10 @@ public sealed class ConferenceEngine(
                     ["ReasonParticipantLeft"] = reason,
                     ["ParticipantCallStatus"] = call.Status,
                 });
+            }
+            else
+            {
+                RaiseAddFailed(conference, participant, call);
             }
 
             events.Add("conference", callSid: call.Sid, conferenceSid: conference.Sid,
@@ -269,6 +272,7 @@ public sealed class ConferenceEngine(
                 if (!wasConnected)
                 {
                     call.RingOutcome.TrySetResult(CallStatus.Canceled);
+                    RaiseAddFailed(conference, participant, call);
                     continue;
                 }
 
@@ -297,6 +301,26 @@ public sealed class ConferenceEngine(
         foreach (var participant in remaining)
         {
             participant.Left.TrySetResult("conference_ended");
+        }
+    }
+
+    /// <summary>
+    /// A Participants API leg that never connected leaves with its call's final status (busy, no-answer, failed,
+    /// canceled) and participant_add_failed, as Twilio documents. A leg given new TwiML before it answered has no final
+    /// status: its call rings on, and nothing is told.
+    /// </summary>
+    private void RaiseAddFailed(Conference conference, Participant participant, Call call)
+    {
+        var finalStatus = call.IsEnded ? call.Status
+            : call.RingOutcome.Task is { IsCompletedSuccessfully: true, Result: var outcome } && outcome != CallStatus.InProgress ? outcome
+            : null;
+        if (finalStatus is not null)
+        {
+            callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
+            {
+                ["ReasonParticipantLeft"] = "participant_add_failed",
+                ["ParticipantCallStatus"] = finalStatus,
+            });
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Xml.Linq;
+using Microsoft.Extensions.Options;
 using WarmTransfer.TwilioEmulator.Model;
 
 namespace WarmTransfer.TwilioEmulator.Voice;
@@ -13,6 +15,7 @@ public sealed class TwimlInterpreter(
     EventLog events,
     ConferenceEngine conferences,
     CallLifecycle lifecycle,
+    IOptions<EmulatorOptions> options,
     TimeProvider time,
     ILogger<TwimlInterpreter> logger)
 {
@@ -145,7 +148,7 @@ public sealed class TwimlInterpreter(
 
     private async Task<TwimlSource?> RunDocumentAsync(Call call, TwimlSource source, CancellationToken cancellationToken)
     {
-        var document = await media.FetchAsync(call, source, "voice-webhook", media.VoiceParameters(call), cancellationToken);
+        var (document, documentUrl) = await FetchDocumentAsync(call, source, cancellationToken);
         lock (state.Sync)
         {
             if (call.PendingRedirect is not null)
@@ -156,7 +159,29 @@ public sealed class TwimlInterpreter(
         }
 
         // Relative URLs in the document are relative to the URL it came from (inline TwiML has none).
-        return await RunVerbsAsync(call, document, source.Url, cancellationToken);
+        return await RunVerbsAsync(call, document, documentUrl, cancellationToken);
+    }
+
+    /// <summary>
+    /// The document and the URL it came from. When the number's voice URL fails an incoming call (no answer,
+    /// not 2xx, not TwiML), Twilio asks the number's fallback URL instead, telling it ErrorCode and ErrorUrl.
+    /// </summary>
+    private async Task<(TwimlDocument Document, string? Url)> FetchDocumentAsync(Call call, TwimlSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await media.FetchAsync(call, source, "voice-webhook", media.VoiceParameters(call), cancellationToken), source.Url);
+        }
+        catch (TwimlException failure) when (call.Direction == "inbound" && ReferenceEquals(source, call.Instructions)
+            && options.Value.VoiceFallbackUrl is { Length: > 0 } fallbackUrl)
+        {
+            events.Add("error", callSid: call.Sid, errorCode: failure.Code, message: $"{failure.Message}; trying the fallback URL");
+            var parameters = media.VoiceParameters(call);
+            parameters["ErrorCode"] = failure.Code.ToString(CultureInfo.InvariantCulture);
+            parameters["ErrorUrl"] = source.Url!;
+            var fallback = new TwimlSource(fallbackUrl, options.Value.VoiceFallbackMethod, null);
+            return (await media.FetchAsync(call, fallback, "voice-webhook", parameters, cancellationToken), fallbackUrl);
+        }
     }
 
     private async Task<TwimlSource?> RunVerbsAsync(Call call, TwimlDocument document, string? documentUrl, CancellationToken cancellationToken)

@@ -49,6 +49,9 @@ async function hangUp(sid, button) {
 function renderNumber(number) {
   $('phone-number').textContent = number.phoneNumber;
   $('voice-url').textContent = number.voiceUrl ? `${number.voiceMethod} ${number.voiceUrl}` : 'not configured (Twilio__VoiceUrl)';
+  $('voice-fallback-url').textContent = number.voiceFallbackUrl
+    ? `${number.voiceFallbackMethod} ${number.voiceFallbackUrl}`
+    : 'none: a failing voice URL ends the call (Twilio__VoiceFallbackUrl)';
 }
 
 function renderCalls(calls) {

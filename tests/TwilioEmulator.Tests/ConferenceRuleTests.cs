@@ -36,34 +36,87 @@ public sealed class ConferenceRuleTests(EmulatorFixture emulator)
         await HangUpAsync(call.Sid);
     }
 
-    [Fact]
-    public async Task A_participants_api_leg_that_never_connected_does_not_leave_the_conference_in_its_callbacks()
+    [Theory]
+    [InlineData("busy", "busy")]
+    [InlineData("fail", "failed")]
+    [InlineData("never", "no-answer")]
+    public async Task A_participants_api_leg_that_never_connected_leaves_with_its_calls_final_status(string action, string status)
     {
-        var id = Guid.NewGuid().ToString("N");
-        var events = $"/conference-events/{id}";
-        var busy = RedirectTests.UniqueNumber();
-        await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/{Uri.EscapeDataString(busy)}", new { action = "busy" });
-        var customer = await CallResource.CreateAsync(new PhoneNumber(RedirectTests.UniqueNumber()), new PhoneNumber(EmulatorFixture.SupportNumber),
-            twiml: new Twiml($"<Response><Dial><Conference participantLabel=\"customer\" statusCallback=\"{emulator.Webhooks.Url(events)}\" " +
-                $"statusCallbackEvent=\"join leave end\">busy-leg-{id}</Conference></Dial></Response>"), client: emulator.Twilio);
-        await emulator.Webhooks.WaitForAsync(events, received => received.Any(r => r["StatusCallbackEvent"] == "participant-join"));
-        var conferenceSid = emulator.Webhooks.Received(events)[0]["ConferenceSid"];
+        var (customer, events, conferenceSid) = await CustomerInConferenceAsync();
+        var target = RedirectTests.UniqueNumber();
+        await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}", new { action });
 
-        var leg = await ParticipantResource.CreateAsync(conferenceSid, new PhoneNumber(EmulatorFixture.SupportNumber), new PhoneNumber(busy),
+        var leg = await ParticipantResource.CreateAsync(conferenceSid, new PhoneNumber(EmulatorFixture.SupportNumber), new PhoneNumber(target),
+            label: "agent", timeout: 5, client: emulator.Twilio);
+
+        var leave = await AgentLeaveAsync(events);
+        Assert.Equal(leg.CallSid, leave["CallSid"]);
+        Assert.Equal(status, leave["ParticipantCallStatus"]);
+        Assert.Equal("participant_add_failed", leave["ReasonParticipantLeft"]);
+        Assert.Equal(status, (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status.ToString());
+        await HangUpAsync(customer);
+        await emulator.Admin.DeleteAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}");
+    }
+
+    [Theory]
+    [InlineData("call canceled")]
+    [InlineData("participant removed")]
+    [InlineData("conference ended")]
+    public async Task A_participants_api_leg_stopped_while_ringing_leaves_canceled(string how)
+    {
+        var (customer, events, conferenceSid) = await CustomerInConferenceAsync();
+        var target = RedirectTests.UniqueNumber();
+        await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}", new { action = "never" });
+        var leg = await ParticipantResource.CreateAsync(conferenceSid, new PhoneNumber(EmulatorFixture.SupportNumber), new PhoneNumber(target),
             label: "agent", client: emulator.Twilio);
-        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Busy,
-            "the leg to be busy");
-        await HangUpAsync(customer.Sid);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Ringing,
+            "the leg to ring");
 
-        // One conference's callbacks go out in order: a leave for the busy leg would come before the customer's.
-        var callbacks = await emulator.Webhooks.WaitForAsync(events, received => received.Any(r => r["StatusCallbackEvent"] == "conference-end"));
-        Assert.Equal(["participant-join customer", "participant-leave customer", "conference-end"],
-            callbacks.Select(c => $"{c["StatusCallbackEvent"]} {c["ParticipantLabel"]}".Trim()));
-        await emulator.Admin.DeleteAsync($"/admin/answer-rules/{Uri.EscapeDataString(busy)}");
+        switch (how)
+        {
+            case "call canceled":
+                await CallResource.UpdateAsync(leg.CallSid, status: CallResource.UpdateStatusEnum.Canceled, client: emulator.Twilio);
+                break;
+            case "participant removed":
+                await ParticipantResource.DeleteAsync(conferenceSid, "agent", client: emulator.Twilio);
+                break;
+            default:
+                await ConferenceResource.UpdateAsync(conferenceSid, status: ConferenceResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+                break;
+        }
+
+        var leave = await AgentLeaveAsync(events);
+        Assert.Equal("canceled", leave["ParticipantCallStatus"]);
+        Assert.Equal("participant_add_failed", leave["ReasonParticipantLeft"]);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Canceled,
+            "the leg's call to end canceled");
+        await HangUpAsync(customer);
+        await emulator.Admin.DeleteAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}");
     }
 
     [Fact]
-    public async Task A_conference_nobody_ever_connected_to_ends_without_callbacks()
+    public async Task A_participants_api_leg_given_new_twiml_before_it_answered_tells_the_conference_nothing()
+    {
+        var (customer, events, conferenceSid) = await CustomerInConferenceAsync();
+        var target = RedirectTests.UniqueNumber();
+        await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}", new { action = "answer", afterMilliseconds = 300 });
+        var leg = await ParticipantResource.CreateAsync(conferenceSid, new PhoneNumber(EmulatorFixture.SupportNumber), new PhoneNumber(target),
+            label: "agent", client: emulator.Twilio);
+
+        await CallResource.UpdateAsync(leg.CallSid, twiml: new Twiml("<Response><Hangup/></Response>"), client: emulator.Twilio);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Completed,
+            "the redirected leg to run its TwiML and end");
+        await HangUpAsync(customer);
+
+        // One conference's callbacks go out in order: a leave for the agent would come before the conference's end.
+        var callbacks = await emulator.Webhooks.WaitForAsync(events, received => received.Any(r => r["StatusCallbackEvent"] == "conference-end"));
+        Assert.Equal(["participant-join customer", "participant-leave customer", "conference-end"],
+            callbacks.Select(c => $"{c["StatusCallbackEvent"]} {c["ParticipantLabel"]}".Trim()));
+        await emulator.Admin.DeleteAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}");
+    }
+
+    [Fact]
+    public async Task A_conference_nobody_ever_connected_to_ends_with_only_the_failed_legs_leave()
     {
         var id = Guid.NewGuid().ToString("N");
         var (events, progress) = ($"/conference-events/{id}", $"/call-progress/{id}");
@@ -78,11 +131,13 @@ public sealed class ConferenceRuleTests(EmulatorFixture emulator)
         await Poll.UntilAsync(async () => (await ConferenceResource.FetchAsync(leg.ConferenceSid, client: emulator.Twilio)).Status
             == ConferenceResource.StatusEnum.Completed, "the conference to end");
         // The leg's completed callback was raised after anything the conference raised; once the emulator logged its
-        // answer, a conference callback would have been sent too.
+        // answer, every conference callback would have been sent too.
         await emulator.Webhooks.WaitForAsync(progress, received => received.Count == 1);
-        await Poll.UntilAsync(async () => (await emulator.EventsAsync()).Any(e => e.GetProperty("kind").GetString() == "status-callback"
-            && e.GetProperty("callSid").GetString() == leg.CallSid), "the completed callback to be logged");
-        Assert.Empty(emulator.Webhooks.Received(events));
+        await Poll.UntilAsync(async () => (await emulator.EventsAsync()).Count(e => e.GetProperty("kind").GetString() is "status-callback"
+            or "conference-callback" && e.GetProperty("callSid").GetString() == leg.CallSid) == 2, "the completed callback and the leave to be logged");
+        var leave = Assert.Single(emulator.Webhooks.Received(events));
+        Assert.Equal(("participant-leave", "busy", "participant_add_failed"),
+            (leave["StatusCallbackEvent"], leave["ParticipantCallStatus"], leave["ReasonParticipantLeft"]));
         await emulator.Admin.DeleteAsync($"/admin/answer-rules/{Uri.EscapeDataString(busy)}");
     }
 
@@ -145,6 +200,24 @@ public sealed class ConferenceRuleTests(EmulatorFixture emulator)
         Assert.Equal(call.Sid, third["CallSid"]);
         await HangUpAsync(call.Sid);
     }
+
+    /// <summary>A customer in a new conference whose callbacks (join, leave, end) go to the returned path.</summary>
+    private async Task<(string CallSid, string Events, string ConferenceSid)> CustomerInConferenceAsync()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var events = $"/conference-events/{id}";
+        var customer = await CallResource.CreateAsync(new PhoneNumber(RedirectTests.UniqueNumber()), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twiml($"<Response><Dial><Conference participantLabel=\"customer\" statusCallback=\"{emulator.Webhooks.Url(events)}\" " +
+                $"statusCallbackEvent=\"join leave end\">leg-{id}</Conference></Dial></Response>"), client: emulator.Twilio);
+        var joined = await emulator.Webhooks.WaitForAsync(events, received => received.Any(r => r["StatusCallbackEvent"] == "participant-join"));
+        return (customer.Sid, events, joined[0]["ConferenceSid"]);
+    }
+
+    private async Task<ReceivedWebhook> AgentLeaveAsync(string events) =>
+        (await emulator.Webhooks.WaitForAsync(events, received => received.Any(IsAgentLeave))).Single(IsAgentLeave);
+
+    private static bool IsAgentLeave(ReceivedWebhook callback) =>
+        callback["StatusCallbackEvent"] == "participant-leave" && callback["ParticipantLabel"] == "agent";
 
     private async Task<string?> AudioAsync(string callSid) =>
         (await emulator.StateAsync()).GetProperty("conferences").EnumerateArray()

@@ -16,7 +16,7 @@ using HttpClient = System.Net.Http.HttpClient;
 namespace WarmTransfer.TwilioEmulator.Tests;
 
 /// <summary>One emulator and one webhook server for all emulator tests; each test uses its own calls and names.</summary>
-public sealed class EmulatorFixture : IAsyncLifetime
+public class EmulatorFixture : IAsyncLifetime
 {
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     public const string AuthToken = "test-auth-token-0123456789abcdefghij";
@@ -78,6 +78,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
             "--Emulator:RingDelay=00:00:00.020",
             "--Emulator:PauseScale=0.05",
             "--Logging:LogLevel:Default=Warning",
+            .. Settings(Webhooks),
         ]);
         await _emulator.StartAsync();
         BaseUrl = _emulator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
@@ -88,6 +89,9 @@ public sealed class EmulatorFixture : IAsyncLifetime
         Rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{AuthToken}")));
     }
+
+    /// <summary>Settings on top of the common ones (command-line form, later ones win), for an emulator configured otherwise.</summary>
+    protected virtual IEnumerable<string> Settings(WebhookServer webhooks) => [];
 
     /// <summary>A form POST to a REST path under the account; the answer's status and JSON body (null when empty).</summary>
     public async Task<(HttpStatusCode Status, JsonObject? Body)> PostFormAsync(

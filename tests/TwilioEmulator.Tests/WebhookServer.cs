@@ -20,7 +20,8 @@ public sealed record ReceivedWebhook(string Method, string Path, string Url, IRe
 public sealed class WebhookServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, (string ContentType, Func<ReceivedWebhook, Task<string>> Body)> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (int StatusCode, string ContentType, Func<ReceivedWebhook, Task<string>> Body)> _answers =
+        new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
 
     private WebhookServer(WebApplication app) => _app = app;
@@ -46,7 +47,7 @@ public sealed class WebhookServer : IAsyncDisposable
     /// <summary>TwiML answered when the handler's task completes: the request stays open until then.</summary>
     public string Serve(string path, Func<ReceivedWebhook, Task<string>> twiml)
     {
-        _answers[path] = ("text/xml", twiml);
+        _answers[path] = (StatusCodes.Status200OK, "text/xml", twiml);
         return BaseUrl + path;
     }
 
@@ -55,7 +56,14 @@ public sealed class WebhookServer : IAsyncDisposable
     /// <summary>An MP3 at <paramref name="path"/>, as a wait or hold URL may answer instead of TwiML.</summary>
     public string ServeAudio(string path)
     {
-        _answers[path] = ("audio/mpeg", _ => Task.FromResult("ID3\u0004\0\0\0\0\0\0 not really music"));
+        _answers[path] = (StatusCodes.Status200OK, "audio/mpeg", _ => Task.FromResult("ID3\u0004\0\0\0\0\0\0 not really music"));
+        return BaseUrl + path;
+    }
+
+    /// <summary>An error status at <paramref name="path"/>, as a failing service answers.</summary>
+    public string ServeStatus(string path, int statusCode)
+    {
+        _answers[path] = (statusCode, "text/plain", _ => Task.FromResult("failing on purpose"));
         return BaseUrl + path;
     }
 
@@ -103,6 +111,7 @@ public sealed class WebhookServer : IAsyncDisposable
         if (_answers.TryGetValue(request.Path, out var answer))
         {
             var body = await answer.Body(received);
+            http.Response.StatusCode = answer.StatusCode;
             http.Response.ContentType = answer.ContentType;
             await http.Response.WriteAsync(body);
         }
