@@ -64,12 +64,8 @@ public static class DeviceEndpoints
                     case "accept" when call is not null && hub.IsOfferedTo(call, device):
                         calls.Answer(call, device.Id);
                         break;
-                    case "reject" when call is not null && hub.IsOfferedTo(call, device):
-                        if (hub.Declined(call, device))
-                        {
-                            calls.Decline(call);
-                        }
-
+                    case "reject" when call is not null && hub.Decline(call, device):
+                        calls.Decline(call);
                         break;
                     case "hangup" when call is not null && (hub.IsOfferedTo(call, device) || calls.IsAnsweredBy(call, device.Id)):
                         calls.Hangup(call);

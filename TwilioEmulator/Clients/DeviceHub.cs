@@ -118,8 +118,11 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         }
     }
 
-    /// <summary>A device declined; true when every device it rang has declined.</summary>
-    public bool Declined(Call call, Device device)
+    /// <summary>
+    /// A device declined: it stops ringing; true when the call was ringing it. As on Twilio, the first decline ends the
+    /// call busy, and the other devices hear cancel when the offer is withdrawn.
+    /// </summary>
+    public bool Decline(Call call, Device device)
     {
         if (!_offers.TryGetValue(call.Sid, out var offered))
         {
@@ -128,8 +131,7 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
 
         lock (offered)
         {
-            offered.Remove(device.Id);
-            return offered.Count == 0;
+            return offered.Remove(device.Id);
         }
     }
 

@@ -86,6 +86,32 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task When_one_device_of_an_identity_rejects_the_call_ends_busy_and_the_others_hear_cancel()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var desk = await ConnectAsync();
+        using var laptop = await ConnectAsync();
+        await RegisterAsync(desk, Token(identity));
+        await RegisterAsync(laptop, Token(identity));
+
+        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
+        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+
+        await SendAsync(desk, new JsonObject { ["type"] = "reject", ["callSid"] = call.Sid });
+
+        var cancel = await ReceiveAsync(laptop);
+        Assert.Equal("cancel", cancel["type"]!.GetValue<string>());
+        Assert.Equal(call.Sid, cancel["callSid"]!.GetValue<string>());
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Busy,
+            "the first rejection to end the call busy");
+
+        // The device that declined hears nothing more about the call.
+        await RoundTripAsync(desk, identity);
+    }
+
+    [Fact]
     public async Task A_device_cannot_answer_decline_or_hang_up_a_call_that_did_not_ring_it()
     {
         var (target, other) = ($"agent-{Guid.NewGuid():N}"[..20], $"other-{Guid.NewGuid():N}"[..20]);

@@ -87,7 +87,7 @@ export class Call extends Emitter {
     this.emit('accept', this);
   }
 
-  /** Declines a ringing call; emits 'reject'. The call ends busy once every device it rang has declined. */
+  /** Declines a ringing call; emits 'reject'. The call ends busy and stops ringing the identity's other devices. */
   reject() {
     if (this.#status !== Call.State.Pending) return;
     this.#device._send({ type: 'reject', callSid: this.parameters.CallSid });
