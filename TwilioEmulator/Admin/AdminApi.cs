@@ -110,7 +110,11 @@ public static class AdminApi
                         audio = Hears(p),
                     }),
                 }),
-                devices = devices.Devices.Select(d => new { d.Id, d.Identity, d.TokenExpires }),
+                devices = devices.Devices.Select(d =>
+                {
+                    var callSid = d.CallSid;
+                    return new { d.Id, d.Identity, d.TokenExpires, busy = callSid is not null, callSid };
+                }),
             });
         }
     }

@@ -135,7 +135,11 @@ public static class DeviceEndpoints
             return null;
         }
 
-        var device = new Device(Sids.New("DV"), check.Identity!, socket) { TokenExpires = check.Expires };
+        var device = new Device(Sids.New("DV"), check.Identity!, socket)
+        {
+            TokenExpires = check.Expires,
+            AllowIncomingWhileBusy = Flag(message, "allowIncomingWhileBusy"),
+        };
         hub.Add(device);
         await device.SendAsync(new JsonObject { ["type"] = "registered", ["identity"] = device.Identity, ["deviceId"] = device.Id });
         return device;
@@ -144,6 +148,10 @@ public static class DeviceEndpoints
     /// <summary>A string property, or null when it is absent or not a string: a message of another shape is ignored, not fatal.</summary>
     private static string? Text(JsonObject message, string key) =>
         message[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>A boolean property; false when it is absent or not a boolean.</summary>
+    private static bool Flag(JsonObject message, string key) =>
+        message[key] is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
 
     private static JsonObject Error(int code, string message) => new() { ["type"] = "error", ["code"] = code, ["message"] = message };
 

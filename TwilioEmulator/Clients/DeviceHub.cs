@@ -10,10 +10,47 @@ namespace WarmTransfer.TwilioEmulator.Clients;
 public sealed class Device(string id, string identity, WebSocket socket)
 {
     private readonly SemaphoreSlim _sending = new(1, 1);
+    private readonly List<string> _answered = [];
 
     public string Id { get; } = id;
     public string Identity { get; set; } = identity;
     public DateTimeOffset? TokenExpires { get; set; }
+
+    /// <summary>Whether calls are offered while it is busy; the Voice SDK's default, false, is Twilio's too.</summary>
+    public bool AllowIncomingWhileBusy { get; init; }
+
+    /// <summary>The live call this device answered (the latest, if it takes calls while busy); null when it is free.</summary>
+    public string? CallSid
+    {
+        get
+        {
+            lock (_answered)
+            {
+                return _answered.Count == 0 ? null : _answered[^1];
+            }
+        }
+    }
+
+    public bool IsBusy => CallSid is not null;
+
+    internal void Answered(string callSid)
+    {
+        lock (_answered)
+        {
+            if (!_answered.Contains(callSid))
+            {
+                _answered.Add(callSid);
+            }
+        }
+    }
+
+    internal void Ended(string callSid)
+    {
+        lock (_answered)
+        {
+            _answered.Remove(callSid);
+        }
+    }
 
     /// <summary>Closes the socket from the emulator's side; the device's receive loop then unregisters it.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason)
@@ -80,10 +117,13 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         }
     }
 
-    /// <summary>Rings every device of the identity; returns how many.</summary>
+    /// <summary>
+    /// Rings every device of the identity that is free (or takes calls while busy); returns how many. With none, the call
+    /// rings on unanswered, as on Twilio.
+    /// </summary>
     public int Offer(Call call, string identity, IReadOnlyDictionary<string, string> parameters)
     {
-        var targets = _devices.Values.Where(device => device.Identity == identity).ToList();
+        var targets = _devices.Values.Where(device => device.Identity == identity && (!device.IsBusy || device.AllowIncomingWhileBusy)).ToList();
         if (targets.Count == 0)
         {
             return 0;
@@ -135,6 +175,15 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         }
     }
 
+    /// <summary>The device's answer won: it is busy until the call ends. Called under the state lock, with the answer.</summary>
+    public void Answered(Call call, string deviceId)
+    {
+        if (_devices.TryGetValue(deviceId, out var device))
+        {
+            device.Answered(call.Sid);
+        }
+    }
+
     /// <summary>
     /// The call stopped ringing or ended: other devices hear cancel, the answering one (<paramref name="answeredBy"/>,
     /// read by the caller under the state lock) disconnect.
@@ -160,6 +209,7 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
 
         if (call.IsEnded && answeredBy is { } answering && _devices.TryGetValue(answering, out var connected))
         {
+            connected.Ended(call.Sid);
             _ = connected.SendAsync(new JsonObject { ["type"] = "disconnect", ["callSid"] = call.Sid });
         }
     }

@@ -182,6 +182,10 @@ public sealed class CallEngine(
             if (call.Status == CallStatus.Ringing && call.RingOutcome.TrySetResult(CallStatus.InProgress))
             {
                 call.AnsweredByDevice = deviceId;
+                if (deviceId is not null)
+                {
+                    devices.Answered(call, deviceId);
+                }
             }
         }
     }

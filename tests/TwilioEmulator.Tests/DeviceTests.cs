@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Twilio.Jwt.AccessToken;
 using Twilio.Rest.Api.V2010.Account;
@@ -109,6 +110,66 @@ public sealed class DeviceTests(EmulatorFixture emulator)
 
         // The device that declined hears nothing more about the call.
         await RoundTripAsync(desk, identity);
+    }
+
+    [Fact]
+    public async Task A_device_on_a_call_is_not_offered_another_and_with_every_device_busy_the_call_rings_on_unanswered()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var desk = await ConnectAsync();
+        using var laptop = await ConnectAsync();
+        var deskId = (await RegisterAsync(desk, Token(identity)))["deviceId"]!.GetValue<string>();
+        var laptopId = (await RegisterAsync(laptop, Token(identity)))["deviceId"]!.GetValue<string>();
+        var first = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+        await SendAsync(desk, new JsonObject { ["type"] = "accept", ["callSid"] = first.Sid });
+        Assert.Equal("cancel", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+
+        var busy = await DeviceStateAsync(deskId);
+        Assert.True(busy.GetProperty("busy").GetBoolean());
+        Assert.Equal(first.Sid, busy.GetProperty("callSid").GetString());
+        Assert.False((await DeviceStateAsync(laptopId)).GetProperty("busy").GetBoolean());
+
+        // Only the free device rings.
+        var second = await PlaceCallAsync(identity);
+        Assert.Equal(second.Sid, (await ReceiveAsync(laptop))["callSid"]!.GetValue<string>());
+        await SendAsync(laptop, new JsonObject { ["type"] = "accept", ["callSid"] = second.Sid });
+
+        // Nobody is free: it rings on until its timeout.
+        var third = await PlaceCallAsync(identity, timeout: 1);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(third.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.NoAnswer,
+            "no-answer", TimeSpan.FromSeconds(20));
+        await RoundTripAsync(desk, identity);
+        await RoundTripAsync(laptop, identity);
+
+        await CallResource.UpdateAsync(first.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        Assert.Equal("disconnect", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        var free = await DeviceStateAsync(deskId);
+        Assert.False(free.GetProperty("busy").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, free.GetProperty("callSid").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_device_that_registered_with_allowIncomingWhileBusy_is_offered_calls_while_on_one()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        await SendAsync(device, new JsonObject { ["type"] = "register", ["token"] = Token(identity), ["allowIncomingWhileBusy"] = true });
+        Assert.Equal("registered", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+        var first = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+        await SendAsync(device, new JsonObject { ["type"] = "accept", ["callSid"] = first.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(first.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the first call to be answered");
+
+        var second = await PlaceCallAsync(identity);
+
+        var incoming = await ReceiveAsync(device);
+        Assert.Equal("incoming", incoming["type"]!.GetValue<string>());
+        Assert.Equal(second.Sid, incoming["callSid"]!.GetValue<string>());
+        await CallResource.UpdateAsync(first.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        await CallResource.UpdateAsync(second.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
     }
 
     [Fact]
@@ -285,6 +346,15 @@ public sealed class DeviceTests(EmulatorFixture emulator)
             grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt();
 
     private Task<ClientWebSocket> ConnectAsync() => ConnectAsync(emulator);
+
+    /// <summary>A call to the identity that, once answered, stays up until it is hung up.</summary>
+    private Task<CallResource> PlaceCallAsync(string identity, int? timeout = null) =>
+        CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), timeout: timeout, client: emulator.Twilio);
+
+    /// <summary>The device as <c>GET /admin/state</c> lists it.</summary>
+    private async Task<JsonElement> DeviceStateAsync(string deviceId) =>
+        (await emulator.StateAsync()).GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("id").GetString() == deviceId);
 
     internal static async Task<ClientWebSocket> ConnectAsync(EmulatorFixture emulator)
     {

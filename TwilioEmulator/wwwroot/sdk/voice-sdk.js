@@ -154,12 +154,14 @@ export class Device extends Emitter {
 
   /**
    * @param {string} token An AccessToken with a voice grant allowing incoming calls.
-   * @param {{tokenRefreshMs?: number, emulatorUrl?: string}} [options] `tokenRefreshMs` (default 10000): how long
-   *   before the token's `exp` 'tokenWillExpire' fires; `emulatorUrl`: the socket URL (or the emulator's base URL).
+   * @param {{tokenRefreshMs?: number, emulatorUrl?: string, allowIncomingWhileBusy?: boolean}} [options]
+   *   `tokenRefreshMs` (default 10000): how long before the token's `exp` 'tokenWillExpire' fires; `emulatorUrl`: the
+   *   socket URL (or the emulator's base URL); `allowIncomingWhileBusy` (default false): whether calls still ring while
+   *   one is open.
    */
   constructor(token, options = {}) {
     super();
-    this.#options = { tokenRefreshMs: 10000, ...options };
+    this.#options = { tokenRefreshMs: 10000, ...options, allowIncomingWhileBusy: !!options.allowIncomingWhileBusy };
     /** @type {string} */ this.token = token;
     /** @type {string|null} Set once registered. */ this.identity = null;
     /** @type {string|null} The emulator's id for this registration (DV…), set once registered. */ this.deviceId = null;
@@ -184,7 +186,9 @@ export class Device extends Emitter {
     this.#pending.promise = new Promise((resolve, reject) => Object.assign(this.#pending, { resolve, reject }));
     const socket = new WebSocket(socketUrl(this.#options.emulatorUrl));
     this.#socket = socket;
-    socket.onopen = () => this._send({ type: 'register', token: this.token });
+    socket.onopen = () => this._send({
+      type: 'register', token: this.token, allowIncomingWhileBusy: this.#options.allowIncomingWhileBusy,
+    });
     socket.onmessage = (event) => this.#receive(event.data);
     socket.onclose = () => this.#closed(socket);
     return this.#pending.promise;
@@ -249,6 +253,8 @@ export class Device extends Emitter {
       }
       case 'incoming': {
         if (call || !message.callSid) break;
+        // As @twilio/voice-sdk: an invite while a call is open is ignored unless the page asked for it.
+        if (this.isBusy && !this.#options.allowIncomingWhileBusy) break;
         const incoming = new Call(this, message.callSid, message.parameters ?? {});
         this.#calls.set(message.callSid, incoming);
         this.emit('incoming', incoming);
