@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using WarmTransfer.TwilioEmulator.Clients;
 using WarmTransfer.TwilioEmulator.Model;
@@ -28,6 +29,7 @@ public static class AdminApi
             faults.Clear();
             return TypedResults.NoContent();
         });
+        admin.MapPost("/devices/{id}/drop", DropDevice);
         admin.MapGet("/state", State);
         admin.MapGet("/events", (long? after, EventLog events) => TypedResults.Ok(events.Since(after ?? 0)));
         return app;
@@ -61,6 +63,21 @@ public static class AdminApi
         }
 
         calls.Hangup(call);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A device's signalling drops, as a network fault would: the Voice SDK reconnects by itself. With reconnect=false it
+    /// is told to stay away, as a closed tab would. Either way a call it answered goes on.
+    /// </summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DropDevice(string id, bool? reconnect, DeviceHub devices)
+    {
+        if (devices.Find(id) is not { } device)
+        {
+            return TypedResults.Problem($"No device {id} is registered.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        await devices.DropAsync(device, reconnect ?? true);
         return TypedResults.NoContent();
     }
 

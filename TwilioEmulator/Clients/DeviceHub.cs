@@ -52,6 +52,9 @@ public sealed class Device(string id, string identity, WebSocket socket)
         }
     }
 
+    /// <summary>Cuts the connection with no close handshake, as a network drop does: the device sees close code 1006.</summary>
+    public void Abort() => socket.Abort();
+
     /// <summary>Closes the socket from the emulator's side; the device's receive loop then unregisters it.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {
@@ -109,11 +112,47 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         logger.LogInformation("Device {DeviceId} registered for {Identity}", device.Id, device.Identity);
     }
 
+    public Device? Find(string id) => _devices.GetValueOrDefault(id);
+
+    public bool IsRegistered(string id) => _devices.ContainsKey(id);
+
+    /// <summary>
+    /// Unregisters the device; calls ringing it stop ringing it (they ring on for the others, or until their timeout).
+    /// A call it answered goes on: on Twilio media outlives a signalling drop.
+    /// </summary>
     public void Remove(Device device)
     {
-        if (_devices.TryRemove(device.Id, out _))
+        if (!_devices.TryRemove(device.Id, out _))
         {
-            logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+            return;
+        }
+
+        foreach (var offered in _offers.Values)
+        {
+            lock (offered)
+            {
+                offered.Remove(device.Id);
+            }
+        }
+
+        logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+    }
+
+    /// <summary>
+    /// Unregisters the device and ends its connection: cut as a network drop would (the Voice SDK then reconnects by
+    /// itself), or, without <paramref name="reconnect"/>, closed with <see cref="DeviceEndpoints.RemovedCloseStatus"/>,
+    /// which tells the device to stay away, as a closed tab would.
+    /// </summary>
+    public async Task DropAsync(Device device, bool reconnect)
+    {
+        Remove(device);
+        if (reconnect)
+        {
+            device.Abort();
+        }
+        else
+        {
+            await device.CloseAsync(DeviceEndpoints.RemovedCloseStatus, "removed by the emulator");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
@@ -170,6 +171,86 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.Equal(second.Sid, incoming["callSid"]!.GetValue<string>());
         await CallResource.UpdateAsync(first.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
         await CallResource.UpdateAsync(second.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+    }
+
+    [Fact]
+    public async Task Dropping_a_device_cuts_its_socket_unregisters_it_and_its_ringing_call_rings_on()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        var deviceId = (await RegisterAsync(device, Token(identity)))["deviceId"]!.GetValue<string>();
+        var call = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+
+        using var dropped = await emulator.Admin.PostAsync($"/admin/devices/{deviceId}/drop", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        // No close handshake: a network drop.
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveAsync(device));
+        Assert.DoesNotContain((await emulator.StateAsync()).GetProperty("devices").EnumerateArray(), d => d.GetProperty("id").GetString() == deviceId);
+        Assert.Equal(CallResource.StatusEnum.Ringing, (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status);
+        await CallResource.UpdateAsync(call.Sid, status: CallResource.UpdateStatusEnum.Canceled, client: emulator.Twilio);
+    }
+
+    [Fact]
+    public async Task Dropping_a_device_without_reconnect_closes_its_socket_with_code_4000()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        var deviceId = (await RegisterAsync(device, Token(identity)))["deviceId"]!.GetValue<string>();
+
+        using var dropped = await emulator.Admin.PostAsync($"/admin/devices/{deviceId}/drop?reconnect=false", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(Receive);
+        var closing = await device.ReceiveAsync(buffer, timeout.Token);
+        Assert.Equal(WebSocketMessageType.Close, closing.MessageType);
+        Assert.Equal(4000, (int)closing.CloseStatus!);
+        Assert.DoesNotContain((await emulator.StateAsync()).GetProperty("devices").EnumerateArray(), d => d.GetProperty("id").GetString() == deviceId);
+    }
+
+    [Fact]
+    public async Task Dropping_a_device_that_is_not_registered_answers_404_with_a_problem()
+    {
+        using var response = await emulator.Admin.PostAsync("/admin/devices/DV00000000000000000000000000000000/drop", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_call_answered_by_a_dropped_device_goes_on_and_the_device_takes_it_back_when_it_registers_again()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var before = await ConnectAsync();
+        var droppedId = (await RegisterAsync(before, Token(identity)))["deviceId"]!.GetValue<string>();
+        var call = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(before))["type"]!.GetValue<string>());
+        await SendAsync(before, new JsonObject { ["type"] = "accept", ["callSid"] = call.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the call to be answered");
+
+        (await emulator.Admin.PostAsync($"/admin/devices/{droppedId}/drop", null)).EnsureSuccessStatusCode();
+        Assert.Equal(CallResource.StatusEnum.InProgress, (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status);
+
+        // Another identity cannot take the call; the same identity, naming it, can.
+        using var stranger = await ConnectAsync();
+        await SendAsync(stranger, new JsonObject { ["type"] = "register", ["token"] = Token($"other-{Guid.NewGuid():N}"[..20]), ["calls"] = new JsonArray(call.Sid) });
+        Assert.Empty((await ReceiveAsync(stranger))["calls"]!.AsArray());
+        using var after = await ConnectAsync();
+        await SendAsync(after, new JsonObject { ["type"] = "register", ["token"] = Token(identity), ["calls"] = new JsonArray(call.Sid) });
+        var registered = await ReceiveAsync(after);
+        Assert.Equal(call.Sid, Assert.Single(registered["calls"]!.AsArray())!.GetValue<string>());
+        var device = await DeviceStateAsync(registered["deviceId"]!.GetValue<string>());
+        Assert.True(device.GetProperty("busy").GetBoolean());
+        Assert.Equal(call.Sid, device.GetProperty("callSid").GetString());
+
+        await CallResource.UpdateAsync(call.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        var disconnect = await ReceiveAsync(after);
+        Assert.Equal("disconnect", disconnect["type"]!.GetValue<string>());
+        Assert.Equal(call.Sid, disconnect["callSid"]!.GetValue<string>());
     }
 
     [Fact]
