@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using Twilio.Jwt.AccessToken;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
@@ -98,6 +99,79 @@ public sealed class VoiceSdkModuleTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task After_a_signalling_drop_the_softphone_reconnects_registers_again_keeps_its_call_and_rings_for_later_calls()
+    {
+        var identity = $"js-{Guid.NewGuid():N}"[..20];
+        await using var softphone = Softphone.Start(emulator, Token(identity, DateTime.UtcNow.AddMinutes(10)), "device-events.mjs",
+            new Dictionary<string, string> { ["ON_INCOMING"] = "accept" });
+        await softphone.WaitForLineAsync("registered");
+        var first = await PlaceCallAsync(identity);
+        await softphone.WaitForLineAsync($"accept {first.Sid}");
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(first.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the call to be answered");
+        var dropped = Assert.Single(await DevicesOfAsync(identity)).GetProperty("id").GetString();
+        var mark = softphone.Lines.Count;
+
+        (await emulator.Admin.PostAsync($"/admin/devices/{dropped}/drop", null)).EnsureSuccessStatusCode();
+
+        await softphone.WaitForLineAsync("registered", after: mark);
+        var events = softphone.Lines.Skip(mark).Where(line => line is "unregistered" or "registering" or "registered").ToList();
+        Assert.Equal(["unregistered", "registering", "registered"], events);
+        Assert.DoesNotContain($"disconnect {first.Sid}", softphone.Lines);
+        var device = Assert.Single(await DevicesOfAsync(identity));
+        Assert.NotEqual(dropped, device.GetProperty("id").GetString());
+        Assert.Equal(first.Sid, device.GetProperty("callSid").GetString());
+        Assert.Equal(CallResource.StatusEnum.InProgress, (await CallResource.FetchAsync(first.Sid, client: emulator.Twilio)).Status);
+
+        await CallResource.UpdateAsync(first.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        await softphone.WaitForLineAsync($"disconnect {first.Sid}");
+        var later = await PlaceCallAsync(identity);
+        await softphone.WaitForLineAsync($"incoming {later.Sid}");
+        await CallResource.UpdateAsync(later.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+    }
+
+    [Fact]
+    public async Task A_softphone_dropped_without_reconnect_stays_unregistered_and_is_not_offered_calls()
+    {
+        var identity = $"js-{Guid.NewGuid():N}"[..20];
+        await using var softphone = Softphone.Start(emulator, Token(identity, DateTime.UtcNow.AddMinutes(10)), "device-events.mjs");
+        await softphone.WaitForLineAsync("registered");
+        var dropped = Assert.Single(await DevicesOfAsync(identity)).GetProperty("id").GetString();
+        var mark = softphone.Lines.Count;
+
+        (await emulator.Admin.PostAsync($"/admin/devices/{dropped}/drop?reconnect=false", null)).EnsureSuccessStatusCode();
+
+        await softphone.WaitForLineAsync("unregistered", after: mark);
+        var call = await PlaceCallAsync(identity, timeout: 1);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.NoAnswer,
+            "the call to ring unanswered", TimeSpan.FromSeconds(20));
+        Assert.Equal(["unregistered"], softphone.Lines.Skip(mark));
+        Assert.Empty(await DevicesOfAsync(identity));
+    }
+
+    [Fact]
+    public async Task After_a_fatal_token_error_a_dropped_softphone_does_not_reconnect()
+    {
+        var identity = $"js-{Guid.NewGuid():N}"[..20];
+        var forged = new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, "not-the-api-key-secret-0123456789abcdef", identity,
+            expiration: DateTime.UtcNow.AddMinutes(10), grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt();
+        await using var softphone = Softphone.Start(emulator, Token(identity, DateTime.UtcNow.AddMinutes(10)), "device-events.mjs",
+            new Dictionary<string, string> { ["NEXT_TOKEN"] = forged });
+        await softphone.WaitForLineAsync("error 20101");
+        var dropped = Assert.Single(await DevicesOfAsync(identity)).GetProperty("id").GetString();
+        var mark = softphone.Lines.Count;
+
+        (await emulator.Admin.PostAsync($"/admin/devices/{dropped}/drop", null)).EnsureSuccessStatusCode();
+
+        await softphone.WaitForLineAsync("unregistered", after: mark);
+        var call = await PlaceCallAsync(identity, timeout: 1);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.NoAnswer,
+            "the call to ring unanswered", TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain("registering", softphone.Lines.Skip(mark));
+        Assert.Empty(await DevicesOfAsync(identity));
+    }
+
+    [Fact]
     public async Task The_module_is_served_so_pages_on_other_origins_can_import_it()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/sdk/voice-sdk.js");
@@ -125,6 +199,9 @@ public sealed class VoiceSdkModuleTests(EmulatorFixture emulator)
     private Task<CallResource> PlaceCallAsync(string identity, int? timeout = null) =>
         CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
             twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), timeout: timeout, client: emulator.Twilio);
+
+    private async Task<JsonElement[]> DevicesOfAsync(string identity) =>
+        [.. (await emulator.StateAsync()).GetProperty("devices").EnumerateArray().Where(d => d.GetProperty("identity").GetString() == identity)];
 
     private static string Token(string identity, DateTime expires) =>
         new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, EmulatorFixture.ApiKeySecret, identity, expiration: expires,
