@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using WarmTransfer.TwilioEmulator.Clients;
 using WarmTransfer.TwilioEmulator.Delivery;
@@ -36,6 +37,7 @@ public static class AdminApi
             delivery.Reset();
             return TypedResults.NoContent();
         });
+        admin.MapPost("/devices/{id}/drop", DropDevice);
         admin.MapGet("/state", State);
         admin.MapGet("/events", (long? after, EventLog events) => TypedResults.Ok(events.Since(after ?? 0)));
         return app;
@@ -69,6 +71,21 @@ public static class AdminApi
         }
 
         calls.Hangup(call);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A device's signalling drops, as a network fault would: the Voice SDK reconnects by itself. With reconnect=false it
+    /// is told to stay away, as a closed tab would. Either way a call it answered goes on.
+    /// </summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DropDevice(string id, bool? reconnect, DeviceHub devices)
+    {
+        if (devices.Find(id) is not { } device)
+        {
+            return TypedResults.Problem($"No device {id} is registered.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        await devices.DropAsync(device, reconnect ?? true);
         return TypedResults.NoContent();
     }
 
@@ -132,7 +149,11 @@ public static class AdminApi
                     audio = Hears(p),
                 }).ToList(),
             }).ToList(),
-            devices = devices.Devices.Select(d => new { d.Id, d.Identity, d.TokenExpires }).ToList(),
+            devices = devices.Devices.Select(d =>
+            {
+                var callSid = d.CallSid;
+                return new { d.Id, d.Identity, d.TokenExpires, busy = callSid is not null, callSid };
+            }).ToList(),
         }));
     }
 

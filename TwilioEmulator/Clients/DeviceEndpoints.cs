@@ -11,11 +11,15 @@ namespace WarmTransfer.TwilioEmulator.Clients;
 /// The device signalling socket used by <c>/sdk/voice-sdk.js</c>. A device sends <c>register</c> with its
 /// AccessToken first; then <c>accept</c>, <c>reject</c>, <c>hangup</c> and <c>updateToken</c>. The emulator sends
 /// <c>registered</c>, <c>error</c>, <c>incoming</c>, <c>cancel</c> and <c>disconnect</c>. Like Twilio, it unregisters a
-/// device whose token expires without an <c>updateToken</c>: error 20104, then the socket closes.
+/// device whose token expires without an <c>updateToken</c>: error 20104, then the socket closes. A device registering
+/// again after a drop names its open calls in <c>register</c> to take them back.
 /// </summary>
 public static class DeviceEndpoints
 {
     public const string Path = "/voice/devices";
+
+    /// <summary>The close code of <c>POST /admin/devices/{id}/drop?reconnect=false</c>: the device must not reconnect.</summary>
+    public const WebSocketCloseStatus RemovedCloseStatus = (WebSocketCloseStatus)4000;
 
     private static readonly JsonDocumentOptions UniqueKeys = new() { AllowDuplicateProperties = false };
 
@@ -46,7 +50,7 @@ public static class DeviceEndpoints
                 var type = Text(message, "type");
                 if (device is null)
                 {
-                    device = await RegisterAsync(socket, message, tokens, hub, type);
+                    device = await RegisterAsync(socket, message, tokens, ringing, type);
                     if (device is null)
                     {
                         await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "token refused", CancellationToken.None);
@@ -64,12 +68,8 @@ public static class DeviceEndpoints
                     case "accept" when call is not null && hub.IsOfferedTo(call, device):
                         ringing.Answer(call, device.Id);
                         break;
-                    case "reject" when call is not null && hub.IsOfferedTo(call, device):
-                        if (hub.Declined(call, device))
-                        {
-                            ringing.Decline(call);
-                        }
-
+                    case "reject" when call is not null && hub.Decline(call, device):
+                        ringing.Decline(call);
                         break;
                     case "hangup" when call is not null && (hub.IsOfferedTo(call, device) || ringing.IsAnsweredBy(call, device.Id)):
                         calls.Hangup(call);
@@ -92,7 +92,7 @@ public static class DeviceEndpoints
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
         {
-            // The page closed without a goodbye, or the emulator is stopping.
+            // The page closed without a goodbye, the emulator dropped it, or the emulator is stopping.
         }
         finally
         {
@@ -129,7 +129,7 @@ public static class DeviceEndpoints
         }
     }
 
-    private static async Task<Device?> RegisterAsync(WebSocket socket, JsonObject message, AccessTokenValidator tokens, DeviceHub hub, string? type)
+    private static async Task<Device?> RegisterAsync(WebSocket socket, JsonObject message, AccessTokenValidator tokens, CallRinging ringing, string? type)
     {
         var check = type == "register" ? tokens.Check(Text(message, "token")) : new TokenCheck(null, null, 31000, "register first");
         if (!check.IsValid)
@@ -139,15 +139,31 @@ public static class DeviceEndpoints
             return null;
         }
 
-        var device = new Device(Sids.New("DV"), check.Identity!, socket) { TokenExpires = check.Expires };
-        hub.Add(device);
-        await device.SendAsync(new JsonObject { ["type"] = "registered", ["identity"] = device.Identity, ["deviceId"] = device.Id });
+        var device = new Device(Sids.New("DV"), check.Identity!, socket)
+        {
+            TokenExpires = check.Expires,
+            AllowIncomingWhileBusy = Flag(message, "allowIncomingWhileBusy"),
+        };
+        // After a signalling drop the device names the calls it still has open, to take them back.
+        var open = message["calls"] is JsonArray sids ? sids.Select(sid => sid is JsonValue value && value.TryGetValue<string>(out var text) ? text : null) : [];
+        var resumed = ringing.Connect(device, open.OfType<string>());
+        await device.SendAsync(new JsonObject
+        {
+            ["type"] = "registered",
+            ["identity"] = device.Identity,
+            ["deviceId"] = device.Id,
+            ["calls"] = new JsonArray([.. resumed.Select(sid => (JsonNode?)sid)]),
+        });
         return device;
     }
 
     /// <summary>A string property, or null when it is absent or not a string: a message of another shape is ignored, not fatal.</summary>
     private static string? Text(JsonObject message, string key) =>
         message[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>A boolean property; false when it is absent or not a boolean.</summary>
+    private static bool Flag(JsonObject message, string key) =>
+        message[key] is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
 
     private static JsonObject Error(int code, string message) => new() { ["type"] = "error", ["code"] = code, ["message"] = message };
 

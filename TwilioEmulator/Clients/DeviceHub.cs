@@ -10,10 +10,50 @@ namespace WarmTransfer.TwilioEmulator.Clients;
 public sealed class Device(string id, string identity, WebSocket socket)
 {
     private readonly SemaphoreSlim _sending = new(1, 1);
+    private readonly List<string> _answered = [];
 
     public string Id { get; } = id;
     public string Identity { get; set; } = identity;
     public DateTimeOffset? TokenExpires { get; set; }
+
+    /// <summary>Whether calls are offered while it is busy; the Voice SDK's default, false, is Twilio's too.</summary>
+    public bool AllowIncomingWhileBusy { get; init; }
+
+    /// <summary>The live call this device answered (the latest, if it takes calls while busy); null when it is free.</summary>
+    public string? CallSid
+    {
+        get
+        {
+            lock (_answered)
+            {
+                return _answered.Count == 0 ? null : _answered[^1];
+            }
+        }
+    }
+
+    public bool IsBusy => CallSid is not null;
+
+    internal void Answered(string callSid)
+    {
+        lock (_answered)
+        {
+            if (!_answered.Contains(callSid))
+            {
+                _answered.Add(callSid);
+            }
+        }
+    }
+
+    internal void Ended(string callSid)
+    {
+        lock (_answered)
+        {
+            _answered.Remove(callSid);
+        }
+    }
+
+    /// <summary>Cuts the connection with no close handshake, as a network drop does: the device sees close code 1006.</summary>
+    public void Abort() => socket.Abort();
 
     /// <summary>Closes the socket from the emulator's side; the device's receive loop then unregisters it.</summary>
     public async Task CloseAsync(WebSocketCloseStatus status, string reason)
@@ -72,18 +112,57 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         logger.LogInformation("Device {DeviceId} registered for {Identity}", device.Id, device.Identity);
     }
 
+    public Device? Find(string id) => _devices.GetValueOrDefault(id);
+
+    public bool IsRegistered(string id) => _devices.ContainsKey(id);
+
+    /// <summary>
+    /// Unregisters the device; calls ringing it stop ringing it (they ring on for the others, or until their timeout).
+    /// A call it answered goes on: on Twilio media outlives a signalling drop.
+    /// </summary>
     public void Remove(Device device)
     {
-        if (_devices.TryRemove(device.Id, out _))
+        if (!_devices.TryRemove(device.Id, out _))
         {
-            logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+            return;
+        }
+
+        foreach (var offered in _offers.Values)
+        {
+            lock (offered)
+            {
+                offered.Remove(device.Id);
+            }
+        }
+
+        logger.LogInformation("Device {DeviceId} of {Identity} unregistered", device.Id, device.Identity);
+    }
+
+    /// <summary>
+    /// Unregisters the device and ends its connection: cut as a network drop would (the Voice SDK then reconnects by
+    /// itself), or, without <paramref name="reconnect"/>, closed with <see cref="DeviceEndpoints.RemovedCloseStatus"/>,
+    /// which tells the device to stay away, as a closed tab would.
+    /// </summary>
+    public async Task DropAsync(Device device, bool reconnect)
+    {
+        Remove(device);
+        if (reconnect)
+        {
+            device.Abort();
+        }
+        else
+        {
+            await device.CloseAsync(DeviceEndpoints.RemovedCloseStatus, "removed by the emulator");
         }
     }
 
-    /// <summary>Rings every device of the identity; returns how many.</summary>
+    /// <summary>
+    /// Rings every device of the identity that is free (or takes calls while busy); returns how many. With none, the call
+    /// rings on unanswered, as on Twilio.
+    /// </summary>
     public int Offer(Call call, string identity, IReadOnlyDictionary<string, string> parameters)
     {
-        var targets = _devices.Values.Where(device => device.Identity == identity).ToList();
+        var targets = _devices.Values.Where(device => device.Identity == identity && (!device.IsBusy || device.AllowIncomingWhileBusy)).ToList();
         if (targets.Count == 0)
         {
             return 0;
@@ -118,8 +197,11 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
         }
     }
 
-    /// <summary>A device declined; true when every device it rang has declined.</summary>
-    public bool Declined(Call call, Device device)
+    /// <summary>
+    /// A device declined: it stops ringing; true when the call was ringing it. As on Twilio, the first decline ends the
+    /// call busy, and the other devices hear cancel when the offer is withdrawn.
+    /// </summary>
+    public bool Decline(Call call, Device device)
     {
         if (!_offers.TryGetValue(call.Sid, out var offered))
         {
@@ -128,8 +210,16 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
 
         lock (offered)
         {
-            offered.Remove(device.Id);
-            return offered.Count == 0;
+            return offered.Remove(device.Id);
+        }
+    }
+
+    /// <summary>The device's answer won: it is busy until the call ends. Called under the state lock, with the answer.</summary>
+    public void Answered(Call call, string deviceId)
+    {
+        if (_devices.TryGetValue(deviceId, out var device))
+        {
+            device.Answered(call.Sid);
         }
     }
 
@@ -158,6 +248,7 @@ public sealed class DeviceHub(ILogger<DeviceHub> logger)
 
         if (call.IsEnded && answeredBy is { } answering && _devices.TryGetValue(answering, out var connected))
         {
+            connected.Ended(call.Sid);
             _ = connected.SendAsync(new JsonObject { ["type"] = "disconnect", ["callSid"] = call.Sid });
         }
     }

@@ -24,11 +24,43 @@ public sealed class CallRinging(
             if (call.Status == CallStatus.Ringing && call.RingOutcome.TrySetResult(CallStatus.InProgress))
             {
                 call.AnsweredByDevice = deviceId;
+                if (deviceId is not null)
+                {
+                    devices.Answered(call, deviceId);
+                }
             }
         }
     }
 
     public void Decline(Call call) => call.RingOutcome.TrySetResult(CallStatus.Busy);
+
+    /// <summary>
+    /// Registers a device. After a signalling drop a device registers again and names the calls it still has open: it
+    /// takes back each one that is live, for its identity, and answered by a registration that is gone. Returns those.
+    /// </summary>
+    public IReadOnlyList<string> Connect(Device device, IEnumerable<string> openCalls)
+    {
+        var resumed = new List<string>();
+        lock (state.Sync)
+        {
+            // Under the lock with the registration: a call that ends meanwhile finds the device and tells it, and no
+            // offer sees the device before it is busy with the calls it takes back.
+            foreach (var sid in openCalls.Distinct(StringComparer.Ordinal))
+            {
+                if (state.Calls.GetValueOrDefault(sid) is { IsEnded: false, AnsweredByDevice: { } earlier } call
+                    && call.ClientIdentity == device.Identity && earlier != device.Id && !devices.IsRegistered(earlier))
+                {
+                    call.AnsweredByDevice = device.Id;
+                    device.Answered(sid);
+                    resumed.Add(sid);
+                }
+            }
+
+            devices.Add(device);
+        }
+
+        return resumed;
+    }
 
     /// <summary>Whether the device answered the call.</summary>
     public bool IsAnsweredBy(Call call, string deviceId)

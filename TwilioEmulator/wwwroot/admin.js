@@ -100,8 +100,9 @@ function renderConferences(conferences) {
 }
 
 function renderDevices(devices) {
-  replace($('devices'), table('Registered devices', ['Device id', 'Identity'],
-    devices.map((device) => [el('span', { class: 'mono' }, device.id), device.identity]), 'No device is registered.'));
+  replace($('devices'), table('Registered devices', ['Device id', 'Identity', 'On call'],
+    devices.map((device) => [el('span', { class: 'mono' }, device.id), device.identity, el('span', { class: 'mono' }, device.callSid ?? '')]),
+    'No device is registered.'));
 }
 
 let events = [];

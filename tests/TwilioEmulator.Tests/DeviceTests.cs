@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Twilio.Jwt.AccessToken;
 using Twilio.Rest.Api.V2010.Account;
@@ -83,6 +85,172 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         Assert.Equal("cancel", cancel["type"]!.GetValue<string>());
         await CallResource.UpdateAsync(call.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
         Assert.Equal("disconnect", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task When_one_device_of_an_identity_rejects_the_call_ends_busy_and_the_others_hear_cancel()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var desk = await ConnectAsync();
+        using var laptop = await ConnectAsync();
+        await RegisterAsync(desk, Token(identity));
+        await RegisterAsync(laptop, Token(identity));
+
+        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
+        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+
+        await SendAsync(desk, new JsonObject { ["type"] = "reject", ["callSid"] = call.Sid });
+
+        var cancel = await ReceiveAsync(laptop);
+        Assert.Equal("cancel", cancel["type"]!.GetValue<string>());
+        Assert.Equal(call.Sid, cancel["callSid"]!.GetValue<string>());
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Busy,
+            "the first rejection to end the call busy");
+
+        // The device that declined hears nothing more about the call.
+        await RoundTripAsync(desk, identity);
+    }
+
+    [Fact]
+    public async Task A_device_on_a_call_is_not_offered_another_and_with_every_device_busy_the_call_rings_on_unanswered()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var desk = await ConnectAsync();
+        using var laptop = await ConnectAsync();
+        var deskId = (await RegisterAsync(desk, Token(identity)))["deviceId"]!.GetValue<string>();
+        var laptopId = (await RegisterAsync(laptop, Token(identity)))["deviceId"]!.GetValue<string>();
+        var first = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+        await SendAsync(desk, new JsonObject { ["type"] = "accept", ["callSid"] = first.Sid });
+        Assert.Equal("cancel", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+
+        var busy = await DeviceStateAsync(deskId);
+        Assert.True(busy.GetProperty("busy").GetBoolean());
+        Assert.Equal(first.Sid, busy.GetProperty("callSid").GetString());
+        Assert.False((await DeviceStateAsync(laptopId)).GetProperty("busy").GetBoolean());
+
+        // Only the free device rings.
+        var second = await PlaceCallAsync(identity);
+        Assert.Equal(second.Sid, (await ReceiveAsync(laptop))["callSid"]!.GetValue<string>());
+        await SendAsync(laptop, new JsonObject { ["type"] = "accept", ["callSid"] = second.Sid });
+
+        // Nobody is free: it rings on until its timeout.
+        var third = await PlaceCallAsync(identity, timeout: 1);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(third.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.NoAnswer,
+            "no-answer", TimeSpan.FromSeconds(20));
+        await RoundTripAsync(desk, identity);
+        await RoundTripAsync(laptop, identity);
+
+        await CallResource.UpdateAsync(first.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        Assert.Equal("disconnect", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        var free = await DeviceStateAsync(deskId);
+        Assert.False(free.GetProperty("busy").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, free.GetProperty("callSid").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_device_that_registered_with_allowIncomingWhileBusy_is_offered_calls_while_on_one()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        await SendAsync(device, new JsonObject { ["type"] = "register", ["token"] = Token(identity), ["allowIncomingWhileBusy"] = true });
+        Assert.Equal("registered", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+        var first = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+        await SendAsync(device, new JsonObject { ["type"] = "accept", ["callSid"] = first.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(first.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the first call to be answered");
+
+        var second = await PlaceCallAsync(identity);
+
+        var incoming = await ReceiveAsync(device);
+        Assert.Equal("incoming", incoming["type"]!.GetValue<string>());
+        Assert.Equal(second.Sid, incoming["callSid"]!.GetValue<string>());
+        await CallResource.UpdateAsync(first.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        await CallResource.UpdateAsync(second.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+    }
+
+    [Fact]
+    public async Task Dropping_a_device_cuts_its_socket_unregisters_it_and_its_ringing_call_rings_on()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        var deviceId = (await RegisterAsync(device, Token(identity)))["deviceId"]!.GetValue<string>();
+        var call = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(device))["type"]!.GetValue<string>());
+
+        using var dropped = await emulator.Admin.PostAsync($"/admin/devices/{deviceId}/drop", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        // No close handshake: a network drop.
+        await Assert.ThrowsAsync<WebSocketException>(() => ReceiveAsync(device));
+        Assert.DoesNotContain((await emulator.StateAsync()).GetProperty("devices").EnumerateArray(), d => d.GetProperty("id").GetString() == deviceId);
+        Assert.Equal(CallResource.StatusEnum.Ringing, (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status);
+        await CallResource.UpdateAsync(call.Sid, status: CallResource.UpdateStatusEnum.Canceled, client: emulator.Twilio);
+    }
+
+    [Fact]
+    public async Task Dropping_a_device_without_reconnect_closes_its_socket_with_code_4000()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var device = await ConnectAsync();
+        var deviceId = (await RegisterAsync(device, Token(identity)))["deviceId"]!.GetValue<string>();
+
+        using var dropped = await emulator.Admin.PostAsync($"/admin/devices/{deviceId}/drop?reconnect=false", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, dropped.StatusCode);
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(Receive);
+        var closing = await device.ReceiveAsync(buffer, timeout.Token);
+        Assert.Equal(WebSocketMessageType.Close, closing.MessageType);
+        Assert.Equal(4000, (int)closing.CloseStatus!);
+        Assert.DoesNotContain((await emulator.StateAsync()).GetProperty("devices").EnumerateArray(), d => d.GetProperty("id").GetString() == deviceId);
+    }
+
+    [Fact]
+    public async Task Dropping_a_device_that_is_not_registered_answers_404_with_a_problem()
+    {
+        using var response = await emulator.Admin.PostAsync("/admin/devices/DV00000000000000000000000000000000/drop", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_call_answered_by_a_dropped_device_goes_on_and_the_device_takes_it_back_when_it_registers_again()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        using var before = await ConnectAsync();
+        var droppedId = (await RegisterAsync(before, Token(identity)))["deviceId"]!.GetValue<string>();
+        var call = await PlaceCallAsync(identity);
+        Assert.Equal("incoming", (await ReceiveAsync(before))["type"]!.GetValue<string>());
+        await SendAsync(before, new JsonObject { ["type"] = "accept", ["callSid"] = call.Sid });
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.InProgress,
+            "the call to be answered");
+
+        (await emulator.Admin.PostAsync($"/admin/devices/{droppedId}/drop", null)).EnsureSuccessStatusCode();
+        Assert.Equal(CallResource.StatusEnum.InProgress, (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status);
+
+        // Another identity cannot take the call; the same identity, naming it, can.
+        using var stranger = await ConnectAsync();
+        await SendAsync(stranger, new JsonObject { ["type"] = "register", ["token"] = Token($"other-{Guid.NewGuid():N}"[..20]), ["calls"] = new JsonArray(call.Sid) });
+        Assert.Empty((await ReceiveAsync(stranger))["calls"]!.AsArray());
+        using var after = await ConnectAsync();
+        await SendAsync(after, new JsonObject { ["type"] = "register", ["token"] = Token(identity), ["calls"] = new JsonArray(call.Sid) });
+        var registered = await ReceiveAsync(after);
+        Assert.Equal(call.Sid, Assert.Single(registered["calls"]!.AsArray())!.GetValue<string>());
+        var device = await DeviceStateAsync(registered["deviceId"]!.GetValue<string>());
+        Assert.True(device.GetProperty("busy").GetBoolean());
+        Assert.Equal(call.Sid, device.GetProperty("callSid").GetString());
+
+        await CallResource.UpdateAsync(call.Sid, status: CallResource.UpdateStatusEnum.Completed, client: emulator.Twilio);
+        var disconnect = await ReceiveAsync(after);
+        Assert.Equal("disconnect", disconnect["type"]!.GetValue<string>());
+        Assert.Equal(call.Sid, disconnect["callSid"]!.GetValue<string>());
     }
 
     [Fact]
@@ -259,6 +427,15 @@ public sealed class DeviceTests(EmulatorFixture emulator)
             grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt();
 
     private Task<ClientWebSocket> ConnectAsync() => ConnectAsync(emulator);
+
+    /// <summary>A call to the identity that, once answered, stays up until it is hung up.</summary>
+    private Task<CallResource> PlaceCallAsync(string identity, int? timeout = null) =>
+        CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), timeout: timeout, client: emulator.Twilio);
+
+    /// <summary>The device as <c>GET /admin/state</c> lists it.</summary>
+    private async Task<JsonElement> DeviceStateAsync(string deviceId) =>
+        (await emulator.StateAsync()).GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("id").GetString() == deviceId);
 
     internal static async Task<ClientWebSocket> ConnectAsync(EmulatorFixture emulator)
     {

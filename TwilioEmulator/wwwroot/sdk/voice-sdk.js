@@ -9,6 +9,9 @@
  *   'accept', 'reject', 'cancel', 'disconnect' and 'mute'.
  * There is no media (mute is local only), no outgoing `device.connect()`, and no audio or preflight API.
  * Signalling goes over the emulator's WebSocket at `/voice/devices`, on the origin this module is served from.
+ * As the SDK does, a device whose signalling drops says 'unregistered', reconnects by itself with backoff and says
+ * 'registering' and 'registered' again; a call it answered goes on meanwhile. Token errors 20101, 20104 and 20151, and
+ * the emulator's close code 4000 (the device was removed), end that: it stays unregistered.
  */
 
 /** A Twilio-style error: `code` is Twilio's error code (20101, 20104, 31005, …). */
@@ -87,17 +90,17 @@ export class Call extends Emitter {
     this.emit('accept', this);
   }
 
-  /** Declines a ringing call; emits 'reject'. The call ends busy once every device it rang has declined. */
+  /** Declines a ringing call; emits 'reject'. The call ends busy and stops ringing the identity's other devices. */
   reject() {
     if (this.#status !== Call.State.Pending) return;
     this.#device._send({ type: 'reject', callSid: this.parameters.CallSid });
     this._close('reject');
   }
 
-  /** Hangs up; emits 'disconnect' with the call. */
+  /** Hangs up (while the signalling is down, once it is back); emits 'disconnect' with the call. */
   disconnect() {
     if (this.#status === Call.State.Closed) return;
-    this.#device._send({ type: 'hangup', callSid: this.parameters.CallSid });
+    this.#device._hangUp(this.parameters.CallSid);
     this._close('disconnect');
   }
 
@@ -140,6 +143,18 @@ function tokenExpiry(token) {
   }
 }
 
+/** The emulator closes a device's socket with this code when it removed the device for good: no reconnection. */
+const CLOSE_REMOVED = 4000;
+
+/** The emulator closes with this code after refusing a token, or when the token expired. */
+const CLOSE_POLICY_VIOLATION = 1008;
+
+/** Token errors after which @twilio/voice-sdk stops registering: invalid, expired, authentication failed. */
+const FATAL_ERRORS = new Set([20101, 20104, 20151]);
+
+/** The first reconnection attempt comes this soon after a drop; each next one twice as late, up to `backoffMaxMs`. */
+const FIRST_RETRY_MS = 100;
+
 /** A softphone registered for one client identity; rings with 'incoming' calls. */
 export class Device extends Emitter {
   static State = Object.freeze({
@@ -151,18 +166,31 @@ export class Device extends Emitter {
   #pending = null;
   #calls = new Map();
   #expiryTimer = null;
+  /** True from a signalling drop until registered again, or until reconnecting stops. */
+  #reconnecting = false;
+  #retryTimer = null;
+  #retryDelay = 0;
+  /** A fatal token error that came on this socket: when it closes, the device does not reconnect. */
+  #fatalError = null;
+  /** Calls hung up while the signalling was down: taken back and hung up once registered again. */
+  #hungUpOffline = new Set();
 
   /**
    * @param {string} token An AccessToken with a voice grant allowing incoming calls.
-   * @param {{tokenRefreshMs?: number, emulatorUrl?: string}} [options] `tokenRefreshMs` (default 10000): how long
-   *   before the token's `exp` 'tokenWillExpire' fires; `emulatorUrl`: the socket URL (or the emulator's base URL).
+   * @param {{tokenRefreshMs?: number, emulatorUrl?: string, allowIncomingWhileBusy?: boolean, backoffMaxMs?: number}} [options]
+   *   `tokenRefreshMs` (default 10000): how long before the token's `exp` 'tokenWillExpire' fires; `emulatorUrl`: the
+   *   socket URL (or the emulator's base URL); `allowIncomingWhileBusy` (default false): whether calls still ring while
+   *   one is open; `backoffMaxMs` (default 2000): the longest wait between reconnection attempts.
    */
   constructor(token, options = {}) {
     super();
-    this.#options = { tokenRefreshMs: 10000, ...options };
+    this.#options = {
+      tokenRefreshMs: 10000, backoffMaxMs: 2000, ...options, allowIncomingWhileBusy: !!options.allowIncomingWhileBusy,
+    };
     /** @type {string} */ this.token = token;
     /** @type {string|null} Set once registered. */ this.identity = null;
-    /** @type {string|null} The emulator's id for this registration (DV…), set once registered. */ this.deviceId = null;
+    /** @type {string|null} The emulator's id for this registration (DV…), set once registered; a new one after a reconnection. */
+    this.deviceId = null;
     /** @type {string} One of {@link Device.State}. */ this.state = Device.State.Unregistered;
     this.#armExpiry();
   }
@@ -178,32 +206,35 @@ export class Device extends Emitter {
     if (this.state === Device.State.Destroyed) return Promise.reject(new TwilioError(31000, 'The device is destroyed'));
     if (this.state === Device.State.Registered) return Promise.resolve();
     if (this.#pending) return this.#pending.promise;
-    this.state = Device.State.Registering;
-    this.emit('registering');
     this.#pending = {};
     this.#pending.promise = new Promise((resolve, reject) => Object.assign(this.#pending, { resolve, reject }));
-    const socket = new WebSocket(socketUrl(this.#options.emulatorUrl));
-    this.#socket = socket;
-    socket.onopen = () => this._send({ type: 'register', token: this.token });
-    socket.onmessage = (event) => this.#receive(event.data);
-    socket.onclose = () => this.#closed(socket);
+    if (this.#reconnecting) {
+      // On its way back already: try now rather than after the backoff.
+      if (this.#retryTimer !== null) {
+        clearTimeout(this.#retryTimer);
+        this.#retryTimer = null;
+        this.#connect();
+      }
+      return this.#pending.promise;
+    }
+    this.#setState(Device.State.Registering);
+    this.#connect();
     return this.#pending.promise;
   }
 
   /** Closes the socket: ringing calls are rejected, open ones hung up; emits 'unregistered'. @returns {Promise<void>} */
   async unregister() {
-    if (this.state === Device.State.Destroyed || this.state === Device.State.Unregistered) return;
+    if (this.state === Device.State.Destroyed) return;
+    if (this.state === Device.State.Unregistered && !this.#reconnecting) return;
     this.#hangUpAll();
-    this.#drop(new TwilioError(31000, 'Unregistered before registration finished'));
-    this.state = Device.State.Unregistered;
-    this.emit('unregistered');
+    this.#stop(new TwilioError(31000, 'Unregistered before registration finished'));
   }
 
   /** Unregisters for good and stops the expiry timer; emits 'destroyed'. */
   destroy() {
     if (this.state === Device.State.Destroyed) return;
     this.#hangUpAll();
-    this.#drop(new TwilioError(31000, 'The device is destroyed'));
+    this.#stop(new TwilioError(31000, 'The device is destroyed'));
     clearTimeout(this.#expiryTimer);
     this.state = Device.State.Destroyed;
     this.emit('destroyed');
@@ -216,13 +247,47 @@ export class Device extends Emitter {
     this._send({ type: 'updateToken', token });
   }
 
-  /** @internal */
+  /** @internal @returns {boolean} Whether it was sent: false while the signalling is down. */
   _send(message) {
-    if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+    if (this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** @internal A hang-up made while the signalling is down goes out once the device is registered again. */
+  _hangUp(callSid) {
+    if (!this._send({ type: 'hangup', callSid }) && this.#reconnecting) this.#hungUpOffline.add(callSid);
   }
 
   /** @internal */
   _forget(call) { this.#calls.delete(call.parameters.CallSid); }
+
+  /** Emits 'registering', 'registered' or 'unregistered' when the state changes to it. */
+  #setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit(state);
+  }
+
+  /** Opens a socket and registers on it, naming the calls still open so that the emulator gives them back. */
+  #connect() {
+    const socket = new WebSocket(socketUrl(this.#options.emulatorUrl));
+    this.#socket = socket;
+    this.#fatalError = null;
+    socket.onopen = () => {
+      // A reconnection says 'registering' once the signalling is back, as the SDK does.
+      this.#setState(Device.State.Registering);
+      const open = this.calls.filter((call) => call.status() === Call.State.Open).map((call) => call.parameters.CallSid);
+      this._send({
+        type: 'register', token: this.token, allowIncomingWhileBusy: this.#options.allowIncomingWhileBusy,
+        calls: [...open, ...this.#hungUpOffline],
+      });
+    };
+    socket.onmessage = (event) => this.#receive(event.data);
+    // 'close' follows every 'error' and handles it; without a listener Node's ws would throw instead.
+    socket.onerror = () => {};
+    socket.onclose = (event) => this.#closed(socket, event.code);
+  }
 
   #receive(data) {
     let message;
@@ -230,25 +295,20 @@ export class Device extends Emitter {
     const call = this.#calls.get(message.callSid);
     switch (message.type) {
       case 'registered':
-        this.identity = message.identity;
-        this.deviceId = message.deviceId;
-        this.state = Device.State.Registered;
-        this.#pending?.resolve();
-        this.#pending = null;
-        this.emit('registered');
+        this.#registered(message);
         break;
       case 'error': {
         const error = new TwilioError(message.code, message.message);
-        if (this.#pending) {
-          // The emulator refused the token and closes the socket.
-          this.#drop(error);
-          this.state = Device.State.Unregistered;
-        }
+        if (FATAL_ERRORS.has(error.code)) this.#fatalError = error;
+        // A refused registration: the emulator closes the socket, and the device stays unregistered.
+        if (this.state === Device.State.Registering) this.#stop(error);
         this.emit('error', error);
         break;
       }
       case 'incoming': {
         if (call || !message.callSid) break;
+        // As @twilio/voice-sdk: an invite while a call is open is ignored unless the page asked for it.
+        if (this.isBusy && !this.#options.allowIncomingWhileBusy) break;
         const incoming = new Call(this, message.callSid, message.parameters ?? {});
         this.#calls.set(message.callSid, incoming);
         this.emit('incoming', incoming);
@@ -256,31 +316,84 @@ export class Device extends Emitter {
       }
       case 'cancel': call?._close('cancel'); break;
       case 'disconnect': call?._close('disconnect'); break;
-      case 'tokenUpdated': break;
+      // A token refused by updateToken was replaced by a good one.
+      case 'tokenUpdated': this.#fatalError = null; break;
     }
   }
 
-  /** The socket closed without unregister(): the device is unregistered and says so. */
-  #closed(socket) {
-    if (socket !== this.#socket) return;
-    const error = new TwilioError(31005, 'Connection error');
-    this.#socket = null;
-    this.#pending?.reject(error);
+  #registered(message) {
+    this.identity = message.identity;
+    this.deviceId = message.deviceId;
+    // After a drop the emulator gives back the calls that are still live; the others ended meanwhile.
+    const resumed = new Set(Array.isArray(message.calls) ? message.calls : []);
+    for (const call of this.calls) {
+      if (call.status() === Call.State.Open && !resumed.has(call.parameters.CallSid)) call._close('disconnect');
+    }
+    for (const callSid of this.#hungUpOffline) {
+      if (resumed.has(callSid)) this._send({ type: 'hangup', callSid });
+    }
+    this.#hungUpOffline.clear();
+    this.#reconnecting = false;
+    this.#retryDelay = 0;
+    this.#pending?.resolve();
     this.#pending = null;
-    for (const call of this.calls) call._close(call.status() === Call.State.Pending ? 'cancel' : 'disconnect');
-    const wasRegistered = this.state === Device.State.Registered;
-    this.state = Device.State.Unregistered;
-    if (wasRegistered) this.emit('unregistered');
+    this.#setState(Device.State.Registered);
+  }
+
+  /**
+   * The socket closed without unregister(). After a network drop the device reconnects with backoff; a first
+   * registration that could not connect, a fatal token error, or the emulator removing the device end it.
+   */
+  #closed(socket, code) {
+    if (socket !== this.#socket) return;
+    this.#socket = null;
+    if (code === CLOSE_REMOVED) {
+      this.#stop(new TwilioError(31005, 'The emulator removed this device'));
+      return;
+    }
+    if (this.#fatalError || code === CLOSE_POLICY_VIOLATION) {
+      this.#stop(this.#fatalError ?? new TwilioError(31005, 'Connection error'));
+      return;
+    }
+    if (this.state === Device.State.Registered || this.#reconnecting) {
+      this.#reconnect();
+      return;
+    }
+    const error = new TwilioError(31005, 'Connection error');
+    this.#stop(error);
     this.emit('error', error);
   }
 
-  /** Closes the socket on purpose and fails a pending register() with the error. */
-  #drop(error) {
+  /** A signalling drop: ringing calls are withdrawn, open ones go on; the next attempt is scheduled. */
+  #reconnect() {
+    const dropped = !this.#reconnecting;
+    this.#reconnecting = true;
+    for (const call of this.calls) {
+      if (call.status() === Call.State.Pending) call._close('cancel');
+    }
+    this.#setState(Device.State.Unregistered);
+    if (dropped) this.emit('error', new TwilioError(31005, 'Connection error'));
+    this.#retryDelay = this.#retryDelay === 0 ? FIRST_RETRY_MS : Math.min(this.#retryDelay * 2, this.#options.backoffMaxMs);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#connect();
+    }, this.#retryDelay);
+  }
+
+  /** Stops for good, until register() is called again: no socket, no reconnection, no calls; fails a pending register(). */
+  #stop(error) {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#reconnecting = false;
+    this.#retryDelay = 0;
+    this.#hungUpOffline.clear();
     const socket = this.#socket;
     this.#socket = null;
     socket?.close();
+    for (const call of this.calls) call._close(call.status() === Call.State.Pending ? 'cancel' : 'disconnect');
     this.#pending?.reject(error);
     this.#pending = null;
+    this.#setState(Device.State.Unregistered);
   }
 
   #hangUpAll() {
