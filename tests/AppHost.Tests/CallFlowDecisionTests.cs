@@ -73,6 +73,9 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await Eventually.HoldsAsync(async () => (await Db.ListRangeAsync("wt:callers:waiting")).Any(v => v == customer)
             ? null : "the caller is not waiting in line", StepTimeout);
+        // Waiting means hearing the wait music in the conference; hanging up before getting there is another case.
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [var only] && only.StartsWith("customer:", StringComparison.Ordinal)
+            && only.EndsWith("audio=wait-music", StringComparison.Ordinal) ? null : "the caller is not hearing the wait music", StepTimeout);
 
         await _emulator.HangUpAsync(customer);
 
