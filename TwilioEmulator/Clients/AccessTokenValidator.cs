@@ -15,8 +15,8 @@ public sealed record TokenCheck(string? Identity, DateTimeOffset? Expires, int E
 /// <summary>
 /// Checks a Twilio AccessToken as Twilio does for a Voice SDK device: an HS256 JWT signed with the API key
 /// secret, issued by the API key for the account, not expired, living at most 24 hours, with an identity and an
-/// incoming voice grant. A refusal carries the code the Voice SDK surfaces: 20104 when the token expired or its
-/// expiry is too far off, 20101 for anything else.
+/// incoming voice grant. A refusal carries the code the Voice SDK surfaces: 20104 when the token expired, 20157 when its
+/// expiry is more than 24 hours after it was issued, 20101 for anything else.
 /// </summary>
 public sealed class AccessTokenValidator(IOptions<EmulatorOptions> options, TimeProvider time)
 {
@@ -66,7 +66,7 @@ public sealed class AccessTokenValidator(IOptions<EmulatorOptions> options, Time
         var issued = payload.TryGetProperty("iat", out var iat) && iat.TryGetInt64(out var issuedAt) ? Math.Min(issuedAt, now) : now;
         if (expires - issued > (long)MaximumLifetime.TotalSeconds)
         {
-            return Invalid(20104, "Access Token expiration date invalid: more than 24 hours after it was issued");
+            return Invalid(20157, "Expiration Time Exceeds Maximum Time Allowed: more than 24 hours after the token was issued");
         }
 
         if (payload.TryGetProperty("nbf", out var nbf) && nbf.TryGetInt64(out var notBefore) && notBefore > now)

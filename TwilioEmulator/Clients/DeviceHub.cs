@@ -66,7 +66,7 @@ public sealed class Device(string id, string identity, WebSocket socket)
                 await socket.CloseOutputAsync(status, reason, CancellationToken.None);
             }
         }
-        catch (WebSocketException)
+        catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or OperationCanceledException)
         {
             // Already gone.
         }
@@ -87,7 +87,7 @@ public sealed class Device(string id, string identity, WebSocket socket)
                 await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             }
         }
-        catch (WebSocketException)
+        catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or OperationCanceledException)
         {
             // The page went away; its receive loop unregisters it.
         }

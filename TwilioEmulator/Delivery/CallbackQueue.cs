@@ -13,7 +13,12 @@ public sealed class CallbackQueue(ILogger? logger = null)
 
     public void Enqueue(Func<Task> send)
     {
-        _pending.Writer.TryWrite(send);
+        if (!_pending.Writer.TryWrite(send))
+        {
+            logger?.LogWarning("A callback raised after its call or conference ended was not sent");
+            return;
+        }
+
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             _ = Task.Run(DrainAsync);

@@ -6,7 +6,9 @@ namespace WarmTransfer.TwilioEmulator.Delivery;
 /// Twilio's connection overrides, given in a webhook URL's fragment (<c>https://example.com/cb#rc=2&amp;rp=ct,rt&amp;ct=1000</c>):
 /// retry count <c>rc</c> (default 1, at most 5), retry policy <c>rp</c> (<c>ct</c> connection failure — the default —,
 /// <c>rt</c> read timeout, <c>4xx</c>, <c>5xx</c>, <c>all</c>), connect timeout <c>ct</c> (ms, default 5000), read timeout
-/// <c>rt</c> (ms; without it the emulator's <c>WebhookTimeout</c>, 15 s by default) and total time <c>tt</c> (ms, default 15000). The fragment is never sent or signed.
+/// <c>rt</c> (ms; without it the emulator's <c>WebhookTimeout</c>, 15 s by default) and total time <c>tt</c> (ms, default
+/// 15000: no retry starts after it); the times are brought into Twilio's ranges (100 ms up to 10 s, 15 s, 15 s). The
+/// fragment is never sent or signed.
 /// </summary>
 public sealed record ConnectionOverrides(
     int RetryCount, IReadOnlySet<string> RetryPolicy, TimeSpan ConnectTimeout, TimeSpan? ReadTimeout, TimeSpan TotalTime)
@@ -39,9 +41,9 @@ public sealed record ConnectionOverrides(
                 {
                     RetryPolicy = value.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
                 },
-                "ct" when Milliseconds(value) is { } connect => overrides with { ConnectTimeout = connect },
-                "rt" when Milliseconds(value) is { } read => overrides with { ReadTimeout = read },
-                "tt" when Milliseconds(value) is { } total => overrides with { TotalTime = total },
+                "ct" when Milliseconds(value, 10_000) is { } connect => overrides with { ConnectTimeout = connect },
+                "rt" when Milliseconds(value, 15_000) is { } read => overrides with { ReadTimeout = read },
+                "tt" when Milliseconds(value, 15_000) is { } total => overrides with { TotalTime = total },
                 _ => overrides,
             };
         }
@@ -61,8 +63,9 @@ public sealed record ConnectionOverrides(
             _ => false,
         };
 
-    private static TimeSpan? Milliseconds(string value) =>
-        int.TryParse(value, CultureInfo.InvariantCulture, out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null;
+    /// <summary>Twilio takes 100 ms up to the limit; a value outside is brought into that range.</summary>
+    private static TimeSpan? Milliseconds(string value, int most) =>
+        int.TryParse(value, CultureInfo.InvariantCulture, out var ms) ? TimeSpan.FromMilliseconds(Math.Clamp(ms, 100, most)) : null;
 }
 
 /// <summary>How one webhook attempt ended.</summary>
@@ -72,7 +75,16 @@ public enum WebhookOutcome
     Answered4xx,
     Answered5xx,
     AnsweredOther,
+
+    /// <summary>No connection was made: refused, unreachable, or not within the connect timeout.</summary>
     ConnectionFailed,
+
+    /// <summary>Connected, but no answer came within the read timeout.</summary>
     ReadTimeout,
+
+    /// <summary>Connected, and the exchange broke off before a whole answer came.</summary>
+    Broken,
+
+    /// <summary>The URL could not be sent to at all.</summary>
     NotSent,
 }

@@ -6,7 +6,8 @@ namespace WarmTransfer.TwilioEmulator.Delivery;
 
 /// <summary>
 /// The parameters of call progress callbacks and conference events, for the events each call or conference asked for,
-/// handed to <see cref="CallbackDelivery"/>. Sequence numbers are taken under the state lock, in the order of the changes.
+/// handed to <see cref="CallbackDelivery"/>. The engines raise each one under the state lock with the change it reports,
+/// so sequence numbers follow the order of the changes.
 /// </summary>
 public sealed class StatusCallbacks(EmulatorState state, CallbackDelivery delivery, VoiceMedia media, TimeProvider time)
 {

@@ -128,10 +128,9 @@ public static class CallsApi
                 .Where(c => from.Length == 0 || c.From == from)
                 .Where(c => status.Length == 0 || c.Status == status)
                 .OrderByDescending(c => c.DateCreated)
-                .Select(TwilioResources.Call)
                 .ToList();
             var query = TwilioResources.Query(("To", to), ("From", from), ("Status", status));
-            return TwilioResults.Ok(TwilioResources.Page("calls", request.Path, calls, page, pageSize, query));
+            return TwilioResults.Ok(TwilioResources.Page("calls", request.Path, calls, TwilioResources.Call, page, pageSize, query));
         });
     }
 

@@ -25,10 +25,9 @@ public static class ConferencesApi
                 .Where(c => friendlyName.Length == 0 || c.FriendlyName == friendlyName)
                 .Where(c => status.Length == 0 || c.Status == status)
                 .OrderByDescending(c => c.DateCreated)
-                .Select(TwilioResources.Conference)
                 .ToList();
             var query = TwilioResources.Query(("FriendlyName", friendlyName), ("Status", status));
-            return TwilioResults.Ok(TwilioResources.Page("conferences", request.Path, conferences, page, pageSize, query));
+            return TwilioResults.Ok(TwilioResources.Page("conferences", request.Path, conferences, TwilioResources.Conference, page, pageSize, query));
         });
     }
 

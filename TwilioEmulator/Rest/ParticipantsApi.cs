@@ -25,8 +25,7 @@ public static class ParticipantsApi
                 return TwilioResults.NotFound(request.Path);
             }
 
-            var participants = conference.Participants.Select(TwilioResources.Participant).ToList();
-            return TwilioResults.Ok(TwilioResources.Page("participants", request.Path, participants, page, pageSize, string.Empty));
+            return TwilioResults.Ok(TwilioResources.Page("participants", request.Path, conference.Participants, TwilioResources.Participant, page, pageSize, string.Empty));
         });
     }
 

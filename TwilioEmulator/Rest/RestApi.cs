@@ -127,6 +127,12 @@ public static class RestApi
             Fault.TooManyRequests or Fault.ServerError => null,
             _ => await next(context),
         };
+        if (decision.Fault is Fault.ActedThenServerError or Fault.ActedThenSlow && acted is not TwilioJsonResult { StatusCode: >= 200 and < 300 })
+        {
+            // Refused by the handler: nothing was carried out, so it is answered as it is, with no fault.
+            decision = decision with { Fault = Fault.None, HoldBack = TimeSpan.Zero };
+        }
+
         var answered = decision.Fault switch
         {
             Fault.TooManyRequests => TooManyRequests(http),

@@ -96,10 +96,10 @@ public static class TwilioResources
         string.Join('&', filters.Where(filter => filter.Value.Length > 0)
             .Select(filter => $"{filter.Key}={Uri.EscapeDataString(filter.Value)}"));
 
-    /// <summary>A v2010 list page; the emulator's lists fit in one page.</summary>
-    public static JsonObject Page(string key, string path, IReadOnlyList<JsonObject> items, int page, int pageSize, string query)
+    /// <summary>A v2010 list page; only the page's own items are turned into JSON.</summary>
+    public static JsonObject Page<T>(string key, string path, IReadOnlyList<T> items, Func<T, JsonObject> toJson, int page, int pageSize, string query)
     {
-        var pageItems = items.Skip(page * pageSize).Take(pageSize).ToList();
+        var pageItems = items.Skip(page * pageSize).Take(pageSize).Select(toJson).ToList();
         var hasNext = (page + 1) * pageSize < items.Count;
         string Uri(int p) => $"{path}?{query}{(query.Length > 0 ? "&" : string.Empty)}PageSize={pageSize}&Page={p}";
         return new JsonObject

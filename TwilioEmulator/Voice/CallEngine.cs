@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Xml.Linq;
 using Microsoft.Extensions.Options;
-using WarmTransfer.TwilioEmulator.Clients;
 using WarmTransfer.TwilioEmulator.Delivery;
 using WarmTransfer.TwilioEmulator.Model;
 
@@ -105,6 +102,9 @@ public sealed class CallEngine(
             }
 
             state.Calls[call.Sid] = call;
+            // Each progress callback is raised with its status change, under the lock: sequence numbers follow the
+            // changes, and nothing is raised after the call ended.
+            callbacks.CallProgress(call, "initiated");
         }
 
         Registered(call, $"outbound call to {request.To}");
@@ -203,7 +203,6 @@ public sealed class CallEngine(
     {
         try
         {
-            callbacks.CallProgress(call, "initiated");
             await Task.Delay(timing.Value.RingDelay, time, call.Ended.Token);
             lock (state.Sync)
             {
@@ -218,9 +217,10 @@ public sealed class CallEngine(
                 {
                     pending.Status = ParticipantStatus.Ringing;
                 }
+
+                callbacks.CallProgress(call, "ringing");
             }
 
-            callbacks.CallProgress(call, "ringing");
             var outcome = await ringing.RingAsync(call);
             if (outcome != CallStatus.InProgress)
             {
@@ -243,10 +243,10 @@ public sealed class CallEngine(
                 // Read with the status change: a redirect before it changed these, one after it is pending.
                 join = call.JoinOnAnswer;
                 instructions = call.Instructions;
+                callbacks.CallProgress(call, "answered");
             }
 
             events.Add("call", callSid: call.Sid, message: $"answered by {call.To}");
-            callbacks.CallProgress(call, "answered");
             if (join is not null)
             {
                 await twiml.RunConferenceLegAsync(call, join);

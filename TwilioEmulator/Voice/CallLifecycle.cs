@@ -30,6 +30,8 @@ public sealed class CallLifecycle(
             call.EndTime = call.DateUpdated = time.GetUtcNow();
             participant = call.Participant;
             answeredBy = call.AnsweredByDevice;
+            callbacks.CallProgress(call, "completed");
+            call.Callbacks.Complete();
         }
 
         call.RingOutcome.TrySetResult(status);
@@ -42,7 +44,5 @@ public sealed class CallLifecycle(
         }
 
         devices.Withdraw(call, answeredBy);
-        callbacks.CallProgress(call, "completed");
-        call.Callbacks.Complete();
     }
 }

@@ -49,7 +49,9 @@ public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, Even
             var playing = new CancellationTokenSource();
             participant.Media = playing;
             participant.Audio = audio;
-            _ = Task.Run(() => PlayMediaAsync(participant, new TwimlSource(url, method, null), kind, audio, playing.Token));
+            // Taken now: Stop may cancel and dispose the source before the task starts.
+            var token = playing.Token;
+            _ = Task.Run(() => PlayMediaAsync(participant, new TwimlSource(url, method, null), kind, audio, token));
         }
     }
 

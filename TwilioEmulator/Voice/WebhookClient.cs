@@ -15,7 +15,7 @@ public sealed record WebhookResponse(int StatusCode, string Body, string? Conten
     public bool IsAudio => ContentType?.StartsWith("audio/", StringComparison.OrdinalIgnoreCase) == true;
 }
 
-/// <summary>How a callback was delivered, shown on its event: "delayed 120 ms", "duplicate", "retried (1 of 1)"; and the run's seed.</summary>
+/// <summary>How a callback was delivered, shown on its event ("delayed 120 ms", "duplicate, delayed 340 ms", "in order, retry 1 of 1"), and the seed.</summary>
 public sealed record DeliveryNote(string Text, int Seed);
 
 /// <summary>
@@ -76,7 +76,7 @@ public sealed class WebhookClient(
             {
                 HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => WebhookOutcome.ConnectionFailed,
                 OperationCanceledException => WebhookOutcome.ReadTimeout,
-                HttpRequestException => WebhookOutcome.ConnectionFailed,
+                HttpRequestException => WebhookOutcome.Broken,
                 _ => WebhookOutcome.NotSent,
             };
             result = new WebhookResponse(0, string.Empty, null, exception.Message, outcome);

@@ -99,9 +99,12 @@ public sealed class ConferenceRuleTests(EmulatorFixture emulator)
     {
         var (customer, events, conferenceSid) = await CustomerInConferenceAsync();
         var target = RedirectTests.UniqueNumber();
-        await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}", new { action = "answer", afterMilliseconds = 300 });
+        // Long enough that the redirect surely comes first, however busy the machine.
+        await emulator.Admin.PutAsJsonAsync($"/admin/answer-rules/{Uri.EscapeDataString(target)}", new { action = "answer", afterMilliseconds = 3000 });
         var leg = await ParticipantResource.CreateAsync(conferenceSid, new PhoneNumber(EmulatorFixture.SupportNumber), new PhoneNumber(target),
             label: "agent", client: emulator.Twilio);
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Ringing,
+            "the leg to ring");
 
         await CallResource.UpdateAsync(leg.CallSid, twiml: new Twiml("<Response><Hangup/></Response>"), client: emulator.Twilio);
         await Poll.UntilAsync(async () => (await CallResource.FetchAsync(leg.CallSid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Completed,

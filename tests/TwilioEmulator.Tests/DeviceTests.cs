@@ -353,7 +353,7 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     public static TheoryData<string, int> RefusedTokens => new()
     {
         { "expired", 20104 },
-        { "lives-over-24-hours", 20104 },
+        { "lives-over-24-hours", 20157 },
         { "wrong-signature", 20101 },
         { "wrong-issuer", 20101 },
         { "no-voice-grant", 20101 },

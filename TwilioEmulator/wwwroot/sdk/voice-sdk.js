@@ -10,7 +10,7 @@
  * There is no media (mute is local only), no outgoing `device.connect()`, and no audio or preflight API.
  * Signalling goes over the emulator's WebSocket at `/voice/devices`, on the origin this module is served from.
  * As the SDK does, a device whose signalling drops says 'unregistered', reconnects by itself with backoff and says
- * 'registering' and 'registered' again; a call it answered goes on meanwhile. Token errors 20101, 20104 and 20151, and
+ * 'registering' and 'registered' again; a call it answered goes on meanwhile. Token errors 20101, 20104, 20151 and 20157, and
  * the emulator's close code 4000 (the device was removed), end that: it stays unregistered.
  */
 
@@ -150,7 +150,7 @@ const CLOSE_REMOVED = 4000;
 const CLOSE_POLICY_VIOLATION = 1008;
 
 /** Token errors after which @twilio/voice-sdk stops registering: invalid, expired, authentication failed. */
-const FATAL_ERRORS = new Set([20101, 20104, 20151]);
+const FATAL_ERRORS = new Set([20101, 20104, 20151, 20157]);
 
 /** The first reconnection attempt comes this soon after a drop; each next one twice as late, up to `backoffMaxMs`. */
 const FIRST_RETRY_MS = 100;
