@@ -168,12 +168,10 @@ public static class CallsApi
         }
         else if (form["Url"] is not null || form["Twiml"] is not null)
         {
-            if (state.Read(() => call.IsEnded))
+            if (!calls.Redirect(call, new TwimlSource(form["Url"], form.Method("Method"), form["Twiml"])))
             {
                 return TwilioResults.Invalid(21220, "Call is not in-progress. Cannot redirect.");
             }
-
-            calls.Redirect(call, new TwimlSource(form["Url"], form.Method("Method"), form["Twiml"]));
         }
 
         return state.Read(() => TwilioResults.Ok(TwilioResources.Call(call)));

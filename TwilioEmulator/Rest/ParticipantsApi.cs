@@ -74,13 +74,8 @@ public static class ParticipantsApi
             StatusCallbackMethod: form.Method("ConferenceStatusCallbackMethod"),
             StatusCallbackEvents: ConferenceEngine.ParseEvents(form.All("ConferenceStatusCallbackEvent")));
 
-        conference ??= conferences.FindOrCreate(join);
-        if (join.Label is { } label && conferences.HasParticipantLabelled(conference, label))
-        {
-            return TwilioResults.Invalid(16025, $"A participant with label {label} is already in the conference.");
-        }
-
         Participant? participant = null;
+        var labelTaken = false;
         var placed = calls.TryPlaceOutbound(new OutboundCallRequest(
             From: form["From"]!,
             To: form["To"]!,
@@ -89,11 +84,13 @@ public static class ParticipantsApi
             StatusCallbackMethod: form.Method("StatusCallbackMethod"),
             StatusCallbackEvents: CallsApi.StatusCallbackEvents(form, "StatusCallbackEvent"),
             Timeout: CallsApi.Timeout(form, minimumSeconds: 5),
-            JoinOnAnswer: join), admit: call => (participant = conferences.AddPending(conference, call, join)) is not null);
+            JoinOnAnswer: join), admit: call => (participant = conferences.AddPending(conference, call, join, out labelTaken)) is not null);
         if (placed is null)
         {
-            // The conference ended since it was looked up.
-            return TwilioResults.NotFound(request.Path);
+            // The label is taken, or the conference named by its SID ended since it was looked up.
+            return labelTaken
+                ? TwilioResults.Invalid(16025, $"A participant with label {join.Label} is already in the conference.")
+                : TwilioResults.NotFound(request.Path);
         }
 
         return state.Read(() => TwilioResults.Created(TwilioResources.Participant(participant!)));

@@ -150,14 +150,15 @@ public sealed class CallEngine(
     /// <summary>
     /// REST Url or Twiml: a live call drops what it was doing (leaving its conference) and runs the new TwiML. An
     /// outbound call not answered yet runs it once answered, instead of its own TwiML or of joining its conference.
+    /// False when the call has ended: there is nothing to redirect.
     /// </summary>
-    public void Redirect(Call call, TwimlSource source)
+    public bool Redirect(Call call, TwimlSource source)
     {
         lock (state.Sync)
         {
             if (call.IsEnded)
             {
-                return;
+                return false;
             }
 
             if (call.Direction != "inbound" && call.Status is CallStatus.Queued or CallStatus.Ringing)
@@ -169,7 +170,7 @@ public sealed class CallEngine(
                     conferences.Withdraw(joining);
                 }
 
-                return;
+                return true;
             }
 
             // Answered, or an inbound call still fetching its voice URL. The call takes the redirect before its
@@ -177,6 +178,7 @@ public sealed class CallEngine(
             // scope is cleared under this lock before it is disposed.
             call.PendingRedirect = source;
             _ = call.CurrentDocument?.CancelAsync();
+            return true;
         }
     }
 

@@ -58,22 +58,26 @@ public sealed class ConferenceEngine(
         }
     }
 
-    /// <summary>Whether a participant connecting to or in the conference has this label (labels are unique, error 16025).</summary>
-    public bool HasParticipantLabelled(Conference conference, string label)
+    /// <summary>
+    /// A Participants API leg: listed at once (queued), connected when its call is answered. Into <paramref name="known"/>
+    /// (named by SID), or else the active conference of the leg's friendly name, created when there is none. Null when the
+    /// known conference ended, or when the leg's label is taken (<paramref name="labelTaken"/>, error 16025): checked and
+    /// added in one step under the lock.
+    /// </summary>
+    public Participant? AddPending(Conference? known, Call call, ConferenceJoin join, out bool labelTaken)
     {
         lock (state.Sync)
         {
-            return conference.Participants.Any(p => p.Label == label);
-        }
-    }
-
-    /// <summary>A Participants API leg: listed at once (queued), connected when its call is answered. Null once the conference ended.</summary>
-    public Participant? AddPending(Conference conference, Call call, ConferenceJoin join)
-    {
-        lock (state.Sync)
-        {
+            labelTaken = false;
+            var conference = known ?? FindOrCreate(join);
             if (conference.Status == ConferenceStatus.Completed)
             {
+                return null;
+            }
+
+            if (join.Label is { } label && conference.Participants.Any(p => p.Label == label))
+            {
+                labelTaken = true;
                 return null;
             }
 
@@ -111,6 +115,13 @@ public sealed class ConferenceEngine(
         {
             if (call.IsEnded)
             {
+                return null;
+            }
+
+            if (call.JoinOnAnswer is not null && call.Participant is null)
+            {
+                // A Participants API leg removed (or whose conference ended) between its answer and its join: it has
+                // no conference to join, and must not open a new one of the same name.
                 return null;
             }
 

@@ -166,7 +166,8 @@ public sealed class ConferenceRuleTests(EmulatorFixture emulator)
         Assert.False(participant.Hold);
         Assert.False(participant.Muted);
         Assert.False(engine.Leave(participant, "participant_kicked", kicked: true));
-        Assert.Null(engine.AddPending(participant.Conference, state.Calls[call.Sid], new ConferenceJoin(name)));
+        Assert.Null(engine.AddPending(participant.Conference, state.Calls[call.Sid], new ConferenceJoin(name), out var labelTaken));
+        Assert.False(labelTaken);
     }
 
     [Fact]
