@@ -119,7 +119,7 @@ public static class CallsApi
         var to = request.Query["To"].ToString();
         var from = request.Query["From"].ToString();
         var status = request.Query["Status"].ToString();
-        var (page, pageSize) = ConferencesApi.Paging(request);
+        var (page, pageSize) = TwilioResources.Paging(request);
         return state.Read(() =>
         {
             // Reversed first: calls created in the same instant are listed latest created first too.

@@ -5,8 +5,6 @@ namespace WarmTransfer.TwilioEmulator.Rest;
 
 public static class ConferencesApi
 {
-    private const int DefaultPageSize = 50;
-
     public static void MapConferencesApi(this RouteGroupBuilder api)
     {
         api.MapGet("/Conferences.json", List);
@@ -18,7 +16,7 @@ public static class ConferencesApi
     {
         var friendlyName = request.Query["FriendlyName"].ToString();
         var status = request.Query["Status"].ToString();
-        var (page, pageSize) = Paging(request);
+        var (page, pageSize) = TwilioResources.Paging(request);
         return state.Read(() =>
         {
             var conferences = state.Conferences.Values
@@ -29,15 +27,6 @@ public static class ConferencesApi
             var query = TwilioResources.Query(("FriendlyName", friendlyName), ("Status", status));
             return TwilioResults.Ok(TwilioResources.Page("conferences", request.Path, conferences, TwilioResources.Conference, page, pageSize, query));
         });
-    }
-
-    public static (int Page, int PageSize) Paging(HttpRequest request)
-    {
-        var size = int.TryParse(request.Query["PageSize"], out var pageSize) && pageSize is > 0 and <= 1000 ? pageSize : DefaultPageSize;
-        var page = int.TryParse(request.Query["Page"], out var number) && number >= 0 ? number : 0;
-
-        // (Page + 1) * PageSize must fit an int: a page that far out is empty anyway.
-        return (Math.Min(page, int.MaxValue / size - 1), size);
     }
 
     private static TwilioJsonResult Fetch(string sid, HttpRequest request, EmulatorState state)

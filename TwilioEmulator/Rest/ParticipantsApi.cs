@@ -17,7 +17,7 @@ public static class ParticipantsApi
 
     private static TwilioJsonResult List(string conferenceSid, HttpRequest request, EmulatorState state)
     {
-        var (page, pageSize) = ConferencesApi.Paging(request);
+        var (page, pageSize) = TwilioResources.Paging(request);
         return state.Read(() =>
         {
             if (!state.Conferences.TryGetValue(conferenceSid, out var conference))

@@ -96,6 +96,18 @@ public static class TwilioResources
         string.Join('&', filters.Where(filter => filter.Value.Length > 0)
             .Select(filter => $"{filter.Key}={Uri.EscapeDataString(filter.Value)}"));
 
+    private const int DefaultPageSize = 50;
+
+    /// <summary>The page asked for: Page from 0, PageSize 1–1000 (50 when missing or out of range).</summary>
+    public static (int Page, int PageSize) Paging(HttpRequest request)
+    {
+        var size = int.TryParse(request.Query["PageSize"], out var pageSize) && pageSize is > 0 and <= 1000 ? pageSize : DefaultPageSize;
+        var page = int.TryParse(request.Query["Page"], out var number) && number >= 0 ? number : 0;
+
+        // (Page + 1) * PageSize must fit an int: a page that far out is empty anyway.
+        return (Math.Min(page, int.MaxValue / size - 1), size);
+    }
+
     /// <summary>A v2010 list page; only the page's own items are turned into JSON.</summary>
     public static JsonObject Page<T>(string key, string path, IReadOnlyList<T> items, Func<T, JsonObject> toJson, int page, int pageSize, string query)
     {

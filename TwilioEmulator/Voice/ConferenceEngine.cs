@@ -196,40 +196,13 @@ public sealed class ConferenceEngine(
         lock (state.Sync)
         {
             var conference = participant.Conference;
-            if (!conference.Participants.Remove(participant))
+            if (!conference.Participants.Contains(participant))
             {
                 return false;
             }
 
-            var wasConnected = participant.Status == ParticipantStatus.Connected;
             var call = state.Calls[participant.CallSid];
-            participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
-            participant.DateUpdated = time.GetUtcNow();
-            audio.Stop(participant);
-            if (call.Participant == participant)
-            {
-                call.Participant = null;
-            }
-
-            if (!wasConnected && cancelRinging)
-            {
-                // A Participants API leg that never answered.
-                call.RingOutcome.TrySetResult(CallStatus.Canceled);
-            }
-
-            if (wasConnected)
-            {
-                callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
-                {
-                    ["ReasonParticipantLeft"] = reason,
-                    ["ParticipantCallStatus"] = call.Status,
-                });
-            }
-            else
-            {
-                RaiseAddFailed(conference, participant, call);
-            }
-
+            var wasConnected = Depart(participant, call, reason, cancelRinging);
             events.Add("conference", callSid: call.Sid, conferenceSid: conference.Sid,
                 message: $"{call.Sid} left {conference.FriendlyName}: {reason}");
 
@@ -245,6 +218,44 @@ public sealed class ConferenceEngine(
 
         participant.Left.TrySetResult(reason);
         return true;
+    }
+
+    /// <summary>
+    /// One participant goes, under the lock: off the list, its audio stopped, its call no longer in the conference, and
+    /// participant-leave raised — or, for a leg that never connected, its ringing cancelled (when asked) and the failed
+    /// add told. Returns whether it was connected.
+    /// </summary>
+    private bool Depart(Participant participant, Call call, string reason, bool cancelRinging)
+    {
+        var conference = participant.Conference;
+        conference.Participants.Remove(participant);
+        var wasConnected = participant.Status == ParticipantStatus.Connected;
+        participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
+        participant.DateUpdated = time.GetUtcNow();
+        audio.Stop(participant);
+        if (call.Participant == participant)
+        {
+            call.Participant = null;
+        }
+
+        if (wasConnected)
+        {
+            callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
+            {
+                ["ReasonParticipantLeft"] = reason,
+                ["ParticipantCallStatus"] = call.Status,
+            });
+            return true;
+        }
+
+        if (cancelRinging)
+        {
+            // A Participants API leg that never answered.
+            call.RingOutcome.TrySetResult(CallStatus.Canceled);
+        }
+
+        RaiseAddFailed(conference, participant, call);
+        return false;
     }
 
     /// <summary>Ends the conference: everyone still in leaves, then conference-end is sent.</summary>
@@ -270,28 +281,7 @@ public sealed class ConferenceEngine(
             remaining = [.. conference.Participants];
             foreach (var participant in remaining)
             {
-                var call = state.Calls[participant.CallSid];
-                conference.Participants.Remove(participant);
-                var wasConnected = participant.Status == ParticipantStatus.Connected;
-                participant.Status = wasConnected ? ParticipantStatus.Complete : ParticipantStatus.Failed;
-                audio.Stop(participant);
-                if (call.Participant == participant)
-                {
-                    call.Participant = null;
-                }
-
-                if (!wasConnected)
-                {
-                    call.RingOutcome.TrySetResult(CallStatus.Canceled);
-                    RaiseAddFailed(conference, participant, call);
-                    continue;
-                }
-
-                callbacks.ConferenceEvent(conference, "participant-leave", participant, new()
-                {
-                    ["ReasonParticipantLeft"] = "conference_ended",
-                    ["ParticipantCallStatus"] = call.Status,
-                });
+                Depart(participant, state.Calls[participant.CallSid], "conference_ended", cancelRinging: true);
             }
 
             // A conference nobody ever connected to never started for Twilio: it ends without a word.
