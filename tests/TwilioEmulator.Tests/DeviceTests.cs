@@ -68,16 +68,9 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     [Fact]
     public async Task When_one_device_of_an_identity_accepts_the_others_stop_ringing()
     {
-        var identity = $"agent-{Guid.NewGuid():N}"[..20];
-        using var desk = await ConnectAsync();
-        using var laptop = await ConnectAsync();
-        await RegisterAsync(desk, Token(identity));
-        await RegisterAsync(laptop, Token(identity));
-
-        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
-            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
-        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
-        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+        var (identity, desk, laptop, call) = await TwoDevicesRingingAsync();
+        using var deskSocket = desk;
+        using var laptopSocket = laptop;
 
         await SendAsync(desk, new JsonObject { ["type"] = "accept", ["callSid"] = call.Sid });
 
@@ -90,16 +83,9 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     [Fact]
     public async Task When_one_device_of_an_identity_rejects_the_call_ends_busy_and_the_others_hear_cancel()
     {
-        var identity = $"agent-{Guid.NewGuid():N}"[..20];
-        using var desk = await ConnectAsync();
-        using var laptop = await ConnectAsync();
-        await RegisterAsync(desk, Token(identity));
-        await RegisterAsync(laptop, Token(identity));
-
-        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
-            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
-        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
-        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+        var (identity, desk, laptop, call) = await TwoDevicesRingingAsync();
+        using var deskSocket = desk;
+        using var laptopSocket = laptop;
 
         await SendAsync(desk, new JsonObject { ["type"] = "reject", ["callSid"] = call.Sid });
 
@@ -425,6 +411,22 @@ public sealed class DeviceTests(EmulatorFixture emulator)
         new Token(EmulatorFixture.AccountSid, EmulatorFixture.ApiKeySid, secret, identity,
             expiration: expires ?? DateTime.UtcNow.AddMinutes(10),
             grants: new HashSet<IGrant> { new VoiceGrant { IncomingAllow = true } }).ToJwt();
+
+    /// <summary>Two devices of one identity, both rung by one call that plays a long pause once answered.</summary>
+    private async Task<(string Identity, ClientWebSocket Desk, ClientWebSocket Laptop, CallResource Call)> TwoDevicesRingingAsync()
+    {
+        var identity = $"agent-{Guid.NewGuid():N}"[..20];
+        var desk = await ConnectAsync();
+        var laptop = await ConnectAsync();
+        await RegisterAsync(desk, Token(identity));
+        await RegisterAsync(laptop, Token(identity));
+
+        var call = await CallResource.CreateAsync(new Client(identity), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twilio.Types.Twiml("<Response><Pause length=\"600\"/></Response>"), client: emulator.Twilio);
+        Assert.Equal("incoming", (await ReceiveAsync(desk))["type"]!.GetValue<string>());
+        Assert.Equal("incoming", (await ReceiveAsync(laptop))["type"]!.GetValue<string>());
+        return (identity, desk, laptop, call);
+    }
 
     private Task<ClientWebSocket> ConnectAsync() => ConnectAsync(emulator);
 
