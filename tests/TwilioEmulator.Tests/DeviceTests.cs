@@ -68,7 +68,7 @@ public sealed class DeviceTests(EmulatorFixture emulator)
     [Fact]
     public async Task When_one_device_of_an_identity_accepts_the_others_stop_ringing()
     {
-        var (identity, desk, laptop, call) = await TwoDevicesRingingAsync();
+        var (_, desk, laptop, call) = await TwoDevicesRingingAsync();
         using var deskSocket = desk;
         using var laptopSocket = laptop;
 
