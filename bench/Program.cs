@@ -26,4 +26,10 @@ Console.WriteLine();
 Console.WriteLine(report.ToMarkdown());
 Console.WriteLine($"Results: {json}");
 Console.WriteLine($"         {markdown}");
+if (report.Chaos is { } chaos)
+{
+    // Always the last line, so a script can read it.
+    Console.WriteLine(chaos.Summary);
+}
+
 return 0;

@@ -248,5 +248,6 @@ public static class InvariantChecker
                 $"the customer was still without an agent {Seconds(last.At - run.Recording.LineClosed)} after the line closed", []))];
     }
 
-    internal static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+    /// <summary>"3.5 s".</summary>
+    public static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
 }
