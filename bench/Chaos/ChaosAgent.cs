@@ -45,6 +45,10 @@ public sealed class ChaosAgent : IAsyncDisposable
     private volatile bool _draining;
     private bool _drainApplied;
 
+    // A button of the page waiting for the portal's answer: the softphone goes on ringing and answering meanwhile, but the
+    // agent presses nothing else until it comes (an acted-then-slow Twilio answer can hold it for many seconds).
+    private Task _press = Task.CompletedTask;
+
     public ChaosAgent(string id, Uri portal, string password, EmulatorAdmin emulator, ChaosLog log, AgentBehaviour behaviour, int seed)
     {
         Id = id;
@@ -95,13 +99,16 @@ public sealed class ChaosAgent : IAsyncDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception exception) when (exception is HttpRequestException or WebSocketException or TaskCanceledException or InvalidOperationException)
             {
                 _log.Note($"an agent's step failed and it carried on: {exception.GetType().Name}");
             }
         }
+
+        // A button pressed just before the end is logged before the run's recording is read.
+        await _press;
     }
 
     private async Task WaitAsync(CancellationToken cancellationToken)
@@ -156,10 +163,6 @@ public sealed class ChaosAgent : IAsyncDisposable
                 _idleThinkAt ??= now + _behaviour.IdleThink.Next(_random);
             }
         }
-
-        _presenceAt = _view?.Agent.Status == AgentStatuses.Away
-            ? _presenceAt ?? now + (_draining ? DrainAnswer : _behaviour.PresenceThink.Next(_random))
-            : null;
     }
 
     private async Task OnDeviceAsync(DeviceMessage message, DateTimeOffset now)
@@ -281,13 +284,25 @@ public sealed class ChaosAgent : IAsyncDisposable
             await RenewTokenAsync(cancellationToken);
         }
 
-        if (Due(_presenceAt, now))
+        // Away (chosen by the system after a missed call, or left so by a closed page): the agent makes themselves available
+        // again once their page and softphone are there, after a moment's thought, as often as the page still says away.
+        if (_view?.Agent.Status == AgentStatuses.Away && _device is not null)
+        {
+            _presenceAt ??= now + (_draining ? DrainAnswer : _behaviour.PresenceThink.Next(_random));
+            if (Due(_presenceAt, now) && _press.IsCompleted)
+            {
+                _presenceAt = null;
+                Press(BenchActions.WentAvailable, "/api/presence", new { status = "available" }, null, cancellationToken);
+            }
+        }
+        else
         {
             _presenceAt = null;
-            if (_view?.Agent.Status == AgentStatuses.Away && _device is not null)
-            {
-                await PostAsync(BenchActions.WentAvailable, "/api/presence", new { status = "available" }, null, cancellationToken);
-            }
+        }
+
+        if (!_press.IsCompleted)
+        {
+            return;
         }
 
         if (Due(_callThinkAt, now) && _view?.Call is { MyStatus: "in-call" } call)
@@ -329,7 +344,7 @@ public sealed class ChaosAgent : IAsyncDisposable
         var conference = call.Conference;
         if (_draining)
         {
-            await PostAsync(BenchActions.EndCallPressed, "/api/end", new { }, conference, cancellationToken);
+            Press(BenchActions.EndCallPressed, "/api/end", new { }, conference, cancellationToken);
             return;
         }
 
@@ -348,20 +363,20 @@ public sealed class ChaosAgent : IAsyncDisposable
         switch (choice)
         {
             case BenchActions.Hold or BenchActions.Resume:
-                await PostAsync(choice, "/api/hold", new { hold = choice == BenchActions.Hold }, conference, cancellationToken);
+                Press(choice, "/api/hold", new { hold = choice == BenchActions.Hold }, conference, cancellationToken);
                 break;
             case BenchActions.Transfer:
                 var colleague = colleagues[_random.Next(colleagues.Count)].Id;
-                await PostAsync(choice, "/api/transfer", new { colleague }, conference, cancellationToken, $"to {colleague}");
+                Press(choice, "/api/transfer", new { colleague }, conference, cancellationToken, $"to {colleague}");
                 break;
             case BenchActions.CancelTransfer:
-                await PostAsync(choice, "/api/transfer/cancel", new { }, conference, cancellationToken);
+                Press(choice, "/api/transfer/cancel", new { }, conference, cancellationToken);
                 break;
             case BenchActions.Leave:
-                await PostAsync(choice, "/api/leave", new { }, conference, cancellationToken);
+                Press(choice, "/api/leave", new { }, conference, cancellationToken);
                 break;
             case BenchActions.EndCallPressed:
-                await PostAsync(choice, "/api/end", new { }, conference, cancellationToken);
+                Press(choice, "/api/end", new { }, conference, cancellationToken);
                 break;
             case BenchActions.SoftphoneGone:
                 await DropSoftphoneAsync(cancellationToken);
@@ -519,6 +534,10 @@ public sealed class ChaosAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Presses a button of the page without waiting for the answer (see <see cref="_press"/>).</summary>
+    private void Press(string action, string path, object body, string? conference, CancellationToken cancellationToken, string? detail = null) =>
+        _press = PostAsync(action, path, body, conference, cancellationToken, detail);
+
     /// <summary>Presses a button of the page: logged with the moment it was pressed and what the portal answered.</summary>
     private async Task PostAsync(string action, string path, object body, string? conference, CancellationToken cancellationToken, string? detail = null)
     {
@@ -529,9 +548,9 @@ public sealed class ChaosAgent : IAsyncDisposable
             using var response = await _portal!.PostAsync(path, body, cancellationToken);
             answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
         {
-            answer = "no answer";
+            answer = cancellationToken.IsCancellationRequested ? "run over" : "no answer";
         }
 
         _log.Act(Id, action, conference: conference, detail: detail is null ? answer : $"{detail}: {answer}", at: at);
