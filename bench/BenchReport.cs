@@ -111,7 +111,7 @@ public sealed record BenchReport(
             text.AppendLine(CultureInfo.InvariantCulture, $"{invariant.Id} ({invariant.Count}): it never happens that {invariant.Rule}");
             foreach (var example in invariant.Examples)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"- {example.CallSid ?? example.AgentId} at +{(example.At - Started).TotalSeconds:0.0} s of the bench: {example.What}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {example.CallSid ?? example.AgentId} at +{(example.At - chaos.Started).TotalSeconds:0.0} s: {example.What}");
                 foreach (var line in example.Timeline)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture, $"      {line}");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using WarmTransfer.Benchmarks.Chaos;
 using WarmTransfer.Benchmarks.Scenarios;
 
@@ -34,7 +33,8 @@ public sealed record BenchOptions(BenchSize Size, IReadOnlySet<string> Scenarios
 
     public const string Usage =
         "usage: bench/run.sh [--smoke] [--scenario webhook|ring|flow|workers|chaos]... [--results <folder>]\n" +
-        "       chaos: [--seed <n>] [--minutes <m>] [--agents <n>] [--calls-per-second <r>]";
+        "       chaos: [--seed <n>] [--minutes <m>] [--agents <n>] [--calls-per-second <r>]\n" +
+        "       bench/run.sh --check <…-chaos-recording.json>   checks a chaos run's recording again";
 
     public static bool TryParse(string[] args, out BenchOptions options, out string problem)
     {
@@ -128,8 +128,7 @@ public static class BenchRun
         File.WriteAllText(name + ".md", report.ToMarkdown());
         if (report.Chaos?.Recording is { } recording)
         {
-            using var file = File.Create(name + "-chaos-recording.json");
-            JsonSerializer.Serialize(file, recording, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            ChaosRecordings.Write(recording, name + "-chaos-recording.json");
         }
 
         return (name + ".json", name + ".md");

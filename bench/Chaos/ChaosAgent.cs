@@ -421,7 +421,7 @@ public sealed class ChaosAgent : IAsyncDisposable
         _reconnectDelay = FirstReconnect;
         if (!await _emulator.DropDeviceAsync(device.DeviceId, cancellationToken: cancellationToken))
         {
-            _log.Note("the emulator has no device drop (POST /admin/devices/{id}/drop answered 404): the agents drop their softphones' sockets themselves");
+            _log.Note("the emulator did not drop a softphone (POST /admin/devices/{id}/drop answered 404: no such route, or the device had just gone): the agent dropped its socket itself");
             await SoftphoneGoneAsync("dropped by the bench", _log.Now);
         }
     }

@@ -9,8 +9,9 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="Notes">What the run could not do as asked (an emulator without a fault or route) and fallbacks it took.</param>
 /// <param name="EventGaps">Times the emulator dropped events before the bench read them (0: the log is complete).</param>
 /// <param name="Summary">The run's last line: <c>chaos: N violations (seed S)</c>.</param>
+/// <param name="Started">The start of the run, from which the examples' timelines count.</param>
 public sealed record ChaosResult(
-    int Seed, int Agents, double CallsPerSecond, double Minutes, int CallsPerSecondBudget, double Seconds,
+    DateTimeOffset Started, int Seed, int Agents, double CallsPerSecond, double Minutes, int CallsPerSecondBudget, double Seconds,
     int Customers, int CustomersHungUp, IReadOnlyDictionary<string, int> Actions, IReadOnlyList<string> Notes,
     int Events, int EventGaps, int Snapshots, IReadOnlyList<InvariantResult> Invariants, int Violations, string Summary,
     ChaosSettings Settings, IReadOnlyList<ServiceUsage> Services)
@@ -96,7 +97,7 @@ public sealed class ChaosScenario(ChaosSettings settings)
                 Progress.Report(Name, $"{invariant.Id} {invariant.Count,5}  {invariant.Rule}");
             }
 
-            return new ChaosResult(s.Seed, s.Agents, s.CallsPerSecond, s.Minutes, system.CallsPerSecondBudget, seconds,
+            return new ChaosResult(started, s.Seed, s.Agents, s.CallsPerSecond, s.Minutes, system.CallsPerSecondBudget, seconds,
                 customers.Called, customers.HungUp,
                 log.Actions.GroupBy(a => a.Action).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
                 [.. log.Notes, .. recorder.EventGaps > 0 ? [$"the emulator dropped events {recorder.EventGaps} times before they were read"] : Array.Empty<string>()],

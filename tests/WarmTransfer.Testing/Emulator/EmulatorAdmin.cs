@@ -72,7 +72,10 @@ public sealed class EmulatorAdmin(HttpClient http) : IDisposable
         return true;
     }
 
-    /// <summary>Sets the fault rule of its endpoint; false when the emulator refused it (400) or kept less of it than asked.</summary>
+    /// <summary>
+    /// Sets the fault rule of its endpoint; false when the emulator refused it (400) or did not keep the acted-then-failed
+    /// shares asked for (an emulator that does not know them ignores them).
+    /// </summary>
     public async Task<bool> SetFaultAsync(FaultRule rule, CancellationToken cancellationToken = default)
     {
         using var response = await http.PutAsJsonAsync("/admin/faults", rule, Json, cancellationToken);
@@ -82,8 +85,10 @@ public sealed class EmulatorAdmin(HttpClient http) : IDisposable
         }
 
         response.EnsureSuccessStatusCode();
-        // An emulator that does not know a field ignores it: read the rule back to see what it took.
-        return (await FaultsAsync(cancellationToken)).Any(kept => kept == rule);
+        var kept = (await FaultsAsync(cancellationToken)).FirstOrDefault(r => r.Endpoint == rule.Endpoint);
+        return kept is not null
+            && (rule.ActedThenErrorRate == 0 || kept.ActedThenErrorRate == rule.ActedThenErrorRate)
+            && (rule.ActedThenSlowRate == 0 || kept.ActedThenSlowRate == rule.ActedThenSlowRate);
     }
 
     public async Task<IReadOnlyList<FaultRule>> FaultsAsync(CancellationToken cancellationToken = default) =>
