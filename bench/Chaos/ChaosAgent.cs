@@ -130,10 +130,15 @@ public sealed class ChaosAgent : IAsyncDisposable
         var now = _log.Now;
         switch (signal)
         {
-            case ViewSignal view when view.Generation == _hubGeneration:
+            case ViewSignal view:
+                // Every push the page received counts, even one it had no time to act on before it closed.
                 _log.Pushed(Id, view.View);
-                _view = view.View.View;
-                OnView(now);
+                if (view.Generation == _hubGeneration)
+                {
+                    _view = view.View.View;
+                    OnView(now);
+                }
+
                 break;
             case HubEnded ended when ended.Generation == _hubGeneration && _hub is not null:
                 // The portal closed the connection: the page reconnects, as SignalR's client does.

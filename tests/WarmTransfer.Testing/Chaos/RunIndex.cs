@@ -280,7 +280,8 @@ internal sealed class RunIndex
                 $"{(e.Parameter("To") is { Length: > 0 } to ? $" to {to}" : "")}{(e.Parameter("Status") is { Length: > 0 } status ? $" Status={status}" : "")}" +
                 $"{(e.Parameter("Hold") is { Length: > 0 } hold ? $" Hold={hold}" : "")}{(e.CallSid is { } sid ? $" {Short(sid)}" : "")}{(e.Fault is { } fault ? $" [{fault}]" : "")}",
             "status-callback" => $"status callback {e.Parameter("CallStatus")} of {Short(e.CallSid ?? e.Parameter("CallSid"))} → {e.StatusCode}{delivery}",
-            "conference-callback" => $"conference callback {e.Parameter("StatusCallbackEvent")} {Short(e.Parameter("CallSid"))} → {e.StatusCode}{delivery}",
+            "conference-callback" => $"conference callback {e.Parameter("StatusCallbackEvent")}" +
+                $"{(e.Parameter("CallSid") is { Length: > 0 } participant ? $" {Short(participant)}" : "")} → {e.StatusCode}{delivery}",
             "dropped" => $"never delivered: {e.Message} {e.Parameter("CallStatus")}{e.Parameter("StatusCallbackEvent")} of {Short(e.CallSid ?? e.Parameter("CallSid"))}{delivery}",
             "call" => $"call {Short(e.CallSid)} {e.Message}",
             "conference" => $"conference: {e.Message}",
