@@ -10,18 +10,15 @@ public static class AgentPool
         var ids = BenchSystem.AgentIds(count);
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            await system.Emulator.SetAnswerRuleAsync(ids[i], answer, answerAfterMilliseconds, ct);
-            agents[i] = await HeadlessAgent.SignInAsync(system.Portal, ids[i], BenchSystem.AgentPassword, ct);
-            if (listen)
-            {
-                await agents[i].ListenAsync(ct);
-            }
+            await system.Emulator.SetAnswerRuleAsync($"client:{ids[i]}", answer, answerAfterMilliseconds, ct);
+            var portal = await PortalClient.SignInAsync(system.Portal, ids[i], BenchSystem.AgentPassword, ct, timeout: TimeSpan.FromSeconds(30));
+            agents[i] = new HeadlessAgent(ids[i], portal, listen ? await portal.ConnectHubAsync(ct) : null);
         });
 
         // One after another, so the longest-idle order is the directory's order.
         foreach (var agent in agents)
         {
-            await agent.PostOkAsync("/api/presence", new { status = "available" }, cancellationToken);
+            await agent.Portal.PostOkAsync("/api/presence", new { status = "available" }, cancellationToken);
         }
 
         return agents;

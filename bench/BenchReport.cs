@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using WarmTransfer.Benchmarks.Scenarios;
+using WarmTransfer.Testing.Chaos;
 
 namespace WarmTransfer.Benchmarks;
 
@@ -17,7 +18,7 @@ public sealed record MachineInfo(string Os, int Cores, double MemoryGiB, string 
 /// <summary>Everything one run measured; written as JSON and as a Markdown table.</summary>
 public sealed record BenchReport(
     DateTimeOffset Started, string Size, MachineInfo Machine, double Seconds,
-    WebhookResult? Webhook, TimeToRingResult? TimeToRing, FullFlowResult? FullFlow, WorkerThroughputResult? Workers)
+    WebhookResult? Webhook, TimeToRingResult? TimeToRing, FullFlowResult? FullFlow, WorkerThroughputResult? Workers, ChaosResult? Chaos = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -72,7 +73,55 @@ public sealed record BenchReport(
             Row(text, "Workers", "two workers / one", $"{workers.Ratio:0.00}×", Target(workers.Ratio >= 1.6, "≥ 1.6×"));
         }
 
+        if (Chaos is { } chaos)
+        {
+            Row(text, "Chaos", $"seed {chaos.Seed}: {chaos.Agents} agents, {chaos.CallsPerSecond} calls/s for {chaos.Minutes:0.##} min " +
+                $"(budget {chaos.CallsPerSecondBudget}/s), {chaos.Seconds:0} s", $"{chaos.Customers} customers ({chaos.CustomersHungUp} hung up), " +
+                $"{chaos.Events} emulator events, {chaos.Snapshots} snapshots", "");
+            foreach (var invariant in chaos.Invariants)
+            {
+                var examples = invariant.Examples.Select(e => e.CallSid ?? e.AgentId ?? $"{e.At:HH:mm:ss}");
+                Row(text, "Chaos", $"{invariant.Id}: it never happens that {invariant.Rule}",
+                    invariant.Count == 0 ? "0" : $"{invariant.Count} ({string.Join(", ", examples)}{(invariant.Count > invariant.Examples.Count ? ", …" : "")})",
+                    Target(invariant.Count == 0, "0"));
+            }
+
+            ChaosDetails(text, chaos);
+        }
+
         return text.ToString();
+    }
+
+    /// <summary>Below the table: what the run could not do, and the first examples of each broken invariant with their timelines.</summary>
+    private void ChaosDetails(StringBuilder text, ChaosResult chaos)
+    {
+        if (chaos.Notes.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Chaos run notes:");
+            foreach (var note in chaos.Notes)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+            }
+        }
+
+        foreach (var invariant in chaos.Invariants.Where(i => i.Count > 0))
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"{invariant.Id} ({invariant.Count}): it never happens that {invariant.Rule}");
+            foreach (var example in invariant.Examples)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {example.CallSid ?? example.AgentId} at +{(example.At - chaos.Started).TotalSeconds:0.0} s: {example.What}");
+                foreach (var line in example.Timeline)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"      {line}");
+                }
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Replay: bench/run.sh{(Size == BenchSize.Smoke.Name ? " --smoke" : "")} --scenario chaos " +
+            $"--seed {chaos.Seed} --minutes {chaos.Minutes:0.####} --agents {chaos.Agents} --calls-per-second {chaos.CallsPerSecond}");
     }
 
     private static string Latency(LoadResult result) =>

@@ -10,8 +10,11 @@ namespace WarmTransfer.Benchmarks;
 /// <param name="Agents">Headless agents added to the portal's directory: bench001, bench002, …</param>
 /// <param name="WorkersStartedLater">The DialerWorker replicas wait for <see cref="BenchSystem.StartWorkersAsync"/>.</param>
 /// <param name="WithBaseline">Also run the baseline: Kestrel answering fixed TwiML with no work.</param>
+/// <param name="RingTimeoutSeconds">How long an agent's softphone rings before the call counts as not answered; null for the dialer's own.</param>
+/// <param name="TokenLifetime">How long the portal's softphone tokens live; null for the portal's own.</param>
 public sealed record SystemSettings(
-    int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WorkersStartedLater = false, bool WithBaseline = false);
+    int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WorkersStartedLater = false, bool WithBaseline = false,
+    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null);
 
 /// <summary>
 /// The whole system as the AppHost starts it — emulator, Redis, RabbitMQ, WebhookApi, DialerWorker, AgentPortal — in a
@@ -26,15 +29,14 @@ public sealed class BenchSystem : IAsyncDisposable
     public const int HighestBudget = 1000;
 
     private const string MarkerVariable = "WARMTRANSFER_BENCH_RUN";
-    private const string ResourceVariable = "WARMTRANSFER_BENCH_RESOURCE";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly string _dataDirectory;
-    private readonly string _marker;
+    private readonly RunMarker _marker;
 
     private readonly StrongBox<int> _callsPerSecondBudget;
 
-    private BenchSystem(DistributedApplication app, string dataDirectory, string marker, string authToken, StrongBox<int> callsPerSecondBudget)
+    private BenchSystem(DistributedApplication app, string dataDirectory, RunMarker marker, string authToken, StrongBox<int> callsPerSecondBudget)
     {
         _callsPerSecondBudget = callsPerSecondBudget;
         App = app;
@@ -65,14 +67,12 @@ public sealed class BenchSystem : IAsyncDisposable
 
     public static async Task<BenchSystem> StartAsync(SystemSettings settings, CancellationToken cancellationToken)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "warmtransfer-bench", Guid.NewGuid().ToString("N")[..12]);
+        var dataDirectory = AppHostLauncher.NewDataDirectory("warmtransfer-bench");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={dataDirectory}",
-             .. settings.CallsPerSecond is { } callsPerSecond ? [$"--Dialer:CallsPerSecond={callsPerSecond.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>()],
-            (options, _) => options.DisableDashboard = true,
-            timeout.Token);
+        var marker = RunMarker.New(MarkerVariable);
+        var builder = await AppHostLauncher.CreateBuilderAsync(dataDirectory, marker, timeout.Token,
+            [.. settings.CallsPerSecond is { } callsPerSecond ? [$"--Dialer:CallsPerSecond={callsPerSecond.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>()]);
         // The resources' logs are not the bench's output: only failures reach its console.
         builder.Configuration["Logging:LogLevel:Default"] = "Error";
         builder.Configuration["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None";
@@ -85,13 +85,13 @@ public sealed class BenchSystem : IAsyncDisposable
                 .WithHttpHealthCheck("/health");
         }
 
-        var marker = Guid.NewGuid().ToString("N");
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
         {
             resource.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
             {
-                context.EnvironmentVariables[MarkerVariable] = marker;
-                context.EnvironmentVariables[ResourceVariable] = resource.Name;
+                // The baseline is added after the launcher marked the AppHost's resources.
+                context.EnvironmentVariables[marker.Variable] = marker.Value;
+                context.EnvironmentVariables[AppHostLauncher.ResourceVariable] = resource.Name;
                 // No dashboard runs here to receive telemetry: the services record it but export nothing, rather than
                 // retry a collector that is not there. What is measured is the system, not a dashboard sharing its cores.
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
@@ -118,37 +118,34 @@ public sealed class BenchSystem : IAsyncDisposable
             worker.Annotations.Add(new ExplicitStartupAnnotation());
         }
 
-        var passwordHash = AgentPasswords.Hash(AgentPassword);
-        var agents = AgentIds(settings.Agents);
-        builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+        if (settings.RingTimeoutSeconds is { } ringTimeout)
         {
-            // After the three development agents (entries 0 to 2).
-            for (var i = 0; i < agents.Count; i++)
-            {
-                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__Id"] = agents[i];
-                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__DisplayName"] = $"Bench agent {i + 1}";
-                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__PasswordHash"] = passwordHash;
-            }
+            AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds", ringTimeout.ToString(CultureInfo.InvariantCulture));
+        }
 
-            return Task.CompletedTask;
-        }));
+        if (settings.TokenLifetime is { } tokenLifetime)
+        {
+            AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", tokenLifetime.ToString("c", CultureInfo.InvariantCulture));
+        }
 
-        var app = await builder.BuildAsync(timeout.Token);
+        AppHostLauncher.AddPortalAgents(builder, AgentIds(settings.Agents), i => $"Bench agent {i + 1}", AgentPasswords.Hash(AgentPassword));
+
         try
         {
-            await app.StartAsync(timeout.Token);
-            var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-            await Task.WhenAll(model.Resources
-                .Where(r => r is ExecutableResource or ProjectResource && !r.TryGetAnnotationsOfType<ExplicitStartupAnnotation>(out _))
-                .Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, timeout.Token)));
-            var authToken = await model.Resources.OfType<ParameterResource>().Single(p => p.Name == "twilio-auth-token")
-                .GetValueAsync(timeout.Token);
-            return new BenchSystem(app, dataDirectory, marker, authToken!, budget);
+            var app = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
+            try
+            {
+                return new BenchSystem(app, dataDirectory, marker, await AppHostLauncher.AuthTokenAsync(app, timeout.Token), budget);
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
         }
         catch
         {
-            await app.DisposeAsync();
-            DeleteDirectory(dataDirectory);
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
             throw;
         }
     }
@@ -176,7 +173,7 @@ public sealed class BenchSystem : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<ServiceUsage> Usage() =>
     [
-        .. ServiceProcesses.Usage(MarkerVariable, _marker, ResourceVariable, _dataDirectory),
+        .. ServiceProcesses.Usage(_marker, _dataDirectory),
         BenchUsage(),
     ];
 
@@ -186,11 +183,7 @@ public sealed class BenchSystem : IAsyncDisposable
         return new ServiceUsage("bench", Math.Round(bench.PeakWorkingSet64 / (1024.0 * 1024), 1), Math.Round(bench.TotalProcessorTime.TotalSeconds, 2), 1);
     }
 
-    private Uri Endpoint(string resource)
-    {
-        using var http = App.CreateHttpClient(resource);
-        return http.BaseAddress!;
-    }
+    private Uri Endpoint(string resource) => AppHostLauncher.Endpoint(App, resource);
 
     /// <summary>Stops everything and waits until every process of this system is gone, so the next scenario starts quiet.</summary>
     public async ValueTask DisposeAsync()
@@ -198,19 +191,11 @@ public sealed class BenchSystem : IAsyncDisposable
         Emulator.Dispose();
         await App.DisposeAsync();
         var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
-        while (ServiceProcesses.AnyAlive(MarkerVariable, _marker, ResourceVariable, _dataDirectory) && DateTimeOffset.UtcNow < deadline)
+        while (ServiceProcesses.AnyAlive(_marker, _dataDirectory) && DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
 
-        DeleteDirectory(_dataDirectory);
-    }
-
-    private static void DeleteDirectory(string directory)
-    {
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        AppHostLauncher.DeleteDataDirectory(_dataDirectory);
     }
 }

@@ -1,18 +1,13 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace WarmTransfer.Benchmarks;
 
 /// <summary>The webhook Twilio sends when a customer calls the support number, signed with the account's auth token.</summary>
 public sealed class IncomingCallWebhook(Uri baseUrl, string authToken)
 {
     private const string Path = "/voice/incoming";
-    private readonly byte[] _key = Encoding.UTF8.GetBytes(authToken);
-    private readonly string _url = new Uri(baseUrl, Path).ToString();
+    private readonly Uri _url = new(baseUrl, Path);
 
-    public HttpRequestMessage Create(string callSid, string from)
-    {
-        var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    public HttpRequestMessage Create(string callSid, string from) =>
+        TwilioSignature.SignedPost(authToken, _url, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["AccountSid"] = "AC00000000000000000000000000000001",
             ["ApiVersion"] = "2010-04-01",
@@ -23,19 +18,9 @@ public sealed class IncomingCallWebhook(Uri baseUrl, string authToken)
             ["Direction"] = "inbound",
             ["From"] = from,
             ["To"] = "+15005550006",
-        };
-        var signed = new StringBuilder(_url);
-        foreach (var (name, value) in parameters)
-        {
-            signed.Append(name).Append(value);
-        }
+        });
 
-        var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new FormUrlEncodedContent(parameters) };
-        request.Headers.Add("X-Twilio-Signature", Convert.ToBase64String(HMACSHA1.HashData(_key, Encoding.UTF8.GetBytes(signed.ToString()))));
-        return request;
-    }
-
-    public static string NewCallSid() => "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public static string NewCallSid() => TwilioSignature.NewCallSid();
 
     public static string Number(long i) => $"+1555{i % 10_000_000:0000000}";
 }

@@ -21,10 +21,10 @@ public static class ServiceProcesses
     // Linux reports processor time in clock ticks of 1/100 s.
     private const double TicksPerSecond = 100;
 
-    public static IReadOnlyList<ServiceUsage> Usage(string markerVariable, string marker, string resourceVariable, string dataDirectory)
+    public static IReadOnlyList<ServiceUsage> Usage(RunMarker marker, string dataDirectory)
     {
         var found = new List<(string Resource, long PeakKiB, long CpuTicks)>();
-        foreach (var (directory, resource, commandLine) in RunProcesses(markerVariable, marker, resourceVariable, dataDirectory))
+        foreach (var (directory, resource, commandLine) in RunProcesses(marker, dataDirectory))
         {
             if (IsLauncher(commandLine))
             {
@@ -54,16 +54,15 @@ public static class ServiceProcesses
     }
 
     /// <summary>Whether any process of the run (launchers included) is still alive.</summary>
-    public static bool AnyAlive(string markerVariable, string marker, string resourceVariable, string dataDirectory) =>
-        RunProcesses(markerVariable, marker, resourceVariable, dataDirectory).Any();
+    public static bool AnyAlive(RunMarker marker, string dataDirectory) =>
+        RunProcesses(marker, dataDirectory).Any();
 
     /// <summary>
     /// The run's processes with the resource each belongs to: from the marker and resource name in its environment, or —
     /// for Redis, which writes its process title over its environment — from its working directory, the resource's folder
     /// in the run's data directory.
     /// </summary>
-    private static IEnumerable<(string Directory, string Resource, string CommandLine)> RunProcesses(
-        string markerVariable, string marker, string resourceVariable, string dataDirectory)
+    private static IEnumerable<(string Directory, string Resource, string CommandLine)> RunProcesses(RunMarker marker, string dataDirectory)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -79,7 +78,8 @@ public static class ServiceProcesses
                 var environment = File.ReadAllText(Path.Combine(directory, "environ")).Split('\0');
                 commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
                 var workingDirectory = ReadLink(Path.Combine(directory, "cwd"));
-                resource = environment.Contains($"{markerVariable}={marker}")
+                const string resourceVariable = AppHostLauncher.ResourceVariable;
+                resource = environment.Contains(marker.ToString())
                     ? environment.FirstOrDefault(v => v.StartsWith(resourceVariable + "=", StringComparison.Ordinal))?[(resourceVariable.Length + 1)..]
                     : workingDirectory.StartsWith(dataDirectory + "/", StringComparison.Ordinal)
                         ? workingDirectory[(dataDirectory.Length + 1)..].Split('/')[0]

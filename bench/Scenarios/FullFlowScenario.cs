@@ -46,7 +46,7 @@ public sealed class FullFlowScenario(BenchSize size)
             await OpenLoop.RunAsync(size.FlowArrivalRate, TimeSpan.FromSeconds(size.FlowCustomers / size.FlowArrivalRate), async (i, ct) =>
             {
                 var placedAt = Stopwatch.GetTimestamp();
-                var sid = await system.Emulator.PlaceCallAsync(IncomingCallWebhook.Number(i), ct);
+                var sid = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct);
                 _calls[sid] = new CustomerCall(placedAt);
                 return true;
             }, cancellationToken);
@@ -108,14 +108,14 @@ public sealed class FullFlowScenario(BenchSize size)
             tick.CancelAfter(TimeSpan.FromMilliseconds(100));
             try
             {
-                if (!await agent.Views.WaitToReadAsync(tick.Token))
+                if (!await agent.Hub!.Views.WaitToReadAsync(tick.Token))
                 {
                     return;
                 }
 
-                while (agent.Views.TryRead(out var newer))
+                while (agent.Hub.Views.TryRead(out var newer))
                 {
-                    view = newer;
+                    view = newer.View;
                 }
             }
             catch (OperationCanceledException)
@@ -157,7 +157,7 @@ public sealed class FullFlowScenario(BenchSize size)
                 if (Elapsed(customer.TransferCompletedAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
                 {
                     customer.EndedBy = "transfer";
-                    await agent.PostOkAsync("/api/end", new { }, cancellationToken);
+                    await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
                 }
 
                 return;
@@ -172,18 +172,18 @@ public sealed class FullFlowScenario(BenchSize size)
                 if (Elapsed(customer.FirstTransferTry.Value, now) > Behaviour.TransferPatience)
                 {
                     customer.EndedBy = "first";
-                    await agent.PostOkAsync("/api/end", new { }, cancellationToken);
+                    await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
                     return;
                 }
 
-                var colleagues = agent.Available.Where(c => c.Id != agent.Id).ToList();
+                var colleagues = agent.Hub!.Available.Where(c => c.Id != agent.Id).ToList();
                 if (colleagues.Count == 0)
                 {
                     return;
                 }
 
                 var colleague = colleagues[Random.Shared.Next(colleagues.Count)].Id;
-                using (var transfer = await agent.PostAsync("/api/transfer", new { colleague }, cancellationToken))
+                using (var transfer = await agent.Portal.PostAsync("/api/transfer", new { colleague }, cancellationToken))
                 {
                     // 409: taken a moment ago by someone else; another colleague is tried on the next look.
                     if (transfer.StatusCode == HttpStatusCode.Accepted)
@@ -199,7 +199,7 @@ public sealed class FullFlowScenario(BenchSize size)
                 if (Elapsed(customer.ConsultingSince.Value, now) >= Behaviour.Consult && !customer.FirstLeft)
                 {
                     customer.FirstLeft = true;
-                    await agent.PostOkAsync("/api/leave", new { }, cancellationToken);
+                    await agent.Portal.PostOkAsync("/api/leave", new { }, cancellationToken);
                 }
 
                 return;

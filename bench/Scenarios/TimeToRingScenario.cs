@@ -31,7 +31,7 @@ public sealed class TimeToRingScenario(BenchSize size)
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
             var placed = await OpenLoop.RunAsync(size.RingRate, size.RingDuration, async (i, ct) =>
             {
-                customers[i] = await system.Emulator.PlaceCallAsync(IncomingCallWebhook.Number(i), ct);
+                customers[i] = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct);
                 return true;
             }, cancellationToken);
             Progress.Report(Name, $"placed {placed.Sent - placed.Failed} calls ({placed.Latency} to place)");

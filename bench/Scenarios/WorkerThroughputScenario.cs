@@ -38,7 +38,7 @@ public sealed class WorkerThroughputScenario(BenchSize size)
         {
             var customers = new string[requests];
             await Parallel.ForAsync(0, requests, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
-                customers[i] = await system.Emulator.PlaceCallAsync(IncomingCallWebhook.Number(i), ct));
+                customers[i] = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct));
             await WaitForQueuedAsync(system, requests, cancellationToken);
             Progress.Report(Name, $"{requests} dial requests queued; starting {workers} worker(s)");
 

@@ -18,7 +18,7 @@ public sealed class AppModelTests
     [Fact]
     public async Task Local_mode_runs_redis_and_rabbitmq_as_local_executables_and_has_no_container()
     {
-        var dataDirectory = TestAppHost.NewDataDirectory();
+        var dataDirectory = TestRun.NewDataDirectory();
         try
         {
             await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -38,14 +38,14 @@ public sealed class AppModelTests
         }
         finally
         {
-            TestAppHost.DeleteDataDirectory(dataDirectory);
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
         }
     }
 
     [Fact]
     public async Task With_a_twilio_account_configured_the_emulator_is_not_started()
     {
-        var dataDirectory = TestAppHost.NewDataDirectory();
+        var dataDirectory = TestRun.NewDataDirectory();
         try
         {
             await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -63,14 +63,14 @@ public sealed class AppModelTests
         }
         finally
         {
-            TestAppHost.DeleteDataDirectory(dataDirectory);
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
         }
     }
 
     [Fact]
     public async Task Without_a_twilio_account_the_emulator_runs_and_services_talk_to_it()
     {
-        var dataDirectory = TestAppHost.NewDataDirectory();
+        var dataDirectory = TestRun.NewDataDirectory();
         try
         {
             await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -82,7 +82,7 @@ public sealed class AppModelTests
         }
         finally
         {
-            TestAppHost.DeleteDataDirectory(dataDirectory);
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
         }
     }
 

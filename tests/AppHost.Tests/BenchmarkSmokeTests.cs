@@ -15,6 +15,9 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
 
     private readonly string _results = Path.Combine(Path.GetTempPath(), "warmtransfer-bench-smoke", Guid.NewGuid().ToString("N")[..12]);
 
+    /// <summary>What the last run printed.</summary>
+    private string _stdout = string.Empty;
+
     [Fact]
     public async Task Webhook_scenario_measures_WebhookApi_and_the_baseline_at_every_rate_it_tries()
     {
@@ -84,13 +87,40 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         });
     }
 
+    [Fact]
+    public async Task Chaos_scenario_runs_customers_and_agents_then_reports_every_invariant_and_its_seed()
+    {
+        var chaos = (await RunAsync("chaos", "--seed", "4242")).GetProperty("chaos");
+
+        // The system is not yet expected to keep every invariant: the run must complete and count, not be clean.
+        var lines = _stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var summary = System.Text.RegularExpressions.Regex.Match(lines[^1], @"^chaos: (\d+) violations \(seed 4242\)$");
+        Assert.True(summary.Success, $"the last line is '{lines[^1]}'");
+        Assert.Equal(4242, chaos.GetProperty("seed").GetInt32());
+        Assert.True(chaos.GetProperty("customers").GetInt32() > 0);
+        Assert.True(chaos.GetProperty("events").GetInt32() > 0);
+        Assert.True(chaos.GetProperty("snapshots").GetInt32() > 0);
+        var invariants = chaos.GetProperty("invariants").EnumerateArray().ToList();
+        Assert.Equal(["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"], invariants.Select(i => i.GetProperty("id").GetString()));
+        Assert.All(invariants, invariant => Assert.InRange(invariant.GetProperty("count").GetInt32(), 0, int.MaxValue));
+        var violations = invariants.Sum(i => i.GetProperty("count").GetInt32());
+        Assert.Equal(violations, chaos.GetProperty("violations").GetInt32());
+        Assert.Equal(violations.ToString(System.Globalization.CultureInfo.InvariantCulture), summary.Groups[1].Value);
+        var actions = chaos.GetProperty("actions");
+        Assert.True(actions.GetProperty("customer-called").GetInt32() > 0);
+        Assert.True(actions.GetProperty("page-open").GetInt32() > 0);
+        Assert.True(actions.GetProperty("softphone-registered").GetInt32() > 0);
+        Assert.Single(Directory.EnumerateFiles(_results, "*-chaos-recording.json"));
+    }
+
     /// <summary>Runs <c>bench --smoke --scenario …</c> and returns the JSON it wrote, after checking its Markdown.</summary>
-    private async Task<JsonElement> RunAsync(string scenario)
+    private async Task<JsonElement> RunAsync(string scenario, params string[] options)
     {
         var assembly = typeof(BenchmarkSmokeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "BenchmarksAssembly").Value!;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { assembly, "--smoke", "--scenario", scenario, "--results", _results })
+        string[] arguments = [assembly, "--smoke", "--scenario", scenario, "--results", _results, .. options];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -110,7 +140,8 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         }
         finally
         {
-            output.WriteLine(await stdout);
+            _stdout = await stdout;
+            output.WriteLine(_stdout);
             output.WriteLine(await stderr);
         }
 

@@ -11,7 +11,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Emulator _emulator = new(fixture.App);
+    private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
     private ConnectionMultiplexer _redis = null!;
 
     private IDatabase Db => _redis.GetDatabase();
@@ -143,10 +143,10 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await GoneAsync(customer);
     }
 
-    private async Task<PortalSession> AvailableAsync(string agentId, Func<Task> headlessBrowser)
+    private async Task<PortalClient> AvailableAsync(string agentId, Func<Task> headlessBrowser)
     {
         await headlessBrowser();
-        var session = await PortalSession.SignInAsync(fixture.App, agentId, $"{agentId}-dev-password");
+        var session = await PortalClient.SignInAsync(fixture.App, agentId, $"{agentId}-dev-password");
         await session.PostOkAsync("/api/presence", new { status = "available" });
         return session;
     }

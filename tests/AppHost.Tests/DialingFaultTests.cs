@@ -1,6 +1,4 @@
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using StackExchange.Redis;
@@ -17,8 +15,8 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
 {
     private static readonly string[] Agents = ["agent1", "agent2", "agent3"];
 
-    private readonly Emulator _emulator = new(fixture.App);
-    private readonly List<PortalSession> _sessions = [];
+    private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
+    private readonly List<PortalClient> _sessions = [];
     private DateTimeOffset _started;
 
     public async Task InitializeAsync()
@@ -28,7 +26,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         foreach (var agent in Agents)
         {
             await _emulator.AnswerAsAsync(agent);
-            var session = await PortalSession.SignInAsync(fixture.App, agent, $"{agent}-dev-password");
+            var session = await PortalClient.SignInAsync(fixture.App, agent, $"{agent}-dev-password");
             await session.PostOkAsync("/api/presence", new { status = "available" });
             _sessions.Add(session);
         }
@@ -36,8 +34,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
 
     public async Task DisposeAsync()
     {
-        using var http = fixture.App.CreateHttpClient("twilio-emulator");
-        await http.DeleteAsync("/admin/faults");
+        await _emulator.ClearFaultsAsync();
         await fixture.ResetAsync();
         _sessions.ForEach(session => session.Dispose());
         _emulator.Dispose();
@@ -46,11 +43,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     [Fact]
     public async Task When_Twilio_fails_30_percent_of_call_creations_every_caller_still_connects_within_the_calls_per_second_budget()
     {
-        using (var http = fixture.App.CreateHttpClient("twilio-emulator"))
-        {
-            (await http.PutAsJsonAsync("/admin/faults", new { endpoint = "POST Calls.json", errorRate = 0.15, tooManyRequestsRate = 0.15 }))
-                .EnsureSuccessStatusCode();
-        }
+        Assert.True(await _emulator.SetFaultAsync(new FaultRule(FaultRule.CreateCall, ErrorRate: 0.15, TooManyRequestsRate: 0.15)));
 
         var customers = new List<string>();
         for (var i = 0; i < 20; i++)
@@ -70,8 +63,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     [Fact]
     public async Task A_dial_Twilio_keeps_refusing_is_dead_lettered_after_its_retries_and_the_caller_is_offered_again()
     {
-        using var http = fixture.App.CreateHttpClient("twilio-emulator");
-        (await http.PutAsJsonAsync("/admin/faults", new { endpoint = "POST Calls.json", errorRate = 1.0 })).EnsureSuccessStatusCode();
+        Assert.True(await _emulator.SetFaultAsync(new FaultRule(FaultRule.CreateCall, ErrorRate: 1.0)));
         var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
@@ -83,12 +75,12 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         var dead = await channel.BasicGetAsync("dial-requests.dead-letter", autoAck: true);
         Assert.Equal("DialRequest", dead!.BasicProperties.Type);
         Assert.Contains(customer, Encoding.UTF8.GetString(dead.Body.Span), StringComparison.Ordinal);
-        var tries = (await _emulator.EventsAsync()).Count(e => e.GetProperty("kind").GetString() == "rest"
-            && e.GetProperty("message").GetString() == "POST Calls.json" && e.GetProperty("timestamp").GetDateTimeOffset() >= _started);
+        var tries = (await _emulator.EventsAsync()).Count(e => e.Kind == "rest"
+            && e.Message == "POST Calls.json" && e.Timestamp >= _started);
         Assert.True(tries >= 5, $"only {tries} tries before the request was dead-lettered");
 
         // Twilio recovers: the caller, offered again, connects.
-        (await http.DeleteAsync("/admin/faults")).EnsureSuccessStatusCode();
+        await _emulator.ClearFaultsAsync();
         var figures = await ConnectEveryCallerAsync([customer], TimeSpan.FromSeconds(60));
         Assert.Equal(0, figures.Lost);
     }
@@ -143,10 +135,10 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
 
                 return waiting == customers.Count ? null : $"{waiting} of {customers.Count} callers are in their conference";
             }, TimeSpan.FromSeconds(30));
-            var answers = (await _emulator.EventsAsync()).Where(e => e.GetProperty("kind").GetString() == "voice-webhook"
-                && customers.Contains(e.GetProperty("callSid").GetString() ?? string.Empty) && e.GetProperty("url").GetString()!.EndsWith("/voice/incoming", StringComparison.Ordinal)).ToList();
+            var answers = (await _emulator.EventsAsync()).Where(e => e.Kind == "voice-webhook"
+                && customers.Contains(e.CallSid ?? string.Empty) && e.Url!.EndsWith("/voice/incoming", StringComparison.Ordinal)).ToList();
             Assert.Equal(customers.Count, answers.Count);
-            Assert.All(answers, answer => Assert.Equal(200, answer.GetProperty("statusCode").GetInt32()));
+            Assert.All(answers, answer => Assert.Equal(200, answer.StatusCode));
 
             Assert.True((await commands.ExecuteCommandAsync(rabbitmq, KnownResourceCommands.StartCommand)).Success);
             var figures = await ConnectEveryCallerAsync(customers, TimeSpan.FromMinutes(2));
@@ -164,13 +156,13 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     [Fact]
     public async Task Workers_killed_with_50_dial_requests_queued_then_restarted_connect_every_caller_and_ring_no_agent_twice()
     {
-        var load = new List<PortalSession>();
+        var load = new List<PortalClient>();
         try
         {
             foreach (var agent in WarmTransferAppFixture.LoadAgents)
             {
                 await _emulator.AnswerAsAsync(agent);
-                var session = await PortalSession.SignInAsync(fixture.App, agent, WarmTransferAppFixture.LoadAgentPassword);
+                var session = await PortalClient.SignInAsync(fixture.App, agent, WarmTransferAppFixture.LoadAgentPassword);
                 load.Add(session);
                 await session.PostOkAsync("/api/presence", new { status = "available" });
             }
@@ -219,7 +211,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     private async Task KillWorkersAsync()
     {
         List<(int Pid, string CommandLine)> Workers() =>
-            [.. TestAppHost.ProcessesOf(fixture.RunMarker).Where(p => p.CommandLine.Contains("DialerWorker", StringComparison.Ordinal))];
+            [.. AppHostLauncher.ProcessesOf(fixture.RunMarker).Where(p => p.CommandLine.Contains("DialerWorker", StringComparison.Ordinal))];
 
         foreach (var (pid, _) in Workers())
         {
@@ -259,13 +251,12 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         {
             await Eventually.HoldsAsync(async () =>
             {
-                using var http = fixture.App.CreateHttpClient("twilio-emulator");
-                var state = await http.GetFromJsonAsync<JsonElement>("/admin/state");
-                foreach (var conference in state.GetProperty("conferences").EnumerateArray())
+                var state = await _emulator.StateAsync();
+                foreach (var conference in state.Conferences)
                 {
-                    var name = conference.GetProperty("friendlyName").GetString()!;
-                    if (customers.Contains(name) && !connected.Contains(name) && conference.GetProperty("participants").EnumerateArray()
-                        .Any(p => p.GetProperty("label").GetString() is { } label && label != "customer"))
+                    var name = conference.FriendlyName;
+                    if (customers.Contains(name) && !connected.Contains(name) && conference.Participants
+                        .Any(p => p.Label is { } label && label != "customer"))
                     {
                         connected.Add(name);
                         await _emulator.HangUpAsync(name);
@@ -289,9 +280,8 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     {
         var rings = (await _emulator.AgentCallsAsync()).Where(c => customers.Contains(c.Conference)).GroupBy(c => c.Request).ToList();
         var creations = (await _emulator.EventsAsync())
-            .Where(e => e.GetProperty("kind").GetString() == "rest" && e.GetProperty("message").GetString() == "POST Calls.json"
-                && e.GetProperty("timestamp").GetDateTimeOffset() >= _started)
-            .Select(e => (At: e.GetProperty("timestamp").GetDateTimeOffset(), Status: e.GetProperty("statusCode").GetInt32()))
+            .Where(e => e.Kind == "rest" && e.Message == "POST Calls.json" && e.Timestamp >= _started)
+            .Select(e => (At: e.Timestamp, Status: e.StatusCode ?? 0))
             .OrderBy(e => e.At)
             .ToList();
         var peak = creations.Count == 0 ? 0 : creations.Max(c => creations.Count(other => other.At >= c.At && other.At < c.At.AddSeconds(1)));

@@ -14,7 +14,7 @@ public sealed class FoundationTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task Every_resource_becomes_healthy_within_the_start_timeout()
     {
-        var resources = TestAppHost.RunnableResources(fixture.App);
+        var resources = AppHostLauncher.RunnableResources(fixture.App);
 
         Assert.Equal(
             ["agentportal", "dialerworker", "rabbitmq", "rabbitmq-epmd", "redis", "twilio-emulator", "webhookapi"],
@@ -26,7 +26,7 @@ public sealed class FoundationTests(WarmTransferAppFixture fixture)
             Assert.Equal(HealthStatus.Healthy, state.Snapshot.HealthStatus);
         }
 
-        Assert.InRange(fixture.TimeToHealthy, TimeSpan.Zero, TestAppHost.StartTimeout);
+        Assert.InRange(fixture.TimeToHealthy, TimeSpan.Zero, AppHostLauncher.StartTimeout);
     }
 
     [Fact]

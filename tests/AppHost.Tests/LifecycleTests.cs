@@ -12,7 +12,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Starting_and_stopping_twice_leaves_no_process_or_port_behind_and_redis_keeps_its_data()
     {
-        var dataDirectory = TestAppHost.NewDataDirectory();
+        var dataDirectory = TestRun.NewDataDirectory();
         var key = $"tests:{Guid.NewGuid():N}";
         try
         {
@@ -30,20 +30,20 @@ public sealed class LifecycleTests
         }
         finally
         {
-            TestAppHost.DeleteDataDirectory(dataDirectory);
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
         }
     }
 
     private static async Task RunOnceAsync(string dataDirectory, Func<DistributedApplication, Task> whileRunning)
     {
-        var runMarker = Guid.NewGuid().ToString("N");
-        using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var builder = await TestAppHost.CreateBuilderAsync(dataDirectory, runMarker, timeout.Token);
+        var runMarker = RunMarker.New(TestRun.MarkerVariable);
+        using var timeout = new CancellationTokenSource(AppHostLauncher.StartTimeout);
+        var builder = await AppHostLauncher.CreateBuilderAsync(dataDirectory, runMarker, timeout.Token);
         List<int> ports;
-        await using (var app = await TestAppHost.StartHealthyAsync(builder, timeout.Token))
+        await using (var app = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token))
         {
             Assert.NotEmpty(ProcessesOf(runMarker));
-            ports = TestAppHost.RunnableResources(app)
+            ports = AppHostLauncher.RunnableResources(app)
                 .SelectMany(resource => resource.Annotations.OfType<EndpointAnnotation>())
                 .Select(endpoint => endpoint.AllocatedEndpoint?.Port)
                 .OfType<int>()
@@ -61,8 +61,8 @@ public sealed class LifecycleTests
             : null, StopTimeout);
     }
 
-    private static List<string> ProcessesOf(string runMarker) =>
-        [.. TestAppHost.ProcessesOf(runMarker).Select(process => $"{process.Pid} {process.CommandLine}")];
+    private static List<string> ProcessesOf(RunMarker runMarker) =>
+        [.. AppHostLauncher.ProcessesOf(runMarker).Select(process => $"{process.Pid} {process.CommandLine}")];
 
     private static bool InUse(int port)
     {

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace WarmTransfer.AppHost.Tests;
@@ -62,11 +59,11 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task A_token_needs_sign_in_and_is_only_for_the_signed_in_agent()
     {
-        using var anonymous = PortalSession.Anonymous(fixture.App);
+        using var anonymous = PortalClient.Anonymous(fixture.App);
         using var refused = await anonymous.GetAsync("/api/token");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
-        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         using var response = await agent.GetAsync("/api/token");
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
         var payload = JsonDocument.Parse(Base64UrlDecode(answer.GetProperty("token").GetString()!.Split('.')[1])).RootElement;
@@ -79,14 +76,15 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task A_wrong_password_does_not_sign_in()
     {
-        await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => PortalSession.SignInAsync(fixture.App, "agent3", "wrong-password"));
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => PortalClient.SignInAsync(fixture.App, "agent3", "wrong-password"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
     [Fact]
     public async Task An_agent_cannot_transfer_hold_or_leave_a_call_they_are_not_in()
     {
         await fixture.ResetAsync();
-        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
 
         foreach (var (path, body) in new (string, object)[] { ("/api/transfer", new { colleague = "agent2" }), ("/api/hold", new { hold = true }), ("/api/leave", new { }) })
         {
@@ -98,32 +96,22 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
     [Fact]
     public async Task A_post_without_the_anti_forgery_token_is_refused()
     {
-        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
 
         using var response = await agent.PostWithoutAntiforgeryAsync("/api/presence", new { status = "away" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    private async Task<string> AuthTokenAsync()
+    private Task<string> AuthTokenAsync() => AppHostLauncher.AuthTokenAsync(fixture.App);
+
+    private static async Task<HttpResponseMessage> PostSignedAsync(HttpClient http, string path, Dictionary<string, string> form, string authToken)
     {
-        var parameter = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .OfType<ParameterResource>().Single(p => p.Name == "twilio-auth-token");
-        return (await parameter.GetValueAsync(CancellationToken.None))!;
+        using var request = TwilioSignature.SignedPost(authToken, new Uri(http.BaseAddress!, path), form);
+        return await http.SendAsync(request);
     }
 
-    /// <summary>Signs as Twilio does: HMAC-SHA1 over the URL and the sorted parameters.</summary>
-    private static Task<HttpResponseMessage> PostSignedAsync(HttpClient http, string path, Dictionary<string, string> form, string authToken)
-    {
-        var url = new Uri(http.BaseAddress!, path).ToString();
-        var data = url + string.Concat(form.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value));
-        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data)));
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Add("X-Twilio-Signature", signature);
-        return http.SendAsync(request);
-    }
-
-    private static string NewCallSid() => "CA" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    private static string NewCallSid() => TwilioSignature.NewCallSid();
 
     private static byte[] Base64UrlDecode(string value) =>
         Convert.FromBase64String(value.Replace('-', '+').Replace('_', '/').PadRight(value.Length + (4 - value.Length % 4) % 4, '='));

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>One trace runs from the customer's webhook through RabbitMQ into the worker's Twilio REST call.</summary>
@@ -10,8 +8,8 @@ public sealed class TraceTests(WarmTransferAppFixture fixture)
     public async Task The_workers_rest_request_carries_the_trace_id_of_the_voice_webhook()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
-        using var agent = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        using var emulator = EmulatorAdmin.For(fixture.App);
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         await emulator.AnswerAsAsync("agent3");
         await agent.PostOkAsync("/api/presence", new { status = "available" });
 
@@ -19,7 +17,7 @@ public sealed class TraceTests(WarmTransferAppFixture fixture)
         try
         {
             // Both are logged once answered: the dial may be logged before the webhook that caused it.
-            JsonElement[] events = [];
+            IReadOnlyList<EmulatorEvent> events = [];
             await Eventually.HoldsAsync(async () =>
             {
                 events = await emulator.EventsAsync();
@@ -40,20 +38,17 @@ public sealed class TraceTests(WarmTransferAppFixture fixture)
         }
     }
 
-    private static Func<JsonElement, bool> IsVoiceWebhookOf(string customer) => e =>
-        e.GetProperty("kind").GetString() == "voice-webhook" && e.GetProperty("callSid").GetString() == customer
-        && e.GetProperty("url").GetString()!.EndsWith("/voice/incoming");
+    private static Func<EmulatorEvent, bool> IsVoiceWebhookOf(string customer) => e =>
+        e.Kind == "voice-webhook" && e.CallSid == customer && e.Url!.EndsWith("/voice/incoming");
 
     /// <summary>The REST request that created the call ringing agent3 into this customer's conference.</summary>
-    private static Func<JsonElement, bool> IsDialOf(string customer) => e =>
-        e.GetProperty("kind").GetString() == "rest" && e.GetProperty("message").GetString() == "POST Calls.json"
-        && e.GetProperty("parameters") is { ValueKind: JsonValueKind.Object } form
-        && form.TryGetProperty("To", out var to) && to.GetString() == "client:agent3"
-        && form.TryGetProperty("Url", out var url) && url.GetString()!.Contains($"conference={customer}");
+    private static Func<EmulatorEvent, bool> IsDialOf(string customer) => e =>
+        e.Kind == "rest" && e.Message == "POST Calls.json"
+        && e.Parameter("To") == "client:agent3" && e.Parameter("Url").Contains($"conference={customer}");
 
-    private static string TraceId(JsonElement entry)
+    private static string TraceId(EmulatorEvent entry)
     {
-        var traceParent = entry.GetProperty("traceParent").GetString();
+        var traceParent = entry.TraceParent;
         Assert.NotNull(traceParent);
         return traceParent.Split('-')[1];
     }

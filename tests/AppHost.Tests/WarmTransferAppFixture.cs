@@ -6,7 +6,7 @@ namespace WarmTransfer.AppHost.Tests;
 /// <summary>One running AppHost shared by the tests of a collection; each test isolates itself.</summary>
 public sealed class WarmTransferAppFixture : IAsyncLifetime
 {
-    private readonly string _dataDirectory = TestAppHost.NewDataDirectory();
+    private readonly string _dataDirectory = TestRun.NewDataDirectory();
 
     /// <summary>How long the portal's softphone tokens live in these tests.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(20);
@@ -28,7 +28,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     private const string LoadAgentPasswordHash = "pbkdf2-sha256$100000$efc6zPf6ty00biD2ZHgSJg==$6/4aQse4jo41baO9n64VDWogiUUMoA5qXiztg7CbLkg=";
 
     /// <summary>Carried by every process of this app, so a test can find (and kill) one.</summary>
-    public string RunMarker { get; } = Guid.NewGuid().ToString("N");
+    public RunMarker RunMarker { get; } = RunMarker.New(TestRun.MarkerVariable);
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -38,31 +38,18 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout);
-        var builder = await TestAppHost.CreateBuilderAsync(_dataDirectory, RunMarker, timeout.Token,
+        using var timeout = new CancellationTokenSource(AppHostLauncher.StartTimeout);
+        var builder = await AppHostLauncher.CreateBuilderAsync(_dataDirectory, RunMarker, timeout.Token,
             $"--Dialer:CallsPerSecond={CallsPerSecond}");
         // Short-lived softphone tokens: every open page renews its token every few seconds while the tests run.
         // Agents ring for a few seconds only: the tests of unanswered calls need not wait Twilio's usual time.
-        builder.Resources.Single(r => r.Name == "dialerworker").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
-        {
-            context.EnvironmentVariables["Dialer__RingTimeoutSeconds"] = RingTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Task.CompletedTask;
-        }));
-        builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
-        {
-            context.EnvironmentVariables["Portal__TokenLifetime"] = TokenLifetime.ToString();
-            // Headless load agents beside the three development agents (which are entries 0 to 2).
-            for (var i = 0; i < LoadAgents.Count; i++)
-            {
-                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__Id"] = LoadAgents[i];
-                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__DisplayName"] = $"Load agent {i + 1}";
-                context.EnvironmentVariables[$"Agents__Directory__{i + 3}__PasswordHash"] = LoadAgentPasswordHash;
-            }
-
-            return Task.CompletedTask;
-        }));
+        AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds",
+            RingTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", TokenLifetime.ToString());
+        // Headless load agents beside the three development agents.
+        AppHostLauncher.AddPortalAgents(builder, LoadAgents, i => $"Load agent {i + 1}", LoadAgentPasswordHash);
         var stopwatch = Stopwatch.StartNew();
-        App = await TestAppHost.StartHealthyAsync(builder, timeout.Token);
+        App = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;
     }
 
@@ -72,11 +59,11 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// </summary>
     public async Task ResetAsync()
     {
-        using var emulator = new Emulator(App);
+        using var emulator = EmulatorAdmin.For(App);
         await emulator.HangUpEveryCallAsync();
         foreach (var agent in new[] { "agent1", "agent2", "agent3" })
         {
-            using var session = await PortalSession.SignInAsync(App, agent, $"{agent}-dev-password");
+            using var session = await PortalClient.SignInAsync(App, agent, $"{agent}-dev-password");
             await session.PostOkAsync("/api/presence", new { status = "away" });
             await Eventually.HoldsAsync(async () =>
             {
@@ -93,7 +80,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        TestAppHost.DeleteDataDirectory(_dataDirectory);
+        AppHostLauncher.DeleteDataDirectory(_dataDirectory);
     }
 }
 

@@ -15,11 +15,11 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     public async Task Customer_waits_first_agent_answers_brings_in_a_colleague_and_leaves_and_the_customer_is_never_cut_off()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
-        using var first = await PortalSession.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
-        using var second = await PortalSession.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
+        using var first = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        using var second = await PortalClient.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
         await emulator.AnswerAsAsync("agent1");
         await emulator.AnswerAsAsync("agent2");
 
@@ -76,14 +76,14 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "available"
             ? null : $"agent1 is {await db.HashGetAsync("wt:agent:agent1", "status")}", StepTimeout);
         Assert.Equal("completed", (string?)await db.HashGetAsync($"wt:conference:{customer}", "transferState"));
-        Assert.Equal("in-progress", (await emulator.ConferenceAsync(customer))!.Value.GetProperty("status").GetString());
+        Assert.Equal("in-progress", (await emulator.ConferenceAsync(customer))!.Status);
 
         // 6. The customer hangs up: the conference ends, its state goes, both agents are available.
         await emulator.HangUpAsync(customer);
-        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))!.Value.GetProperty("status").GetString() == "completed"
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))!.Status == "completed"
             ? null : "conference not completed", StepTimeout);
         Assert.Equal("participant-with-end-conference-on-exit-left",
-            (await emulator.ConferenceAsync(customer))!.Value.GetProperty("reasonConferenceEnded").GetString());
+            (await emulator.ConferenceAsync(customer))!.ReasonConferenceEnded);
         await Eventually.HoldsAsync(async () => !await db.KeyExistsAsync($"wt:conference:{customer}")
             && await db.HashGetAsync("wt:agent:agent2", "status") == "available"
             ? null : "conference state not cleaned up or agent2 not available", StepTimeout);
@@ -98,10 +98,10 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     public async Task A_caller_who_finds_no_agent_waits_in_line_and_goes_to_the_first_agent_who_becomes_available()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
-        using var agent = await PortalSession.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
         await emulator.AnswerAsAsync("agent2");
         await agent.PostOkAsync("/api/presence", new { status = "away" });
         Assert.Empty(await db.SortedSetRangeByRankAsync("wt:agents:available"));
@@ -128,11 +128,11 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     public async Task A_transfer_still_ringing_is_cancelled_and_the_colleague_is_available_again()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
-        using var first = await PortalSession.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
-        using var colleague = await PortalSession.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        using var first = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        using var colleague = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         await emulator.AnswerAsAsync("agent1");
         await emulator.NeverAnswerAsAsync("agent3");
         await first.PostOkAsync("/api/presence", new { status = "available" });
@@ -143,13 +143,13 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent3" });
         Assert.Equal(HttpStatusCode.Accepted, transfer.StatusCode);
         await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent3", "callSid") is { HasValue: true } sid
-            && (await emulator.CallAsync(sid!))?.GetProperty("status").GetString() == "ringing"
+            && (await emulator.CallAsync(sid!))?.Status == "ringing"
             ? null : "agent3 is not ringing", StepTimeout);
         var ringing = (string)(await db.HashGetAsync("wt:agent:agent3", "callSid"))!;
 
         await first.PostOkAsync("/api/transfer/cancel", new { });
 
-        await Eventually.HoldsAsync(async () => (await emulator.CallAsync(ringing))?.GetProperty("status").GetString() == "canceled"
+        await Eventually.HoldsAsync(async () => (await emulator.CallAsync(ringing))?.Status == "canceled"
             && await db.HashGetAsync("wt:agent:agent3", "status") == "available"
             ? null : "agent3's call not canceled or agent3 not available", StepTimeout);
         Assert.Equal("cancelled", (string?)await db.HashGetAsync($"wt:conference:{customer}", "transferState"));
@@ -166,10 +166,10 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     public async Task Away_chosen_during_a_call_takes_effect_when_the_call_ends()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
-        using var agent = await PortalSession.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
         await emulator.AnswerAsAsync("agent1");
         await agent.PostOkAsync("/api/presence", new { status = "available" });
         var customer = await emulator.CallSupportLineAsync("+15557651300");
@@ -188,8 +188,8 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
     private static string? Expect(string[] actual, params string[] expected) =>
         actual.SequenceEqual(expected) ? null : $"participants are [{string.Join(" | ", actual)}]";
 
-    private static async Task<List<(string Url, string Body)>> TwimlAnswersAsync(Emulator emulator) =>
+    private static async Task<List<(string Url, string Body)>> TwimlAnswersAsync(EmulatorAdmin emulator) =>
         [.. (await emulator.EventsAsync())
-            .Where(e => e.GetProperty("kind").GetString() is "voice-webhook" or "wait-url" or "hold-url" && e.GetProperty("statusCode").GetInt32() == 200)
-            .Select(e => (e.GetProperty("url").GetString()!, e.GetProperty("response").GetString()!))];
+            .Where(e => e.Kind is "voice-webhook" or "wait-url" or "hold-url" && e.StatusCode == 200)
+            .Select(e => (e.Url!, e.Response!))];
 }

@@ -20,7 +20,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     public async Task Two_agents_warm_transfer_a_customer_in_their_browsers()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var alice = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent1", emulator);
         await using var bob = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent2", emulator, width: 390);
         await alice.ChoosePresenceAsync("Available", "Available");
@@ -100,7 +100,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(bob.Call).ToBeHiddenAsync();
         await Expect(bob.Message).ToHaveTextAsync("The call ended.");
         await Expect(bob.Page.Locator("#routing-status")).ToHaveTextAsync("Available");
-        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.GetProperty("status").GetString() == "completed"
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.Status == "completed"
             ? null : "the conference has not ended", StepTimeout);
         await bob.ScreenshotAsync("call-ended");
 
@@ -122,7 +122,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     public async Task A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var alice = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent1", emulator);
         await using var bob = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent2", emulator);
         await using var carol = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent3", emulator);
@@ -167,7 +167,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
 
         await alice.Button("End call").ClickAsync();
         await Expect(alice.Message).ToHaveTextAsync("The call ended.");
-        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.GetProperty("status").GetString() == "completed"
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.Status == "completed"
             ? null : "the conference has not ended", StepTimeout);
         await alice.ChoosePresenceAsync("Away", "Away");
         await bob.ChoosePresenceAsync("Away", "Away");
@@ -210,7 +210,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     public async Task The_softphone_renews_its_token_before_it_expires_and_stays_registered()
     {
         await fixture.ResetAsync();
-        using var emulator = new Emulator(fixture.App);
+        using var emulator = EmulatorAdmin.For(fixture.App);
         await using var carol = await OpenDeskAsync(nameof(The_softphone_renews_its_token_before_it_expires_and_stays_registered), "agent3", emulator);
         var first = await DeviceTokenExpiryAsync(emulator, "agent3");
         Assert.NotNull(first);
@@ -235,21 +235,20 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         Assert.Matches(@"^2\.", await page.Page.EvaluateAsync<string>("() => Twilio.Device.version"));
     }
 
-    private static async Task<DateTimeOffset?> DeviceTokenExpiryAsync(Emulator emulator, string identity) =>
-        (await emulator.DevicesAsync()).Where(d => d.GetProperty("identity").GetString() == identity)
-            .Select(d => d.GetProperty("tokenExpires").GetDateTimeOffset()).Cast<DateTimeOffset?>().Max();
+    private static async Task<DateTimeOffset?> DeviceTokenExpiryAsync(EmulatorAdmin emulator, string identity) =>
+        (await emulator.DevicesAsync()).Where(d => d.Identity == identity).Select(d => d.TokenExpires).Max();
 
     /// <summary>The agent's page, signed in with the softphone ready; their calls ring this browser.</summary>
-    private async Task<AgentPage> OpenDeskAsync(string test, string agentId, Emulator emulator, int width = 1100)
+    private async Task<AgentPage> OpenDeskAsync(string test, string agentId, EmulatorAdmin emulator, int width = 1100)
     {
-        await emulator.RingBrowserOfAsync(agentId);
+        await emulator.RingDevicesOfAsync(agentId);
         var page = await AgentPage.OpenAsync(browser.Browser, Portal, test, agentId, width);
         await page.SignInAsync(agentId, $"{agentId}-dev-password");
         await page.ChoosePresenceAsync("Away", "Away");
         return page;
     }
 
-    private static async Task ConferenceIsAsync(Emulator emulator, string conference, params string[] labels) =>
+    private static async Task ConferenceIsAsync(EmulatorAdmin emulator, string conference, params string[] labels) =>
         await Eventually.HoldsAsync(async () =>
         {
             var connected = (await emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).ToArray();

@@ -1,0 +1,46 @@
+namespace WarmTransfer.Testing;
+
+// What the portal pushes to an agent's page (AgentPortal/Live/AgentViews.cs), as its clients read it.
+
+/// <summary>Everything one agent's page shows, as the server knows it.</summary>
+public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList<Colleague> Colleagues);
+
+/// <param name="Status">What routing sees: away, available, ringing or in-call.</param>
+/// <param name="Presence">What the agent chose: available or away.</param>
+public sealed record AgentSummary(string Id, string? DisplayName, string Status, string? Presence);
+
+/// <summary>The customer's call as this agent sees it; <see cref="Conference"/> is the customer's call SID.</summary>
+/// <param name="Role"><c>first</c> for the agent who has the customer, <c>transfer</c> for a colleague being brought in.</param>
+/// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
+public sealed record CallView(
+    string Conference,
+    string? CustomerNumber,
+    string Role,
+    string MyStatus,
+    bool CustomerOnHold,
+    DateTimeOffset? ConnectedAt,
+    IReadOnlyList<CallAgent>? Agents,
+    TransferView? Transfer);
+
+public sealed record CallAgent(string Id, string? DisplayName, string Status);
+
+/// <param name="State">ringing, consulting, completed, cancelled or failed.</param>
+public sealed record TransferView(string AgentId, string? DisplayName, string State, string? Failure);
+
+/// <summary>A colleague available for a transfer.</summary>
+public sealed record Colleague(string Id, string? DisplayName = null);
+
+/// <summary>The agent statuses routing uses (<see cref="AgentSummary.Status"/>).</summary>
+public static class AgentStatuses
+{
+    public const string Away = "away";
+    public const string Available = "available";
+    public const string Ringing = "ringing";
+    public const string InCall = "in-call";
+}
+
+/// <summary>A softphone token from <c>/api/token</c>.</summary>
+public sealed record SoftphoneToken(string Token, string Identity, DateTimeOffset ExpiresAt);
+
+/// <summary>The page's softphone settings from <c>/api/softphone</c>.</summary>
+public sealed record SoftphoneSettings(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl);

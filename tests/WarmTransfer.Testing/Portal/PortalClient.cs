@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace WarmTransfer.Testing;
+
+/// <summary>
+/// An agent using the portal as the browser does: cookie sign-in, an anti-forgery token on every POST, the API, and the
+/// live view over the agent hub (<see cref="ConnectHubAsync"/>).
+/// </summary>
+public sealed class PortalClient : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly CookieContainer _cookies = new();
+    private readonly HttpClient _http;
+
+    private PortalClient(Uri portal, string? agentId, TimeSpan? timeout)
+    {
+        Portal = portal;
+        AgentId = agentId;
+        _http = new HttpClient(new SocketsHttpHandler { CookieContainer = _cookies }) { BaseAddress = portal };
+        if (timeout is { } limit)
+        {
+            _http.Timeout = limit;
+        }
+    }
+
+    public Uri Portal { get; }
+
+    /// <summary>The signed-in agent; null for an anonymous client.</summary>
+    public string? AgentId { get; }
+
+    /// <summary>Signs in; an <see cref="HttpRequestException"/> with the status code when the portal refuses.</summary>
+    public static async Task<PortalClient> SignInAsync(
+        Uri portal, string agentId, string password, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
+    {
+        var client = new PortalClient(portal, agentId, timeout);
+        try
+        {
+            await client.RefreshAntiforgeryAsync(cancellationToken);
+            using var signIn = await client._http.PostAsync("/account/sign-in",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["agentId"] = agentId, ["password"] = password }), cancellationToken);
+            if (signIn.StatusCode != HttpStatusCode.NoContent)
+            {
+                throw new HttpRequestException($"{agentId} could not sign in: {(int)signIn.StatusCode}", null, signIn.StatusCode);
+            }
+
+            // The anti-forgery token is bound to the signed-in user: take a new one.
+            await client.RefreshAntiforgeryAsync(cancellationToken);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    public static Task<PortalClient> SignInAsync(DistributedApplication app, string agentId, string password, CancellationToken cancellationToken = default) =>
+        SignInAsync(AppHostLauncher.Endpoint(app, "agentportal"), agentId, password, cancellationToken);
+
+    public static PortalClient Anonymous(DistributedApplication app) => new(AppHostLauncher.Endpoint(app, "agentportal"), null, null);
+
+    public async Task RefreshAntiforgeryAsync(CancellationToken cancellationToken = default)
+    {
+        var answer = await _http.GetFromJsonAsync<JsonElement>("/api/antiforgery", cancellationToken);
+        _http.DefaultRequestHeaders.Remove("X-CSRF-TOKEN");
+        _http.DefaultRequestHeaders.Add("X-CSRF-TOKEN", answer.GetProperty("token").GetString());
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken = default) => _http.GetAsync(path, cancellationToken);
+
+    public Task<HttpResponseMessage> PostAsync(string path, object body, CancellationToken cancellationToken = default) =>
+        _http.PostAsJsonAsync(path, body, cancellationToken);
+
+    /// <summary>Posts and throws an <see cref="HttpRequestException"/> (with the answer's body) unless it succeeded.</summary>
+    public async Task PostOkAsync(string path, object body, CancellationToken cancellationToken = default)
+    {
+        using var response = await PostAsync(path, body, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException(
+                $"{AgentId}: POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}",
+                null, response.StatusCode);
+        }
+    }
+
+    /// <summary>A POST as a forged cross-site request would send it: without the anti-forgery header.</summary>
+    public async Task<HttpResponseMessage> PostWithoutAntiforgeryAsync(string path, object body, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        var token = _http.DefaultRequestHeaders.GetValues("X-CSRF-TOKEN").Single();
+        _http.DefaultRequestHeaders.Remove("X-CSRF-TOKEN");
+        try
+        {
+            return await _http.SendAsync(request, cancellationToken);
+        }
+        finally
+        {
+            _http.DefaultRequestHeaders.Add("X-CSRF-TOKEN", token);
+        }
+    }
+
+    /// <summary>A softphone token for the signed-in agent.</summary>
+    public async Task<SoftphoneToken> TokenAsync(CancellationToken cancellationToken = default) =>
+        (await _http.GetFromJsonAsync<SoftphoneToken>("/api/token", Json, cancellationToken))!;
+
+    public async Task<SoftphoneSettings> SoftphoneAsync(CancellationToken cancellationToken = default) =>
+        (await _http.GetFromJsonAsync<SoftphoneSettings>("/api/softphone", Json, cancellationToken))!;
+
+    /// <summary>Opens the live view as the page does; the first push (the whole view) follows at once.</summary>
+    public Task<AgentHubListener> ConnectHubAsync(CancellationToken cancellationToken = default) =>
+        AgentHubListener.ConnectAsync(Portal, _cookies, cancellationToken);
+
+    public void Dispose() => _http.Dispose();
+}
