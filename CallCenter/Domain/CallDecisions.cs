@@ -1,0 +1,590 @@
+using static WarmTransfer.CallCenter.Domain.SessionEffect;
+using static WarmTransfer.CallCenter.Domain.SessionEvent;
+
+namespace WarmTransfer.CallCenter.Domain;
+
+/// <summary>
+/// Every decision about a call, as one pure function of the session and an event. Twilio delivers callbacks out of order,
+/// twice or never, so each decision is idempotent: an event a leg has already seen, or older than what it knows (by sequence
+/// or by <see cref="LegStatus"/> order), changes nothing. The promise it keeps: only the customer hanging up, or the agent who
+/// has the customer pressing End call, ends a call; every agent leg ends with its agent freed.
+/// </summary>
+public static class CallDecisions
+{
+    public static Decision Decide(CallSession session, SessionEvent @event, DateTimeOffset now)
+    {
+        var step = new Step(session, now);
+        switch (@event)
+        {
+            case AgentOffered offered:
+                Offer(step, offered);
+                break;
+            case LegProgress progress:
+                Progress(step, progress);
+                break;
+            case DialFailed failed when step.Session.Leg(failed.LegId) is { IsLive: true, CallSid: null } leg:
+                // A leg with a CallSid has a call, whatever the dial's answer said: it is not failed.
+                End(step, leg, LegEnd.DialFailed);
+                break;
+            case AgentJoined joined:
+                step.LearnConference(joined.ConferenceSid);
+                Joined(step, joined);
+                break;
+            case AgentLeft left:
+                step.LearnConference(left.ConferenceSid);
+                if (step.Session.LegFor(left.CallSid, left.AgentId) is { IsLive: true } leftLeg)
+                {
+                    End(step, leftLeg with { CallSid = leftLeg.CallSid ?? left.CallSid }, LegEnd.Left);
+                }
+
+                break;
+            case CustomerJoined customerJoined:
+                step.LearnConference(customerJoined.ConferenceSid);
+                break;
+            case CustomerHoldChanged hold when hold.Sequence > step.Session.Customer.HoldSequence:
+                HoldChanged(step, hold);
+                break;
+            case CustomerLeft customerLeft:
+                step.LearnConference(customerLeft.ConferenceSid);
+                if (!step.Session.IsEnded)
+                {
+                    EndSession(step);
+                }
+
+                break;
+            case TransferRequested transfer:
+                RequestTransfer(step, transfer);
+                break;
+            case CancelTransferRequested cancel:
+                CancelTransfer(step, cancel.AgentId);
+                break;
+            case HoldRequested hold:
+                Hold(step, hold);
+                break;
+            case LeaveRequested leave:
+                Leave(step, leave.AgentId);
+                break;
+            case EndRequested end:
+                EndCall(step, end.AgentId);
+                break;
+        }
+
+        return step.Finish();
+    }
+
+    private static void HoldChanged(Step step, CustomerHoldChanged hold)
+    {
+        var customer = step.Session.Customer with { OnHold = hold.OnHold, HoldSequence = hold.Sequence };
+        if (!hold.OnHold && customer.HeldForAgent && !step.Session.IsEnded)
+        {
+            // Taken off hold with no agent to talk to (a resume carried out after the hold that followed it): held again.
+            customer = customer with { OnHold = true };
+            step.Effect(new HoldCustomer());
+        }
+
+        step.Session = step.Session with { Customer = customer };
+    }
+
+    private static void Offer(Step step, AgentOffered offered)
+    {
+        var session = step.Session;
+        if (session.Leg(offered.LegId) is not null)
+        {
+            return;
+        }
+
+        if (session.Phase != CallPhase.Waiting)
+        {
+            // Routing took an agent for a customer who no longer needs one (gone, or already offered): the agent is free again.
+            step.Effect(new FreeAgent(offered.AgentId, offered.LegId, Away: false));
+            return;
+        }
+
+        var leg = new AgentLeg(offered.LegId, offered.AgentId, AgentRole.Owner, LegStatus.Requested);
+        step.Session = session.WithLeg(leg) with { OwnerLegId = leg.Id, Phase = CallPhase.Offered };
+        step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Owner));
+    }
+
+    private static void Progress(Step step, LegProgress progress)
+    {
+        if (step.Session.Leg(progress.LegId) is not { } leg
+            || progress.Sequence is { } sequence && sequence <= leg.LastSequence
+            || leg.CallSid is not null && leg.CallSid != progress.CallSid)
+        {
+            return;
+        }
+
+        var known = leg with { CallSid = progress.CallSid, LastSequence = progress.Sequence ?? leg.LastSequence };
+        if (!leg.IsLive)
+        {
+            if (leg.CallSid is null)
+            {
+                step.Update(leg with { CallSid = progress.CallSid });
+                if (!progress.Status.IsFinal())
+                {
+                    // The leg was given up before its call was known to exist (the dial's answer was lost): the call must not live on.
+                    step.Effect(progress.Status == LegCallStatus.InProgress
+                        ? new CompleteLeg(leg.Id, progress.CallSid)
+                        : new CancelLeg(leg.Id, progress.CallSid));
+                }
+            }
+
+            return;
+        }
+
+        switch (progress.Status)
+        {
+            case LegCallStatus.Completed:
+                End(step, known, LegEnd.Completed);
+                break;
+            case LegCallStatus.Busy:
+                End(step, known, LegEnd.Busy);
+                break;
+            case LegCallStatus.NoAnswer:
+                End(step, known, LegEnd.NoAnswer);
+                break;
+            case LegCallStatus.Failed:
+                End(step, known, LegEnd.Failed);
+                break;
+            case LegCallStatus.Canceled:
+                End(step, known, LegEnd.Canceled);
+                break;
+            case LegCallStatus.InProgress when known.Status < LegStatus.Answered:
+                step.Update(known with { Status = LegStatus.Answered });
+                Arrived(step, step.Session.Leg(leg.Id)!);
+                break;
+            case var status when Rank(status) > known.Status && known.Status < LegStatus.Answered:
+                step.Update(known with { Status = Rank(status) });
+                break;
+            default:
+                // Old news; only a CallSid not known before is kept.
+                if (leg.CallSid is null)
+                {
+                    step.Update(leg with { CallSid = progress.CallSid });
+                }
+
+                break;
+        }
+    }
+
+    private static LegStatus Rank(LegCallStatus status) => status switch
+    {
+        LegCallStatus.Queued => LegStatus.Queued,
+        LegCallStatus.Initiated => LegStatus.Initiated,
+        LegCallStatus.Ringing => LegStatus.Ringing,
+        LegCallStatus.InProgress => LegStatus.Answered,
+        _ => LegStatus.Ended,
+    };
+
+    private static void Joined(Step step, AgentJoined joined)
+    {
+        if (step.Session.LegFor(joined.CallSid, joined.AgentId) is not { } leg)
+        {
+            return;
+        }
+
+        var known = leg with { CallSid = leg.CallSid ?? joined.CallSid };
+        if (!leg.IsLive)
+        {
+            step.Update(known);
+            if (leg.CallSid is null && joined.CallSid is not null)
+            {
+                step.Effect(new CompleteLeg(leg.Id, joined.CallSid));
+            }
+
+            return;
+        }
+
+        if (leg.Status >= LegStatus.Joined)
+        {
+            return;
+        }
+
+        step.Update(known with { Status = LegStatus.Joined });
+        if (leg.Status < LegStatus.Answered)
+        {
+            Arrived(step, step.Session.Leg(leg.Id)!);
+        }
+    }
+
+    /// <summary>A leg answered (or joined, whichever Twilio told first): the agent is with the customer, if the session still wants them.</summary>
+    private static void Arrived(Step step, AgentLeg leg)
+    {
+        var session = step.Session;
+        if (session.IsEnded || leg.Withdrawn)
+        {
+            if (leg.CallSid is not null)
+            {
+                step.Effect(new CompleteLeg(leg.Id, leg.CallSid));
+            }
+
+            return;
+        }
+
+        step.Effect(new AgentInCall(leg.AgentId, leg.Id));
+        if (leg.Id == session.OwnerLegId)
+        {
+            step.Session = session with { Phase = CallPhase.Connected, ConnectedAt = session.ConnectedAt ?? step.Now };
+            ResumeIfHeldForAgent(step);
+        }
+        else if (session.Consultant?.Id == leg.Id && session.Owner is { IsLive: true })
+        {
+            step.Session = session with { Phase = CallPhase.Consulting, Transfer = session.Transfer! with { Outcome = TransferOutcome.Consulting } };
+        }
+        else if (session.Consultant?.Id == leg.Id)
+        {
+            // A blind transfer: the consultant takes the customer, who comes off hold.
+            CompleteTransfer(step, leg);
+        }
+        else if (leg.CallSid is not null)
+        {
+            // A leg the session has no place for (an old offer, a failed transfer's late answer): it must not stay with the customer.
+            step.Update(leg with { Withdrawn = true });
+            step.Effect(new CompleteLeg(leg.Id, leg.CallSid));
+        }
+    }
+
+    /// <summary>The leg is gone: its agent is free, and the customer is never left alone.</summary>
+    private static void End(Step step, AgentLeg leg, LegEnd end)
+    {
+        var session = step.Session;
+        var ended = leg with { Status = LegStatus.Ended, End = end };
+        step.Update(ended);
+        var missed = end is LegEnd.Busy or LegEnd.NoAnswer or LegEnd.Failed && !leg.Withdrawn && !session.IsEnded;
+        step.Effect(new FreeAgent(leg.AgentId, leg.Id, Away: missed));
+        if (session.IsEnded || leg.Withdrawn)
+        {
+            return;
+        }
+
+        // A leg that left the conference or completed was with the customer, even if its answer was never heard of.
+        var wasIn = leg.HasAnswered || end is LegEnd.Left or LegEnd.Completed;
+        if (leg.Id == session.OwnerLegId && !wasIn)
+        {
+            // The offer failed: the customer keeps their place, at the front of the line.
+            step.Session = step.Session with { OwnerLegId = null, Phase = CallPhase.Waiting };
+            step.Effect(new OfferToNextAgent());
+        }
+        else if (leg.Id == session.OwnerLegId)
+        {
+            OwnerDeparted(step);
+        }
+        else if (session.Consultant?.Id == leg.Id)
+        {
+            ConsultantDeparted(step, leg.LeaveRequested ? TransferFailure.Left
+                : wasIn ? TransferFailure.Dropped
+                : end switch
+                {
+                    LegEnd.Busy => TransferFailure.Declined,
+                    LegEnd.NoAnswer => TransferFailure.NoAnswer,
+                    _ => TransferFailure.Failed,
+                });
+        }
+    }
+
+    /// <summary>The owner is leaving or gone: the consultant takes over, or the customer is held for the next agent.</summary>
+    private static void OwnerDeparted(Step step)
+    {
+        var session = step.Session;
+        switch (session.Consultant)
+        {
+            case { IsLive: true, HasAnswered: true } consultant:
+                CompleteTransfer(step, consultant);
+                break;
+            case { IsLive: true }:
+                step.Session = session with
+                {
+                    OwnerLegId = null,
+                    Phase = CallPhase.BlindTransfer,
+                    Transfer = session.Transfer! with { Blind = true },
+                };
+                HoldForAgent(step);
+                break;
+            default:
+                step.Session = session with { OwnerLegId = null, Phase = CallPhase.Waiting };
+                HoldForAgent(step);
+                step.Effect(new OfferToNextAgent());
+                break;
+        }
+    }
+
+    /// <summary>The consultant is leaving or gone before taking over: the owner keeps the customer, or the line does.</summary>
+    private static void ConsultantDeparted(Step step, TransferFailure failure)
+    {
+        var session = step.Session;
+        var failed = session.Transfer! with { Outcome = TransferOutcome.Failed, Failure = failure };
+        if (session.Owner is { IsLive: true })
+        {
+            step.Session = session with { Transfer = failed, Phase = CallPhase.Connected };
+            ResumeCustomer(step);
+        }
+        else
+        {
+            // A blind transfer failed: the customer, still on hold, goes to the front of the line.
+            step.Session = session with { Transfer = failed, Phase = CallPhase.Waiting };
+            step.Effect(new OfferToNextAgent());
+        }
+    }
+
+    private static void CompleteTransfer(Step step, AgentLeg consultant)
+    {
+        var session = step.Session;
+        step.Update(consultant with { Role = AgentRole.Owner });
+        step.Session = step.Session with
+        {
+            OwnerLegId = consultant.Id,
+            Phase = CallPhase.Connected,
+            Transfer = session.Transfer! with { Outcome = TransferOutcome.Completed },
+        };
+        ResumeCustomer(step);
+    }
+
+    private static void HoldForAgent(Step step)
+    {
+        step.Session = step.Session with { Customer = step.Session.Customer with { OnHold = true, HeldForAgent = true } };
+        step.Effect(new HoldCustomer());
+    }
+
+    private static void ResumeIfHeldForAgent(Step step)
+    {
+        if (step.Session.Customer.HeldForAgent)
+        {
+            ResumeCustomer(step);
+        }
+    }
+
+    private static void ResumeCustomer(Step step)
+    {
+        var customer = step.Session.Customer;
+        if (customer.OnHold || customer.HeldForAgent)
+        {
+            step.Session = step.Session with { Customer = customer with { OnHold = false, HeldForAgent = false } };
+            step.Effect(new SessionEffect.ResumeCustomer());
+        }
+    }
+
+    /// <summary>The call is over: the customer's place in line goes, and every other leg is ended or cancelled.</summary>
+    private static void EndSession(Step step)
+    {
+        step.Session = step.Session with { Phase = CallPhase.Ended };
+        step.Effect(new LeaveLine());
+        foreach (var leg in step.Session.Legs.Where(leg => leg.IsLive))
+        {
+            Withdraw(step, leg);
+        }
+    }
+
+    /// <summary>The session no longer wants the leg: never dialed, it ends now; ringing, it is cancelled; answered, hung up.</summary>
+    private static void Withdraw(Step step, AgentLeg leg)
+    {
+        if (leg.CallSid is null)
+        {
+            step.Update(leg with { Status = LegStatus.Ended, End = LegEnd.Withdrawn, Withdrawn = true });
+            step.Effect(new FreeAgent(leg.AgentId, leg.Id, Away: false));
+            return;
+        }
+
+        step.Update(leg with { Withdrawn = true });
+        step.Effect(leg.HasAnswered ? new CompleteLeg(leg.Id, leg.CallSid) : new CancelLeg(leg.Id, leg.CallSid));
+    }
+
+    private static void RequestTransfer(Step step, TransferRequested request)
+    {
+        var session = step.Session;
+        if (session.Leg(request.LegId) is not null)
+        {
+            return;
+        }
+
+        if (OwnerAction(step, request.AgentId, "transfer the customer") is null)
+        {
+            // The colleague routing took for this transfer is free again.
+            step.Effect(new FreeAgent(request.ColleagueId, request.LegId, Away: false));
+            return;
+        }
+
+        if (session.Transfer is { IsUnderWay: true } || request.ColleagueId == request.AgentId)
+        {
+            step.Refuse(RefusalKind.Conflict, request.ColleagueId == request.AgentId ? "You cannot transfer a call to yourself." : "A transfer is already under way.");
+            step.Effect(new FreeAgent(request.ColleagueId, request.LegId, Away: false));
+            return;
+        }
+
+        var leg = new AgentLeg(request.LegId, request.ColleagueId, AgentRole.Consultant, LegStatus.Requested);
+        step.Session = session.WithLeg(leg) with
+        {
+            Phase = CallPhase.Consulting,
+            Transfer = new Transfer(request.AgentId, request.ColleagueId, leg.Id, TransferOutcome.Ringing),
+        };
+        step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Consultant));
+    }
+
+    private static void CancelTransfer(Step step, string agentId)
+    {
+        if (OwnerAction(step, agentId, "cancel the transfer") is null)
+        {
+            return;
+        }
+
+        if (step.Session.Consultant is not { } consultant)
+        {
+            step.Refuse(RefusalKind.Conflict, "No transfer is under way.");
+            return;
+        }
+
+        Withdraw(step, consultant);
+        step.Session = step.Session with
+        {
+            Phase = CallPhase.Connected,
+            Transfer = step.Session.Transfer! with { Outcome = TransferOutcome.Cancelled },
+        };
+        ResumeCustomer(step);
+    }
+
+    private static void Hold(Step step, HoldRequested request)
+    {
+        if (OwnerAction(step, request.AgentId, request.Hold ? "hold the customer" : "resume the customer") is null)
+        {
+            return;
+        }
+
+        step.Session = step.Session with { Customer = step.Session.Customer with { OnHold = request.Hold, HeldForAgent = false } };
+        step.Effect(request.Hold ? new HoldCustomer() : new SessionEffect.ResumeCustomer());
+    }
+
+    private static void Leave(Step step, string agentId)
+    {
+        var session = step.Session;
+        if (InCall(step, agentId) is not { } leg)
+        {
+            return;
+        }
+
+        if (leg.Id == session.OwnerLegId && session.Transfer is not { IsUnderWay: true })
+        {
+            step.Refuse(RefusalKind.Conflict, "You have the customer: transfer the call or end it.");
+            return;
+        }
+
+        if (leg.Id != session.OwnerLegId && session.Consultant?.Id != leg.Id)
+        {
+            step.Refuse(RefusalKind.NotInCall, "You are not in this call.");
+            return;
+        }
+
+        step.Update(leg with { LeaveRequested = true });
+        step.Effect(new CompleteLeg(leg.Id, leg.CallSid!));
+        if (leg.Id == session.OwnerLegId)
+        {
+            OwnerDeparted(step);
+        }
+        else
+        {
+            ConsultantDeparted(step, TransferFailure.Left);
+        }
+    }
+
+    private static void EndCall(Step step, string agentId)
+    {
+        if (OwnerAction(step, agentId, "end the call") is null)
+        {
+            return;
+        }
+
+        step.Session = step.Session with { EndedBy = agentId };
+        step.Effect(new EndConference());
+        EndSession(step);
+    }
+
+    /// <summary>The agent's answered leg, or null with the refusal recorded.</summary>
+    private static AgentLeg? InCall(Step step, string agentId)
+    {
+        if (step.Session.IsEnded)
+        {
+            step.Refuse(RefusalKind.Conflict, "The call has ended.");
+            return null;
+        }
+
+        if (step.Session.LiveLegOf(agentId) is not { HasAnswered: true, CallSid: not null, Withdrawn: false, LeaveRequested: false } leg)
+        {
+            step.Refuse(RefusalKind.NotInCall, "You are not in this call.");
+            return null;
+        }
+
+        return leg;
+    }
+
+    /// <summary>The agent's leg when they have the customer, or null with the refusal recorded.</summary>
+    private static AgentLeg? OwnerAction(Step step, string agentId, string what)
+    {
+        if (InCall(step, agentId) is not { } leg)
+        {
+            return null;
+        }
+
+        if (leg.Id != step.Session.OwnerLegId)
+        {
+            step.Refuse(RefusalKind.Conflict, $"Only the agent who has the customer can {what}.");
+            return null;
+        }
+
+        return leg;
+    }
+
+    /// <summary>One decision in the making: the session as it changes, the effects asked for, the agents to tell.</summary>
+    private sealed class Step(CallSession original, DateTimeOffset now)
+    {
+        private readonly CallSession _original = original;
+        private readonly List<SessionEffect> _effects = [];
+        private Refusal? _refusal;
+
+        public CallSession Session { get; set; } = original;
+
+        public DateTimeOffset Now => now;
+
+        public void Effect(SessionEffect effect) => _effects.Add(effect);
+
+        public void Update(AgentLeg leg) => Session = Session.WithLeg(leg);
+
+        public void Refuse(RefusalKind kind, string message) => _refusal ??= new Refusal(kind, message);
+
+        public void LearnConference(string? conferenceSid)
+        {
+            if (Session.Customer.ConferenceSid is null && conferenceSid is not null)
+            {
+                Session = Session with { Customer = Session.Customer with { ConferenceSid = conferenceSid } };
+            }
+        }
+
+        public Decision Finish()
+        {
+            if (_refusal is not null)
+            {
+                return new Decision(_original, [.. _effects], Changed: false, _refusal);
+            }
+
+            var changed = !Same(_original, Session);
+            var notify = _effects.OfType<FreeAgent>().Select(free => free.AgentId).ToHashSet();
+            if (changed && Visible(_original) != Visible(Session))
+            {
+                notify.UnionWith(_original.BusyAgents);
+                notify.UnionWith(Session.BusyAgents);
+            }
+
+            if (notify.Count > 0)
+            {
+                _effects.Add(new NotifyAgents([.. notify.Order(StringComparer.Ordinal)]));
+            }
+
+            var session = changed ? Session with { Version = _original.Version + 1, UpdatedAt = now } : _original;
+            return new Decision(session, [.. _effects], changed);
+        }
+
+        private static bool Same(CallSession a, CallSession b) => a with { Legs = b.Legs } == b && a.Legs.SequenceEqual(b.Legs);
+
+        /// <summary>What an agent's page shows of the session.</summary>
+        private static string Visible(CallSession session) =>
+            string.Join('|', session.Phase, session.OwnerLegId, session.Transfer, session.Customer.OnHold, session.ConnectedAt,
+                string.Join(',', session.Legs.Select(leg => $"{leg.Id}:{leg.Status}:{leg.Role}:{leg.LeaveRequested}:{leg.Withdrawn}")));
+    }
+}

@@ -1,0 +1,191 @@
+using System.Collections.Immutable;
+
+namespace WarmTransfer.CallCenter.Domain;
+
+/// <summary>Where a customer's call stands.</summary>
+public enum CallPhase
+{
+    /// <summary>The customer waits in line for an agent (hold music).</summary>
+    Waiting,
+
+    /// <summary>An agent is being rung to take the customer.</summary>
+    Offered,
+
+    /// <summary>The owner is with the customer.</summary>
+    Connected,
+
+    /// <summary>The owner is with the customer and a consultant is being brought in (ringing or in).</summary>
+    Consulting,
+
+    /// <summary>The owner left while the consultant was ringing: the customer hears hold music until the consultant joins.</summary>
+    BlindTransfer,
+
+    /// <summary>The customer hung up or an agent ended the call.</summary>
+    Ended,
+}
+
+/// <summary>Why an agent's leg is in the call.</summary>
+public enum AgentRole
+{
+    /// <summary>Dialed to take the customer (the owner once they join).</summary>
+    Owner,
+
+    /// <summary>Dialed by the owner to take the customer over (a transfer).</summary>
+    Consultant,
+}
+
+/// <summary>
+/// Where an agent's leg is, in the order a leg moves through: an event that names a status at or below the leg's own is
+/// old news and changes nothing, whatever order Twilio delivered it in.
+/// </summary>
+public enum LegStatus
+{
+    /// <summary>The dial is asked for; Twilio has not created the call yet.</summary>
+    Requested,
+    Queued,
+    Initiated,
+    Ringing,
+
+    /// <summary>The agent accepted; their leg is on its way into the conference.</summary>
+    Answered,
+
+    /// <summary>In the conference with the customer.</summary>
+    Joined,
+
+    /// <summary>Gone for good: see <see cref="AgentLeg.End"/>.</summary>
+    Ended,
+}
+
+/// <summary>How an agent's leg ended.</summary>
+public enum LegEnd
+{
+    /// <summary>The call completed (hung up after being answered).</summary>
+    Completed,
+
+    /// <summary>The leg left the conference.</summary>
+    Left,
+
+    /// <summary>The agent declined.</summary>
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+
+    /// <summary>Twilio would not create the call, even after retries.</summary>
+    DialFailed,
+
+    /// <summary>Withdrawn before any call existed (the customer left, or the transfer was cancelled).</summary>
+    Withdrawn,
+}
+
+/// <summary>What became of a transfer.</summary>
+public enum TransferOutcome
+{
+    Ringing,
+    Consulting,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>Why a transfer failed, in the owner's terms.</summary>
+public enum TransferFailure
+{
+    Declined,
+    NoAnswer,
+    Failed,
+
+    /// <summary>The consultant pressed Leave during the consultation.</summary>
+    Left,
+
+    /// <summary>The consultant's leg ended without Leave (hung up, softphone gone).</summary>
+    Dropped,
+}
+
+/// <summary>The customer's side of the call. Their CallSid is the session's id.</summary>
+/// <param name="OnHold">Hearing hold music through the Participants API.</param>
+/// <param name="HoldSequence">The conference event sequence of the last hold or unhold seen, so an older one changes nothing.</param>
+/// <param name="HeldForAgent">Held because no agent is with them: the next agent to join takes them off hold.</param>
+public sealed record CustomerLeg(string? Number, string? ConferenceSid = null, bool OnHold = false, int HoldSequence = 0, bool HeldForAgent = false);
+
+/// <summary>One call to one agent's softphone for this session.</summary>
+/// <param name="Id">Unique in the session; chosen before the call exists, so callbacks and dials can name it.</param>
+/// <param name="LastSequence">The call-progress SequenceNumber last applied.</param>
+/// <param name="Withdrawn">The session no longer wants this leg: it is cancelled, or removed if it answers anyway.</param>
+/// <param name="LeaveRequested">The agent pressed Leave: their leg ending is not a drop.</param>
+public sealed record AgentLeg(
+    string Id,
+    string AgentId,
+    AgentRole Role,
+    LegStatus Status,
+    LegEnd? End = null,
+    string? CallSid = null,
+    int LastSequence = 0,
+    bool Withdrawn = false,
+    bool LeaveRequested = false)
+{
+    public bool IsLive => Status != LegStatus.Ended;
+
+    /// <summary>Accepted the call: Twilio may have them in the conference, so ending it means completing, not cancelling.</summary>
+    public bool HasAnswered => Status is LegStatus.Answered or LegStatus.Joined || End is LegEnd.Completed or LegEnd.Left;
+}
+
+/// <param name="FromAgentId">The owner who asked for it.</param>
+/// <param name="Blind">The owner left before the consultant answered.</param>
+public sealed record Transfer(string FromAgentId, string ToAgentId, string ConsultantLegId, TransferOutcome Outcome, TransferFailure? Failure = null,
+    bool Blind = false)
+{
+    public bool IsUnderWay => Outcome is TransferOutcome.Ringing or TransferOutcome.Consulting;
+}
+
+/// <summary>
+/// One customer call: the customer, every agent leg, who owns the customer, the transfer under way or last made.
+/// It is changed only by <see cref="CallDecisions.Decide"/>; stores persist it whole, with its version.
+/// </summary>
+/// <param name="Id">The customer's CallSid, also the conference's friendly name.</param>
+/// <param name="OwnerLegId">The leg that has the customer (Connected, Consulting) or is offered them (Offered).</param>
+/// <param name="EndedBy">The agent who pressed End call, when one did.</param>
+public sealed record CallSession(
+    string Id,
+    CallPhase Phase,
+    CustomerLeg Customer,
+    ImmutableList<AgentLeg> Legs,
+    string? OwnerLegId,
+    Transfer? Transfer,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ConnectedAt,
+    DateTimeOffset UpdatedAt,
+    string? EndedBy,
+    long Version)
+{
+    /// <summary>A customer call has arrived and waits for an agent.</summary>
+    public static CallSession Start(string customerCallSid, string? customerNumber, DateTimeOffset now) =>
+        new(customerCallSid, CallPhase.Waiting, new CustomerLeg(customerNumber), [], null, null, now, null, now, null, 0);
+
+    public AgentLeg? Leg(string legId) => Legs.Find(leg => leg.Id == legId);
+
+    public AgentLeg? Owner => OwnerLegId is { } id ? Leg(id) : null;
+
+    /// <summary>The consultant of the transfer under way.</summary>
+    public AgentLeg? Consultant => Transfer is { IsUnderWay: true } transfer ? Leg(transfer.ConsultantLegId) : null;
+
+    /// <summary>The agent's leg that is still up, if any (an agent has at most one at a time).</summary>
+    public AgentLeg? LiveLegOf(string agentId) => Legs.FindLast(leg => leg.AgentId == agentId && leg.IsLive);
+
+    /// <summary>
+    /// The leg a conference event names: the one with its CallSid, else the agent's latest leg whose CallSid is not known yet
+    /// (a CallSid that belongs to none of the agent's legs is some other call's).
+    /// </summary>
+    public AgentLeg? LegFor(string? callSid, string agentId) =>
+        callSid is null
+            ? Legs.FindLast(leg => leg.AgentId == agentId)
+            : Legs.Find(leg => leg.CallSid == callSid) ?? Legs.FindLast(leg => leg.AgentId == agentId && leg.CallSid is null);
+
+    /// <summary>Agents whose leg is still up.</summary>
+    public IEnumerable<string> BusyAgents => Legs.Where(leg => leg.IsLive).Select(leg => leg.AgentId).Distinct();
+
+    public bool IsEnded => Phase == CallPhase.Ended;
+
+    internal CallSession WithLeg(AgentLeg leg) =>
+        this with { Legs = Legs.FindIndex(l => l.Id == leg.Id) is var index and >= 0 ? Legs.SetItem(index, leg) : Legs.Add(leg) };
+}

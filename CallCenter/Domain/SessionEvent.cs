@@ -1,0 +1,81 @@
+namespace WarmTransfer.CallCenter.Domain;
+
+/// <summary>Something that happened to a call session: a Twilio callback, an agent's action, routing, or what reconciliation found.</summary>
+public abstract record SessionEvent
+{
+    /// <summary>Routing took <paramref name="AgentId"/> for the waiting customer; <paramref name="LegId"/> names the leg to dial.</summary>
+    public sealed record AgentOffered(string LegId, string AgentId) : SessionEvent;
+
+    /// <summary>
+    /// An agent leg's call progress: a status callback (with its SequenceNumber), or Twilio's REST view found by reconciliation
+    /// (no sequence).
+    /// </summary>
+    public sealed record LegProgress(string LegId, string CallSid, LegCallStatus Status, int? Sequence = null) : SessionEvent;
+
+    /// <summary>Twilio would not create the leg's call, even after retries.</summary>
+    public sealed record DialFailed(string LegId) : SessionEvent;
+
+    /// <summary>An agent's leg joined the conference (the participant label is the agent id).</summary>
+    public sealed record AgentJoined(string AgentId, string? CallSid, string? ConferenceSid) : SessionEvent;
+
+    /// <summary>An agent's leg left the conference.</summary>
+    public sealed record AgentLeft(string AgentId, string? CallSid, string? ConferenceSid) : SessionEvent;
+
+    /// <summary>The customer entered their conference (hold music until an agent joins).</summary>
+    public sealed record CustomerJoined(string? ConferenceSid) : SessionEvent;
+
+    /// <summary>The customer was put on hold or taken off it; <paramref name="Sequence"/> is the conference event's SequenceNumber.</summary>
+    public sealed record CustomerHoldChanged(bool OnHold, int Sequence) : SessionEvent;
+
+    /// <summary>The customer's call is over: they left the conference, the conference ended, or Twilio says the call completed.</summary>
+    public sealed record CustomerLeft(string? ConferenceSid = null) : SessionEvent;
+
+    /// <summary>The owner asks to bring <paramref name="ColleagueId"/> in, who routing has already taken for the leg <paramref name="LegId"/>.</summary>
+    public sealed record TransferRequested(string AgentId, string ColleagueId, string LegId) : SessionEvent;
+
+    public sealed record CancelTransferRequested(string AgentId) : SessionEvent;
+
+    public sealed record HoldRequested(string AgentId, bool Hold) : SessionEvent;
+
+    public sealed record LeaveRequested(string AgentId) : SessionEvent;
+
+    public sealed record EndRequested(string AgentId) : SessionEvent;
+}
+
+/// <summary>Twilio's CallStatus values for an agent leg.</summary>
+public enum LegCallStatus
+{
+    Queued,
+    Initiated,
+    Ringing,
+    InProgress,
+    Completed,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+}
+
+public static class LegCallStatuses
+{
+    /// <summary>Reads Twilio's CallStatus (<c>in-progress</c>, <c>no-answer</c>, …); false for anything else.</summary>
+    public static bool TryParse(string? value, out LegCallStatus status)
+    {
+        (var known, status) = value switch
+        {
+            "queued" => (true, LegCallStatus.Queued),
+            "initiated" => (true, LegCallStatus.Initiated),
+            "ringing" => (true, LegCallStatus.Ringing),
+            "in-progress" or "answered" => (true, LegCallStatus.InProgress),
+            "completed" => (true, LegCallStatus.Completed),
+            "busy" => (true, LegCallStatus.Busy),
+            "no-answer" => (true, LegCallStatus.NoAnswer),
+            "failed" => (true, LegCallStatus.Failed),
+            "canceled" => (true, LegCallStatus.Canceled),
+            _ => (false, default),
+        };
+        return known;
+    }
+
+    public static bool IsFinal(this LegCallStatus status) => status >= LegCallStatus.Completed;
+}
