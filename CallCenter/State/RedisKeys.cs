@@ -18,6 +18,9 @@ public static class RedisKeys
 
     public static RedisKey Conference(string conferenceName) => $"wt:conference:{conferenceName}";
 
+    /// <summary>A call session. The id in braces is the Redis Cluster hash tag: every key of one session lives in one slot.</summary>
+    public static RedisKey Session(string sessionId) => $"wt:session:{{{sessionId}}}";
+
     /// <summary>A dial request's or call command's idempotency record: dialing (with a lease), dialed (with the CallSid), done or failed.</summary>
     public static RedisKey Dial(string requestId) => $"wt:dial:{requestId}";
 

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using StackExchange.Redis;
+using WarmTransfer.CallCenter.Domain;
+
+namespace WarmTransfer.CallCenter.State;
+
+/// <summary>
+/// Call sessions in Redis, one key each. A transition is read, decided and written as one compare-and-set on the session's
+/// version, by whichever service received the event; a conflict means another service moved the session first, and the
+/// event is decided again on what it wrote. Nothing else writes a session.
+/// </summary>
+public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time)
+{
+    /// <summary>Twilio ends any call after four hours; a session outlives its call by an hour at most.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(5);
+
+    private const int MaxAttempts = 50;
+
+    // KEYS: session. ARGV: expected version ('' for a new session), new version, state, lifetime ms.
+    private const string CompareAndSetScript = """
+        if (redis.call('HGET', KEYS[1], 'version') or '') ~= ARGV[1] then
+          return 0
+        end
+        redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        return 1
+        """;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        IgnoreReadOnlyProperties = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private IDatabase Db => redis.GetDatabase();
+
+    /// <summary>Stores a new session; false when one with its id exists already (Twilio asked twice).</summary>
+    public Task<bool> CreateAsync(CallSession session) => WriteAsync(session, expectedVersion: null);
+
+    public async Task<CallSession?> GetAsync(string sessionId)
+    {
+        var state = await Db.HashGetAsync(RedisKeys.Session(sessionId), "state");
+        return state.IsNull ? null : JsonSerializer.Deserialize<CallSession>((string)state!, Json);
+    }
+
+    /// <summary>
+    /// Decides the event on the stored session and stores the result; null when there is no such session (ended long ago, or
+    /// never ours). An unchanged decision writes nothing.
+    /// </summary>
+    public async Task<Decision?> DecideAsync(string sessionId, SessionEvent @event)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await GetAsync(sessionId) is not { } session)
+            {
+                return null;
+            }
+
+            var decision = CallDecisions.Decide(session, @event, time.GetUtcNow());
+            if (!decision.Changed || await WriteAsync(decision.Session, session.Version))
+            {
+                return decision;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"Session {sessionId} changed under {MaxAttempts} attempts to decide {@event.GetType().Name}.");
+            }
+
+            // Another service moved the session first: a short, random pause keeps the racers from colliding again.
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + attempt)), time);
+        }
+    }
+
+    private async Task<bool> WriteAsync(CallSession session, long? expectedVersion)
+    {
+        var written = await Db.ScriptEvaluateAsync(CompareAndSetScript, [RedisKeys.Session(session.Id)],
+        [
+            expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
+            session.Version,
+            JsonSerializer.Serialize(session, Json),
+            (long)Lifetime.TotalMilliseconds,
+        ]);
+        return (int)written == 1;
+    }
+}
