@@ -4,17 +4,15 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Twilio.Clients;
 using Twilio.Jwt.AccessToken;
-using Twilio.Rest.Api.V2010.Account;
-using Twilio.Rest.Api.V2010.Account.Conference;
 using WarmTransfer.AgentPortal.Agents;
+using WarmTransfer.AgentPortal.Live;
 using WarmTransfer.CallCenter;
+using WarmTransfer.CallCenter.Domain;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Telephony;
-using WarmTransfer.CallCenter.Voice;
 
 namespace WarmTransfer.AgentPortal;
 
@@ -33,8 +31,8 @@ public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName)
 public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl);
 
 /// <summary>
-/// The signed-in agent's API: token, presence, call state, transfer, hold and leave. An agent acts only on
-/// the conference they are in; every POST carries an anti-forgery token.
+/// The signed-in agent's API: token, presence, call state, transfer, hold, leave and end. An agent acts only on the call
+/// session they are in, and only through it: the portal never calls Twilio. Every POST carries an anti-forgery token.
 /// </summary>
 public static class PortalApi
 {
@@ -109,7 +107,8 @@ public static class PortalApi
     private static async Task<IResult> MeAsync(ClaimsPrincipal user, AgentStore agents)
     {
         var state = await agents.GetAsync(AgentId(user));
-        return TypedResults.Ok(new { id = state.AgentId, displayName = user.FindFirstValue(ClaimTypes.Name), status = state.Status, conference = state.ConferenceName });
+        return TypedResults.Ok(new { id = state.AgentId, displayName = user.FindFirstValue(ClaimTypes.Name), status = state.Status, presence = state.Presence,
+            conference = state.SessionId });
     }
 
     /// <summary>A Voice AccessToken for the signed-in agent's own identity only.</summary>
@@ -136,138 +135,92 @@ public static class PortalApi
             : TypedResults.Ok(new SoftphoneConfiguration("twilio", "/lib/twilio.min.js", refreshMs, null));
     }
 
-    private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallRouter router,
+    private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,
         IAgentUpdatePublisher updates, CancellationToken cancellationToken)
     {
-        var agentId = AgentId(user);
-        switch (request.Status)
+        if (request.Status is not (AgentStatus.Available or AgentStatus.Away))
         {
-            case AgentStatus.Available:
-                await agents.ChooseAvailableAsync(agentId);
-                // On a call, the agent becomes available when it ends; free now, the router tells their page.
-                if ((await agents.GetAsync(agentId)).Status is not (AgentStatus.Ringing or AgentStatus.InCall))
-                {
-                    await router.AgentFreeAsync(agentId, cancellationToken);
-                    return TypedResults.NoContent();
-                }
+            return TypedResults.Problem("status must be available or away.", statusCode: StatusCodes.Status400BadRequest);
+        }
 
-                break;
-            case AgentStatus.Away:
-                await agents.GoAwayAsync(agentId);
-                break;
-            default:
-                return TypedResults.Problem("status must be available or away.", statusCode: StatusCodes.Status400BadRequest);
+        var agentId = AgentId(user);
+        var status = await agents.ChoosePresenceAsync(agentId, request.Status);
+        if (request.Status == AgentStatus.Available && status is not (AgentStatus.Ringing or AgentStatus.InCall))
+        {
+            // Free now: a waiting caller is offered to them, or they join the idle line (and their page is told).
+            await calls.FreeAgentAsync(agentId, legId: null, away: false, cancellationToken);
+            return TypedResults.NoContent();
         }
 
         await updates.PublishAsync([agentId], cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> CallAsync(ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences)
-    {
-        var conference = await agents.FindConferenceForAgentAsync(AgentId(user));
-        return conference is not null && await conferences.GetAsync(conference) is { } record
-            ? TypedResults.Ok(record)
-            : TypedResults.NoContent();
-    }
+    private static async Task<IResult> CallAsync(ClaimsPrincipal user, AgentViews views) =>
+        await views.BuildAsync(AgentId(user)) is { Call: { } call } ? TypedResults.Ok(call) : TypedResults.NoContent();
 
-    /// <summary>The conference the agent is connected in, or a problem saying why they may not act on it.</summary>
-    private static async Task<(ConferenceRecord? Record, AgentState Agent, IResult? Problem)> OwnConferenceAsync(
-        ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences)
+    private static async Task<IResult> TransferAsync(TransferRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,
+        IOptions<AgentDirectoryOptions> directory, CancellationToken cancellationToken)
     {
-        var agent = await agents.GetAsync(AgentId(user));
-        var record = agent.ConferenceName is { } name ? await conferences.GetAsync(name) : null;
-        return record is null || agent.Status != AgentStatus.InCall
-            ? (null, agent, TypedResults.Problem("You are not in a call.", statusCode: StatusCodes.Status403Forbidden))
-            : (record, agent, null);
-    }
-
-    private static async Task<IResult> TransferAsync(TransferRequest request, ClaimsPrincipal user, AgentStore agents,
-        ConferenceStore conferences, CallRouter router, IAgentUpdatePublisher updates, CancellationToken cancellationToken)
-    {
-        var (record, agent, problem) = await OwnConferenceAsync(user, agents, conferences);
-        if (problem is not null)
+        var agentId = AgentId(user);
+        if (directory.Value.Directory.All(a => a.Id != request.Colleague))
         {
-            return problem;
+            return TypedResults.Problem($"There is no agent '{request.Colleague}'.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (record!.TransferState is TransferState.Ringing or TransferState.Consulting)
+        if (request.Colleague == agentId)
         {
-            return TypedResults.Problem("A transfer is already under way.", statusCode: StatusCodes.Status409Conflict);
+            return TypedResults.Problem("You cannot transfer a call to yourself.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        if (request.Colleague == agent.AgentId || !await agents.ClaimAgentAsync(request.Colleague, record.Name))
+        if ((await agents.GetAsync(agentId)).SessionId is not { } sessionId)
+        {
+            return NotInCall();
+        }
+
+        var legId = CallSessions.NewLegId();
+        if (!await agents.ClaimAsync(request.Colleague, sessionId, legId))
         {
             return TypedResults.Problem($"{request.Colleague} is not available.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        await conferences.SetAsync(record.Name, ("transferAgent", request.Colleague), ("transferState", TransferState.Ringing),
-            ("transferFailure", string.Empty));
-        await router.DialAsync(record.Name, request.Colleague, DialRole.TransferAgent, cancellationToken);
-        await updates.PublishAsync([agent.AgentId], cancellationToken);
-        return TypedResults.Accepted("/api/call");
+        return Outcome(await calls.HandleAsync(sessionId, new SessionEvent.TransferRequested(agentId, request.Colleague, legId), cancellationToken));
     }
 
-    private static async Task<IResult> CancelTransferAsync(ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences,
-        ITwilioRestClient twilio, IAgentUpdatePublisher updates)
-    {
-        var (record, agent, problem) = await OwnConferenceAsync(user, agents, conferences);
-        if (problem is not null)
-        {
-            return problem;
-        }
+    private static Task<IResult> CancelTransferAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken) =>
+        ActAsync(user, agents, calls, agentId => new SessionEvent.CancelTransferRequested(agentId), cancellationToken);
 
-        if (record!.TransferState != TransferState.Ringing || record.TransferAgent is null
-            || (await agents.GetAsync(record.TransferAgent)).CallSid is not { } callSid)
-        {
-            return TypedResults.Problem("No transfer is ringing.", statusCode: StatusCodes.Status409Conflict);
-        }
+    private static Task<IResult> HoldAsync(HoldRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,
+        CancellationToken cancellationToken) =>
+        ActAsync(user, agents, calls, agentId => new SessionEvent.HoldRequested(agentId, request.Hold), cancellationToken);
 
-        // Recorded first, so the canceled leg's status callback finds the transfer cancelled rather than failed.
-        await conferences.SetAsync(record.Name, ("transferState", TransferState.Cancelled));
-        await CallResource.UpdateAsync(callSid, status: CallResource.UpdateStatusEnum.Canceled, client: twilio);
-        await updates.PublishAsync([agent.AgentId]);
-        return TypedResults.NoContent();
-    }
-
-    private static async Task<IResult> HoldAsync(HoldRequest request, ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences,
-        ITwilioRestClient twilio, IOptions<TwilioOptions> options)
-    {
-        var (record, _, problem) = await OwnConferenceAsync(user, agents, conferences);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        await ParticipantResource.UpdateAsync(record!.ConferenceSid!, CallCenterTwiml.CustomerLabel, hold: request.Hold,
-            holdUrl: request.Hold ? options.Value.Url(WebhookPaths.Hold) : null, client: twilio);
-        return TypedResults.NoContent();
-    }
-
-    private static async Task<IResult> LeaveAsync(ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences, ITwilioRestClient twilio)
-    {
-        var (_, agent, problem) = await OwnConferenceAsync(user, agents, conferences);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        await CallResource.UpdateAsync(agent.CallSid!, status: CallResource.UpdateStatusEnum.Completed, client: twilio);
-        return TypedResults.NoContent();
-    }
+    private static Task<IResult> LeaveAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken) =>
+        ActAsync(user, agents, calls, agentId => new SessionEvent.LeaveRequested(agentId), cancellationToken);
 
     /// <summary>Ends the customer's call for everyone in it.</summary>
-    private static async Task<IResult> EndAsync(ClaimsPrincipal user, AgentStore agents, ConferenceStore conferences, ITwilioRestClient twilio)
-    {
-        var (record, _, problem) = await OwnConferenceAsync(user, agents, conferences);
-        if (problem is not null)
-        {
-            return problem;
-        }
+    private static Task<IResult> EndAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken) =>
+        ActAsync(user, agents, calls, agentId => new SessionEvent.EndRequested(agentId), cancellationToken);
 
-        // Recorded first, so the agents' legs leaving now are not taken for dropped agents.
-        await conferences.SetAsync(record!.Name, ("ending", "true"));
-        await ConferenceResource.UpdateAsync(record.ConferenceSid!, status: ConferenceResource.UpdateStatusEnum.Completed, client: twilio);
-        return TypedResults.NoContent();
+    /// <summary>
+    /// The agent's action, decided on the session they are on. Accepted actions answer 202: Twilio carries them out through the
+    /// worker, and the page follows the pushed view.
+    /// </summary>
+    private static async Task<IResult> ActAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, Func<string, SessionEvent> action,
+        CancellationToken cancellationToken)
+    {
+        var agentId = AgentId(user);
+        return (await agents.GetAsync(agentId)).SessionId is { } sessionId
+            ? Outcome(await calls.HandleAsync(sessionId, action(agentId), cancellationToken))
+            : NotInCall();
     }
+
+    private static IResult Outcome(Decision? decision) => decision switch
+    {
+        null => TypedResults.Problem("The call has ended.", statusCode: StatusCodes.Status409Conflict),
+        { Refusal: { Kind: RefusalKind.NotInCall } refusal } => TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status403Forbidden),
+        { Refusal: { } refusal } => TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status409Conflict),
+        _ => TypedResults.Accepted("/api/call"),
+    };
+
+    private static IResult NotInCall() => TypedResults.Problem("You are not in a call.", statusCode: StatusCodes.Status403Forbidden);
 }

@@ -31,9 +31,8 @@ public static class CallCenterInfrastructureExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<DialLedger>();
-        builder.Services.AddSingleton<ConferenceStore>();
-        builder.Services.AddSingleton<CallRouter>();
-        builder.Services.AddSingleton<CallFlow>();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<CallSessions>();
         builder.Services.AddSingleton<CallCenterMetrics>();
 
         return builder;

@@ -13,6 +13,7 @@ public sealed class CallCenterMetrics
     private readonly Histogram<double> _timeToAnswer;
     private readonly Counter<long> _dialFailures;
     private readonly Counter<long> _transfersCompleted;
+    private readonly Counter<long> _transfersFailed;
 
     public CallCenterMetrics(IMeterFactory meters)
     {
@@ -22,7 +23,8 @@ public sealed class CallCenterMetrics
         _callsOffered = meter.CreateCounter<long>("warmtransfer.calls.offered", "{call}", "Calls offered to an agent");
         _timeToAnswer = meter.CreateHistogram<double>("warmtransfer.calls.time_to_answer", "s", "From the customer's call to the first agent joining");
         _dialFailures = meter.CreateCounter<long>("warmtransfer.dials.failed", "{dial}", "Agent dials Twilio refused or the agent did not answer");
-        _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the first agent left the customer with the colleague");
+        _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the owner left the customer with the colleague");
+        _transfersFailed = meter.CreateCounter<long>("warmtransfer.transfers.failed", "{transfer}", "Transfers the colleague declined, missed, left or dropped");
     }
 
     public void CallerQueued()
@@ -41,4 +43,6 @@ public sealed class CallCenterMetrics
     public void DialFailed(string reason) => _dialFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void TransferCompleted() => _transfersCompleted.Add(1);
+
+    public void TransferFailed(string reason) => _transfersFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

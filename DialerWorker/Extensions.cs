@@ -1,3 +1,5 @@
+using WarmTransfer.CallCenter.Messaging;
+
 namespace WarmTransfer.DialerWorker;
 
 public static class Extensions
@@ -6,7 +8,10 @@ public static class Extensions
     {
         builder.Services.AddOptions<DialerOptions>().BindConfiguration(DialerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DialPacer>();
-        builder.Services.AddHostedService<DialRequestConsumer>();
+        builder.Services.AddSingleton<ICallControl, TwilioCallControl>();
+        builder.AddSubscription<DialRequest, DialRequestHandler>(WorkQueueTopology.DialQueue, prefetch: 16);
+        builder.AddSubscription<CallCommand, CallCommandHandler>(WorkQueueTopology.CommandQueue, prefetch: 16);
+        builder.Services.AddHostedService<SessionReconciler>();
         return builder;
     }
 }

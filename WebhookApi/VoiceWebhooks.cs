@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using WarmTransfer.CallCenter;
-using WarmTransfer.CallCenter.Messaging;
+using WarmTransfer.CallCenter.Domain;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Telephony;
@@ -52,9 +52,9 @@ public static partial class VoiceWebhooks
         return app;
     }
 
-    /// <summary>A customer calls: their conference is recorded, an agent claimed (or the caller queued), TwiML returned.</summary>
+    /// <summary>A customer calls: their session starts (an agent is rung, or they wait in line) and the TwiML puts them on hold in their conference.</summary>
     private static async Task<IResult> IncomingAsync(
-        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, ConferenceStore conferences, CallRouter router,
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, CallSessions calls,
         IOptions<TwilioOptions> options, ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (callSid is null || !CallSidFormat().IsMatch(callSid))
@@ -62,67 +62,50 @@ public static partial class VoiceWebhooks
             return TypedResults.Problem("CallSid is missing or not a Twilio call sid.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        // The conference is named after the customer's CallSid: no personal data in the name.
-        var conferenceName = callSid;
-        await conferences.CreateAsync(conferenceName, callSid, from);
-        await router.RouteCallerAsync(conferenceName, cancellationToken);
-        logger.LogInformation("Customer call {CallSid} waits in conference {ConferenceName}", callSid, conferenceName);
+        // The session and its conference are named after the customer's CallSid: no personal data in the name.
+        await calls.StartAsync(callSid, from, cancellationToken);
+        logger.LogInformation("Customer call {SessionId} waits in its conference", callSid);
 
-        return Twiml(CallCenterTwiml.CustomerConference(conferenceName, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
+        return Twiml(CallCenterTwiml.CustomerConference(callSid, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
     }
 
     private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));
 
-    /// <summary>The TwiML an agent's leg runs once they accept: join the conference with the flags of their role.</summary>
-    private static async Task<IResult> AgentJoinAsync(
-        [FromQuery] string? conference, [FromQuery] string? agent, [FromQuery] DialRole? role, ConferenceStore conferences)
+    /// <summary>The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg.</summary>
+    private static async Task<IResult> AgentJoinAsync([FromQuery] string? session, [FromQuery] string? leg, SessionStore sessions,
+        IOptions<TwilioOptions> options)
     {
-        if (conference is null || agent is null || role is null)
+        if (session is null || leg is null)
         {
-            return TypedResults.Problem("conference, agent and role are required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("session and leg are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        return await conferences.GetAsync(conference) is null
-            ? Twiml(CallCenterTwiml.Goodbye())
-            : Twiml(CallCenterTwiml.AgentConference(conference, agent, role.Value));
+        return await sessions.GetAsync(session) is { IsEnded: false } call && call.Leg(leg) is { IsLive: true, Withdrawn: false } agentLeg
+            ? Twiml(CallCenterTwiml.AgentConference(session, agentLeg.AgentId, options.Value.Url(WebhookPaths.ConferenceEvents)))
+            : Twiml(CallCenterTwiml.Goodbye());
     }
 
-    /// <summary>An agent leg's progress. Its final status is the one place an agent is freed, so no one is freed twice.</summary>
+    /// <summary>An agent leg's progress, decided on its session.</summary>
     private static async Task<IResult> CallStatusAsync(
-        [FromQuery] string? agent, [FromQuery] string? conference, [FromQuery] DialRole? role, [FromQuery] string? request,
-        [FromForm(Name = "CallStatus")] string? status, [FromForm(Name = "CallSid")] string? callSid,
-        AgentStore agents, DialLedger ledger, CallFlow flow, ILogger<Program> logger, CancellationToken cancellationToken)
+        [FromQuery] string? session, [FromQuery] string? leg, [FromForm(Name = "CallStatus")] string? status,
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "SequenceNumber")] int? sequence, CallSessions calls,
+        ILogger<Program> logger, CancellationToken cancellationToken)
     {
-        if (agent is null || conference is null || role is null || status is null || callSid is null || !CallSidFormat().IsMatch(callSid))
+        if (session is null || leg is null || callSid is null || !CallSidFormat().IsMatch(callSid) || !LegCallStatuses.TryParse(status, out var callStatus))
         {
-            return TypedResults.Problem("agent, conference, role, CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("session, leg, a known CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        logger.LogInformation("Agent {AgentId} call {CallSid} for {ConferenceName} is {CallStatus}", agent, callSid, conference, status);
-        switch (status)
-        {
-            case "initiated" or "queued" or "ringing":
-                await agents.DialingAsync(agent, callSid);
-                if (request is not null)
-                {
-                    // The call exists: a redelivered dial request must not ring the agent again, even if the worker died.
-                    await ledger.DialedAsync(request, callSid);
-                }
-
-                break;
-            case "busy" or "no-answer" or "failed" or "canceled" or "completed":
-                await flow.AgentLegEndedAsync(agent, conference, role.Value, status, cancellationToken);
-                break;
-        }
-
+        logger.LogInformation("Session {SessionId} leg {LegId} call {CallSid} is {CallStatus}", session, leg, callSid, status);
+        await calls.HandleAsync(session, new SessionEvent.LegProgress(leg, callSid, callStatus, sequence), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    /// <summary>Conference events keep Redis true: who joined or left, holds, transfers, and the end of the call.</summary>
+    /// <summary>Conference events, decided on the session the conference is named after.</summary>
     private static async Task<IResult> ConferenceEventsAsync(
         [FromForm(Name = "StatusCallbackEvent")] string? statusCallbackEvent, [FromForm(Name = "FriendlyName")] string? conferenceName,
         [FromForm(Name = "ConferenceSid")] string? conferenceSid, [FromForm(Name = "ParticipantLabel")] string? label,
-        [FromForm(Name = "CallSid")] string? callSid, ConferenceStore conferences, CallFlow flow, IAgentUpdatePublisher updates,
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "SequenceNumber")] int? sequence, CallSessions calls,
         ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (statusCallbackEvent is null || conferenceName is null || conferenceSid is null)
@@ -130,35 +113,25 @@ public static partial class VoiceWebhooks
             return TypedResults.Problem("StatusCallbackEvent, FriendlyName and ConferenceSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        // The customer's join is the first event to carry the ConferenceSid; the record may not have it stored yet.
-        var record = await conferences.GetAsync(conferenceName) is { } stored ? stored with { ConferenceSid = stored.ConferenceSid ?? conferenceSid } : null;
+        logger.LogInformation("Session {SessionId} conference {StatusCallbackEvent} {ParticipantLabel}", conferenceName, statusCallbackEvent, label);
         var isCustomer = label == CallCenterTwiml.CustomerLabel;
-        logger.LogInformation("Conference {ConferenceName} {StatusCallbackEvent} {ParticipantLabel}", conferenceName, statusCallbackEvent, label);
-        switch (statusCallbackEvent)
+        SessionEvent? @event = statusCallbackEvent switch
         {
-            case "participant-join" when isCustomer:
-                await conferences.SetAsync(conferenceName, ("conferenceSid", conferenceSid));
-                return TypedResults.NoContent();
-            case "participant-join" when label is not null && callSid is not null && record is not null:
-                await flow.AgentJoinedAsync(record, label, callSid, cancellationToken);
-                break;
-            case "participant-hold" or "participant-unhold" when isCustomer:
-                await conferences.SetAsync(conferenceName, ("customerOnHold", statusCallbackEvent == "participant-hold" ? "true" : "false"));
-                break;
-            case "participant-leave" when isCustomer:
-            case "conference-end":
-                await flow.CustomerLeftAsync(conferenceName, cancellationToken);
-                break;
-            case "participant-leave" when label is not null && record is not null:
-                await flow.AgentLeftAsync(record, label, cancellationToken);
-                break;
-            default:
-                // conference-start, or an event for a conference already gone: no agent's view changes.
-                return TypedResults.NoContent();
+            "participant-join" when isCustomer => new SessionEvent.CustomerJoined(conferenceSid),
+            "participant-leave" when isCustomer => new SessionEvent.CustomerLeft(conferenceSid),
+            "participant-hold" or "participant-unhold" when isCustomer && sequence is { } number =>
+                new SessionEvent.CustomerHoldChanged(statusCallbackEvent == "participant-hold", number),
+            "participant-join" when label is not null => new SessionEvent.AgentJoined(label, callSid, conferenceSid),
+            "participant-leave" when label is not null => new SessionEvent.AgentLeft(label, callSid, conferenceSid),
+            // The customer's leg ends the conference when it leaves: an ended conference means the customer is gone.
+            "conference-end" => new SessionEvent.CustomerLeft(conferenceSid),
+            _ => null,
+        };
+        if (@event is not null)
+        {
+            await calls.HandleAsync(conferenceName, @event, cancellationToken);
         }
 
-        // The agents of the call see the change (whom the router dialed or freed, it told itself).
-        await updates.PublishAsync([record?.FirstAgent, record?.TransferAgent, isCustomer ? null : label], cancellationToken);
         return TypedResults.NoContent();
     }
 

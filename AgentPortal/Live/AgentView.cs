@@ -11,6 +11,7 @@ public sealed record AgentSummary(string Id, string DisplayName, string Status, 
 /// <param name="Role"><c>first</c> for the agent who has the customer, <c>transfer</c> for a colleague being brought in.</param>
 /// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
 /// <param name="Agents">The agents connected to the customer or ringing for them.</param>
+/// <param name="Problem">What last went wrong that the agent should know, in plain words (a command Twilio refused).</param>
 public sealed record CallView(
     string Conference,
     string? CustomerNumber,
@@ -19,12 +20,13 @@ public sealed record CallView(
     bool CustomerOnHold,
     DateTimeOffset? ConnectedAt,
     IReadOnlyList<CallAgent> Agents,
-    TransferView? Transfer);
+    TransferView? Transfer,
+    string? Problem = null);
 
 public sealed record CallAgent(string Id, string DisplayName, string Status);
 
 /// <param name="State">ringing, consulting, completed (the colleague has the customer), cancelled or failed.</param>
-/// <param name="Failure">For a failed transfer, the colleague's leg's final status: busy, no-answer, failed or canceled.</param>
+/// <param name="Failure">Why a transfer failed: declined, no-answer, failed, left (the colleague handed the customer back) or dropped.</param>
 public sealed record TransferView(string AgentId, string DisplayName, string State, string? Failure);
 
 /// <summary>A colleague available for a transfer right now.</summary>

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Options;
 using WarmTransfer.AgentPortal.Agents;
+using WarmTransfer.CallCenter.Domain;
 using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.AgentPortal.Live;
 
-/// <summary>Builds agents' views from Redis, the one source of truth for presence and calls.</summary>
-public sealed class AgentViews(AgentStore agents, ConferenceStore conferences, IOptionsMonitor<AgentDirectoryOptions> directory)
+/// <summary>Builds agents' views from Redis: their state in the line, and the call session they are on.</summary>
+public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOptionsMonitor<AgentDirectoryOptions> directory)
 {
     public string DisplayName(string agentId) =>
         directory.CurrentValue.Directory.FirstOrDefault(a => a.Id == agentId)?.DisplayName ?? agentId;
@@ -20,30 +21,42 @@ public sealed class AgentViews(AgentStore agents, ConferenceStore conferences, I
         var agent = await agents.GetAsync(agentId);
         var summary = new AgentSummary(agentId, DisplayName(agentId), agent.Status, agent.Presence);
         var colleagues = (available ?? await AvailableAsync()).Where(c => c.Id != agentId).ToList();
-        var record = agent.ConferenceName is { } name && agent.Status is AgentStatus.Ringing or AgentStatus.InCall
-            ? await conferences.GetAsync(name)
-            : null;
-        return new AgentView(summary, record is null ? null : await CallAsync(agent, record), colleagues);
+        var session = agent is { Status: AgentStatus.Ringing or AgentStatus.InCall, SessionId: { } id } ? await sessions.GetAsync(id) : null;
+        var leg = agent.LegId is { } legId ? session?.Leg(legId) : null;
+        return new AgentView(summary, session is { IsEnded: false } && leg is { IsLive: true, Withdrawn: false, LeaveRequested: false }
+            ? Call(agent, session, leg)
+            : null, colleagues);
     }
 
-    private async Task<CallView> CallAsync(AgentState agent, ConferenceRecord record)
+    private CallView Call(AgentState agent, CallSession session, AgentLeg leg)
     {
-        var inCall = new List<CallAgent>();
-        foreach (var id in new[] { record.FirstAgent, record.TransferAgent, agent.AgentId }.OfType<string>().Distinct())
-        {
-            var state = id == agent.AgentId ? agent : await agents.GetAsync(id);
-            if (state.ConferenceName == record.Name && state.Status is AgentStatus.Ringing or AgentStatus.InCall)
-            {
-                inCall.Add(new CallAgent(id, DisplayName(id), state.Status));
-            }
-        }
-
-        var role = record.FirstAgent == agent.AgentId || record.TransferAgent != agent.AgentId ? "first" : "transfer";
-        var transfer = role == "first" && record.TransferAgent is { } target && target != agent.AgentId
-            && record.TransferState is TransferState.Ringing or TransferState.Consulting or TransferState.Completed or TransferState.Cancelled
-                or TransferState.Failed
-            ? new TransferView(target, DisplayName(target), record.TransferState, record.TransferFailure)
+        var inCall = session.Legs
+            .Where(l => l.IsLive && !l.Withdrawn && !l.LeaveRequested)
+            .Select(l => new CallAgent(l.AgentId, DisplayName(l.AgentId), l.HasAnswered ? AgentStatus.InCall : AgentStatus.Ringing))
+            .ToList();
+        var owner = leg.Id == session.OwnerLegId;
+        var transfer = owner && session.Transfer is { } made && made.ToAgentId != agent.AgentId
+            ? new TransferView(made.ToAgentId, DisplayName(made.ToAgentId), Words(made.Outcome), made.Failure is { } failure ? Words(failure) : null)
             : null;
-        return new CallView(record.Name, record.CustomerNumber, role, agent.Status, record.CustomerOnHold, record.ConnectedAt, inCall, transfer);
+        return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "first" : "transfer", agent.Status,
+            session.Customer.OnHold, session.ConnectedAt, inCall, transfer, session.Problem);
     }
+
+    private static string Words(TransferOutcome outcome) => outcome switch
+    {
+        TransferOutcome.Ringing => "ringing",
+        TransferOutcome.Consulting => "consulting",
+        TransferOutcome.Completed => "completed",
+        TransferOutcome.Cancelled => "cancelled",
+        _ => "failed",
+    };
+
+    private static string Words(TransferFailure failure) => failure switch
+    {
+        TransferFailure.Declined => "declined",
+        TransferFailure.NoAnswer => "no-answer",
+        TransferFailure.Left => "left",
+        TransferFailure.Dropped => "dropped",
+        _ => "failed",
+    };
 }

@@ -6,9 +6,10 @@ const $ = (id) => document.getElementById(id);
 const statusWords = { away: 'Away', available: 'Available', ringing: 'Ringing', 'in-call': 'On a call' };
 const failureWords = {
   'no-answer': (name) => `${name} did not answer.`,
-  busy: (name) => `${name} declined the call.`,
+  declined: (name) => `${name} declined the call.`,
   failed: (name) => `The call to ${name} failed.`,
-  canceled: (name) => `The call to ${name} was cancelled.`,
+  left: (name) => `${name} left the call and handed the customer back.`,
+  dropped: (name) => `${name}'s call dropped.`,
 };
 
 let antiforgery = null;
@@ -19,6 +20,10 @@ let hub = null;
 let incoming = null;
 let softphoneState = 'offline';
 let timer = null;
+let leaving = false;
+
+/** Whether the agent was the only one left with the customer. */
+const leftAlone = (call) => !call.agents.some((a) => a.id !== me.id && a.status === 'in-call');
 
 async function refreshAntiforgery() {
   const response = await fetch('/api/antiforgery', { credentials: 'same-origin' });
@@ -170,7 +175,10 @@ $('reject').addEventListener('click', () => incoming?.reject());
 
 $('hold').addEventListener('click', () => act(() => api('/api/hold', { method: 'POST', body: { hold: !view.call.customerOnHold } })));
 $('end').addEventListener('click', () => act(() => api('/api/end', { method: 'POST' })));
-$('leave').addEventListener('click', () => act(() => api('/api/leave', { method: 'POST' })));
+$('leave').addEventListener('click', () => {
+  leaving = true;
+  act(() => api('/api/leave', { method: 'POST' }));
+});
 $('cancel-transfer').addEventListener('click', () => act(() => api('/api/transfer/cancel', { method: 'POST' })));
 $('transfer-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -205,7 +213,13 @@ function render(next) {
   const call = next.call?.myStatus === 'in-call' ? next.call : null;
   if (!call && previous?.call?.myStatus === 'in-call') {
     const handedTo = ['consulting', 'completed'].includes(previous.call.transfer?.state) ? previous.call.transfer.displayName : null;
-    say(handedTo ? `You left the call; ${handedTo} has the customer.` : 'The call ended.');
+    const handedBack = previous.call.role === 'transfer' && !leftAlone(previous.call)
+      ? previous.call.agents.find((a) => a.id !== me.id && a.status === 'in-call')?.displayName
+      : null;
+    say(handedTo ? `You left the call; ${handedTo} has the customer.`
+      : handedBack && leaving ? `You left the call and handed the customer back to ${handedBack}.`
+      : 'The call ended.');
+    leaving = false;
   }
   if (call && !previous?.call) say('');
   $('call').hidden = !call;
@@ -239,10 +253,14 @@ function renderCall(call, colleagues) {
 
   const transfer = call.transfer;
   const underWay = ['ringing', 'consulting', 'completed'].includes(transfer?.state);
-  $('transfer-form').hidden = call.role !== 'first';
+  const owner = call.role === 'first';
+  $('transfer-form').hidden = !owner;
   $('cancel-transfer').hidden = transfer?.state !== 'ringing';
-  $('leave').hidden = transfer?.state !== 'consulting';
-  $('end').hidden = transfer?.state === 'consulting';
+  // The owner leaves to hand the customer over; a colleague brought in leaves to hand them back. End call is the owner's.
+  $('leave').hidden = owner && transfer?.state !== 'consulting';
+  $('leave').textContent = owner ? 'Leave call' : 'Leave (hand the customer back)';
+  $('end').hidden = !owner;
+  hold.hidden = !owner;
 
   const select = $('colleague');
   const chosen = select.value;
@@ -254,6 +272,10 @@ function renderCall(call, colleagues) {
   $('transfer').hidden = underWay;
 
   const target = transfer?.displayName;
+  if (call.problem) {
+    say(call.problem, { problem: true, target: 'call-message' });
+    return;
+  }
   switch (transfer?.state) {
     case 'ringing': say(`Ringing ${target}…`, { target: 'call-message' }); break;
     case 'consulting': say(`${target} is in the call. Leave the call to hand the customer over.`, { target: 'call-message' }); break;

@@ -67,6 +67,15 @@ public static class CallDecisions
             case EndRequested end:
                 EndCall(step, end.AgentId);
                 break;
+            case CommandFailed failed when !step.Session.IsEnded:
+                step.Session = step.Session with { Problem = failed.What };
+                break;
+        }
+
+        if (@event is TransferRequested or CancelTransferRequested or HoldRequested or LeaveRequested or EndRequested)
+        {
+            // The agents acted on what they saw: an older problem is no news any more.
+            step.Session = step.Session with { Problem = null };
         }
 
         return step.Finish();
@@ -100,7 +109,7 @@ public static class CallDecisions
             return;
         }
 
-        var leg = new AgentLeg(offered.LegId, offered.AgentId, AgentRole.Owner, LegStatus.Requested);
+        var leg = new AgentLeg(offered.LegId, offered.AgentId, AgentRole.Owner, LegStatus.Requested, RequestedAt: step.Now);
         step.Session = session.WithLeg(leg) with { OwnerLegId = leg.Id, Phase = CallPhase.Offered };
         step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Owner));
     }
@@ -224,6 +233,11 @@ public static class CallDecisions
         step.Effect(new AgentInCall(leg.AgentId, leg.Id));
         if (leg.Id == session.OwnerLegId)
         {
+            if (session.ConnectedAt is null)
+            {
+                step.Effect(new Milestone(CallMilestone.Answered));
+            }
+
             step.Session = session with { Phase = CallPhase.Connected, ConnectedAt = session.ConnectedAt ?? step.Now };
             ResumeIfHeldForAgent(step);
         }
@@ -313,6 +327,7 @@ public static class CallDecisions
     {
         var session = step.Session;
         var failed = session.Transfer! with { Outcome = TransferOutcome.Failed, Failure = failure };
+        step.Effect(new Milestone(CallMilestone.TransferFailed));
         if (session.Owner is { IsLive: true })
         {
             step.Session = session with { Transfer = failed, Phase = CallPhase.Connected };
@@ -336,6 +351,7 @@ public static class CallDecisions
             Phase = CallPhase.Connected,
             Transfer = session.Transfer! with { Outcome = TransferOutcome.Completed },
         };
+        step.Effect(new Milestone(CallMilestone.TransferCompleted));
         ResumeCustomer(step);
     }
 
@@ -410,7 +426,7 @@ public static class CallDecisions
             return;
         }
 
-        var leg = new AgentLeg(request.LegId, request.ColleagueId, AgentRole.Consultant, LegStatus.Requested);
+        var leg = new AgentLeg(request.LegId, request.ColleagueId, AgentRole.Consultant, LegStatus.Requested, RequestedAt: step.Now);
         step.Session = session.WithLeg(leg) with
         {
             Phase = CallPhase.Consulting,
@@ -584,7 +600,7 @@ public static class CallDecisions
 
         /// <summary>What an agent's page shows of the session.</summary>
         private static string Visible(CallSession session) =>
-            string.Join('|', session.Phase, session.OwnerLegId, session.Transfer, session.Customer.OnHold, session.ConnectedAt,
+            string.Join('|', session.Phase, session.OwnerLegId, session.Transfer, session.Customer.OnHold, session.ConnectedAt, session.Problem,
                 string.Join(',', session.Legs.Select(leg => $"{leg.Id}:{leg.Status}:{leg.Role}:{leg.LeaveRequested}:{leg.Withdrawn}")));
     }
 }

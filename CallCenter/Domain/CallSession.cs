@@ -113,6 +113,7 @@ public sealed record CustomerLeg(string? Number, string? ConferenceSid = null, b
 /// <param name="LastSequence">The call-progress SequenceNumber last applied.</param>
 /// <param name="Withdrawn">The session no longer wants this leg: it is cancelled, or removed if it answers anyway.</param>
 /// <param name="LeaveRequested">The agent pressed Leave: their leg ending is not a drop.</param>
+/// <param name="RequestedAt">When the dial was asked for.</param>
 public sealed record AgentLeg(
     string Id,
     string AgentId,
@@ -122,7 +123,8 @@ public sealed record AgentLeg(
     string? CallSid = null,
     int LastSequence = 0,
     bool Withdrawn = false,
-    bool LeaveRequested = false)
+    bool LeaveRequested = false,
+    DateTimeOffset? RequestedAt = null)
 {
     public bool IsLive => Status != LegStatus.Ended;
 
@@ -145,6 +147,7 @@ public sealed record Transfer(string FromAgentId, string ToAgentId, string Consu
 /// <param name="Id">The customer's CallSid, also the conference's friendly name.</param>
 /// <param name="OwnerLegId">The leg that has the customer (Connected, Consulting) or is offered them (Offered).</param>
 /// <param name="EndedBy">The agent who pressed End call, when one did.</param>
+/// <param name="Problem">What last went wrong that the agents should know (a command Twilio refused), until their next action.</param>
 public sealed record CallSession(
     string Id,
     CallPhase Phase,
@@ -156,7 +159,8 @@ public sealed record CallSession(
     DateTimeOffset? ConnectedAt,
     DateTimeOffset UpdatedAt,
     string? EndedBy,
-    long Version)
+    long Version,
+    string? Problem = null)
 {
     /// <summary>A customer call has arrived and waits for an agent.</summary>
     public static CallSession Start(string customerCallSid, string? customerNumber, DateTimeOffset now) =>

@@ -38,8 +38,18 @@ public abstract record SessionEffect
     /// </summary>
     public sealed record FreeAgent(string AgentId, string LegId, bool Away) : SessionEffect;
 
+    /// <summary>A moment the contact center counts: the customer answered by their first agent, a transfer completed or failed.</summary>
+    public sealed record Milestone(CallMilestone What) : SessionEffect;
+
     /// <summary>These agents' pages show something new.</summary>
     public sealed record NotifyAgents(IReadOnlyList<string> AgentIds) : SessionEffect;
+}
+
+public enum CallMilestone
+{
+    Answered,
+    TransferCompleted,
+    TransferFailed,
 }
 
 public enum RefusalKind

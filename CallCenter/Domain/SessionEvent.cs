@@ -40,6 +40,9 @@ public abstract record SessionEvent
     public sealed record LeaveRequested(string AgentId) : SessionEvent;
 
     public sealed record EndRequested(string AgentId) : SessionEvent;
+
+    /// <summary>Twilio refused a call-control command for good; <paramref name="What"/> says so in words for the agents.</summary>
+    public sealed record CommandFailed(string What) : SessionEvent;
 }
 
 /// <summary>Twilio's CallStatus values for an agent leg.</summary>

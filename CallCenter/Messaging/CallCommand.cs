@@ -1,20 +1,28 @@
 namespace WarmTransfer.CallCenter.Messaging;
 
+/// <summary>The call-control commands: everything the system changes in a call after it is created.</summary>
 public enum CallAction
 {
-    /// <summary>Cancel an agent leg that is still ringing.</summary>
-    CancelCall,
+    /// <summary>Cancel an agent leg that has not been answered.</summary>
+    CancelLeg,
 
-    /// <summary>Put the customer on hold (hold music), because no agent is talking to them.</summary>
+    /// <summary>Hang up an agent leg that answered.</summary>
+    CompleteLeg,
+
+    /// <summary>Hold music for the customer.</summary>
     HoldCustomer,
 
     /// <summary>Take the customer off hold.</summary>
     ResumeCustomer,
+
+    /// <summary>End the customer's conference for everyone (End call).</summary>
+    EndConference,
 }
 
 /// <summary>
-/// A Twilio REST change a webhook decided on. Webhooks never call Twilio themselves: the dialer worker carries it out.
+/// A change to a live call that a session decided on. Only the worker carries it out (through <c>ICallControl</c>), from a
+/// queue of its own that is never paced behind call creations.
 /// </summary>
-/// <param name="CallSid">The leg to cancel (<see cref="CallAction.CancelCall"/>).</param>
-/// <param name="ConferenceSid">The customer's conference (hold and resume).</param>
-public sealed record CallCommand(string RequestId, CallAction Action, string ConferenceName, string? CallSid, string? ConferenceSid);
+/// <param name="CallSid">The agent leg (cancel, complete).</param>
+/// <param name="ConferenceSid">The customer's conference when known; otherwise it is found by its name, the session id.</param>
+public sealed record CallCommand(string RequestId, CallAction Action, string SessionId, string? LegId, string? CallSid, string? ConferenceSid);

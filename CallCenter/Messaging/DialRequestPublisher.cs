@@ -6,7 +6,7 @@ using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.CallCenter.Messaging;
 
-/// <summary>Work for the dialer worker: dial requests and call commands, on the dial queue.</summary>
+/// <summary>Work for the dialer worker: dial requests on the dial queue, call commands on the command queue.</summary>
 public interface IDialRequestPublisher
 {
     /// <summary>
@@ -55,7 +55,7 @@ public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnecti
             ContentType = "application/json",
             Type = message.Type,
         };
-        await publisher.PublishAsync(DialQueueTopology.Exchange, DialQueueTopology.RoutingKey, properties,
+        await publisher.PublishAsync(WorkQueueTopology.Exchange, WorkQueueTopology.RoutingKey(message.Type), properties,
             System.Text.Encoding.UTF8.GetBytes(message.Body), cancellationToken);
     }
 }

@@ -4,17 +4,17 @@ using RabbitMQ.Client;
 
 namespace WarmTransfer.CallCenter.Messaging;
 
-/// <summary>Declares the dial-request and agent-update topology before the service takes traffic.</summary>
+/// <summary>Declares the work queues and the agent-update topology before the service takes traffic.</summary>
 internal sealed class MessagingTopologyInitializer(IConnection connection, ILogger<MessagingTopologyInitializer> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        await DialQueueTopology.DeclareAsync(channel, cancellationToken);
+        await WorkQueueTopology.DeclareAsync(channel, cancellationToken);
         await AgentUpdateTopology.DeclareAsync(channel, cancellationToken);
-        logger.LogInformation("Messaging topology declared: queues {DialQueue} and {UpdateQueue}",
-            DialQueueTopology.Queue, AgentUpdateTopology.Queue);
+        logger.LogInformation("Messaging topology declared: queues {DialQueue}, {CommandQueue} and {UpdateQueue}",
+            WorkQueueTopology.DialQueue, WorkQueueTopology.CommandQueue, AgentUpdateTopology.Queue);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using StackExchange.Redis;
 
 namespace WarmTransfer.CallCenter.State;
@@ -11,52 +12,84 @@ public static class AgentStatus
 }
 
 /// <param name="Presence">What the agent chose (available or away); <paramref name="Status"/> is what routing sees.</param>
-public sealed record AgentState(string AgentId, string Status, string Presence, string? ConferenceName, string? CallSid);
+/// <param name="SessionId">The call session the agent is rung for or in.</param>
+/// <param name="LegId">Their leg in it: only an event for this leg changes their state.</param>
+/// <param name="Since">When their state last changed.</param>
+public sealed record AgentState(string AgentId, string Status, string Presence, string? SessionId, string? LegId, DateTimeOffset? Since = null);
 
-/// <summary>Agent presence and who is in which conference. Claims are atomic Lua scripts: no agent is offered twice.</summary>
+/// <summary>
+/// The line: agents' presence and calls, the available agents by idle time and the waiting callers, kept under one hash tag so
+/// every change is one script over keys it is given (one Redis Cluster slot). An agent's call state changes only for the
+/// session leg it belongs to, so a late event of an old leg changes nothing.
+/// </summary>
 public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
 {
-    // KEYS: available, waiting, agent hash, agent conference. ARGV: agent id, now.
-    // An agent who chose away stays away; otherwise a waiting caller goes to them at once, or they join the idle line.
-    private const string GoAvailableScript = """
-        if redis.call('HGET', KEYS[3], 'presence') == 'away' then
-          redis.call('ZREM', KEYS[1], ARGV[1])
-          redis.call('HSET', KEYS[3], 'status', 'away')
-          redis.call('HDEL', KEYS[3], 'conference', 'callSid')
-          redis.call('DEL', KEYS[4])
+    private const string Helpers = """
+        local function read(agent)
+          local raw = redis.call('HGET', KEYS[3], agent)
+          if raw then return cjson.decode(raw) end
+          return { status = 'away', presence = 'away' }
+        end
+        local function write(agent, state)
+          local time = redis.call('TIME')
+          state.since = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+          redis.call('HSET', KEYS[3], agent, cjson.encode(state))
+        end
+        -- The agent is free: away if they chose so; else the longest-waiting caller's session, or the idle line.
+        local function free(agent, state, now, leg)
+          state.session = nil
+          state.leg = nil
+          if state.presence ~= 'available' then
+            state.status = 'away'
+            redis.call('ZREM', KEYS[1], agent)
+            write(agent, state)
+            return false
+          end
+          local session = redis.call('LPOP', KEYS[2])
+          if session then
+            state.status = 'ringing'
+            state.session = session
+            state.leg = leg
+            redis.call('ZREM', KEYS[1], agent)
+            write(agent, state)
+            return session
+          end
+          state.status = 'available'
+          redis.call('ZADD', KEYS[1], 'NX', now, agent)
+          write(agent, state)
           return false
         end
-        local conference = redis.call('LPOP', KEYS[2])
-        if conference then
+        """;
+
+    // KEYS: available, waiting, agents. ARGV: agent, now, leg the agent must be on ('' for an agent on no call), away ('1'),
+    // leg id for a waiting caller.
+    private const string FreeScript = Helpers + "\n" + """
+        local state = read(ARGV[1])
+        if ARGV[3] == '' then
+          if state.status == 'ringing' or state.status == 'in-call' then return false end
+        elseif state.leg ~= ARGV[3] then
+          return false
+        end
+        if ARGV[4] == '1' then state.presence = 'away' end
+        return free(ARGV[1], state, ARGV[2], ARGV[5])
+        """;
+
+    // KEYS: available, waiting, agents. ARGV: agent, presence.
+    private const string ChoosePresenceScript = Helpers + "\n" + """
+        local state = read(ARGV[1])
+        state.presence = ARGV[2]
+        if ARGV[2] == 'away' then
           redis.call('ZREM', KEYS[1], ARGV[1])
-          redis.call('HSET', KEYS[3], 'status', 'ringing', 'conference', conference)
-          redis.call('SET', KEYS[4], conference)
-          return conference
+          if state.status == 'available' then state.status = 'away' end
         end
-        redis.call('HSET', KEYS[3], 'status', 'available')
-        redis.call('HDEL', KEYS[3], 'conference', 'callSid')
-        redis.call('DEL', KEYS[4])
-        redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
-        return false
+        write(ARGV[1], state)
+        return state.status
         """;
 
-    // KEYS: available, agent hash. ARGV: agent id.
-    // Away takes effect at once when idle; on a call, when the call ends.
-    private const string GoAwayScript = """
-        redis.call('HSET', KEYS[2], 'presence', 'away')
-        redis.call('ZREM', KEYS[1], ARGV[1])
-        local status = redis.call('HGET', KEYS[2], 'status')
-        if not status or status == 'available' then
-          redis.call('HSET', KEYS[2], 'status', 'away')
-        end
-        return true
-        """;
-
-    // KEYS: available, waiting. ARGV: conference, agent key prefix, 'front' or 'back'.
-    // The longest-idle agent is taken out of the line, or the caller joins the waiting line (at the front when they were
-    // already waiting: an offer that failed does not cost them their place).
-    private const string ClaimLongestIdleScript = """
-        local agents = redis.call('ZRANGE', KEYS[1], 0, 0)
+    // KEYS: available, waiting, agents. ARGV: session, leg, 'front' or 'back'.
+    // The longest-idle agent is rung, or the caller joins the line (at the front when an offer failed: they keep their place).
+    private const string ClaimLongestIdleScript = Helpers + "\n" + """
+        local agents = redis.call('ZPOPMIN', KEYS[1])
         if #agents == 0 then
           redis.call('LREM', KEYS[2], 0, ARGV[1])
           if ARGV[3] == 'front' then
@@ -67,76 +100,95 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
           return false
         end
         local agent = agents[1]
-        redis.call('ZREM', KEYS[1], agent)
-        redis.call('HSET', ARGV[2] .. agent, 'status', 'ringing', 'conference', ARGV[1])
-        redis.call('SET', ARGV[2] .. agent .. ':conference', ARGV[1])
+        local state = read(agent)
+        state.status = 'ringing'
+        state.session = ARGV[1]
+        state.leg = ARGV[2]
+        write(agent, state)
         return agent
         """;
 
-    // KEYS: available, agent hash, agent conference. ARGV: agent id, conference.
-    private const string ClaimAgentScript = """
-        if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
-          return 0
-        end
-        redis.call('HSET', KEYS[2], 'status', 'ringing', 'conference', ARGV[2])
-        redis.call('SET', KEYS[3], ARGV[2])
+    // KEYS: available, waiting, agents. ARGV: agent, session, leg.
+    private const string ClaimScript = Helpers + "\n" + """
+        if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+        local state = read(ARGV[1])
+        state.status = 'ringing'
+        state.session = ARGV[2]
+        state.leg = ARGV[3]
+        write(ARGV[1], state)
+        return 1
+        """;
+
+    // KEYS: available, waiting, agents. ARGV: agent, leg.
+    private const string InCallScript = Helpers + "\n" + """
+        local state = read(ARGV[1])
+        if state.leg ~= ARGV[2] then return 0 end
+        state.status = 'in-call'
+        write(ARGV[1], state)
         return 1
         """;
 
     private IDatabase Db => redis.GetDatabase();
 
-    /// <summary>The agent is free: a waiting caller's conference to dial them into, or null when they join the idle line.</summary>
-    public async Task<string?> GoAvailableAsync(string agentId)
+    private static RedisKey[] Keys => [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agents];
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// The agent's leg ended (or, with no leg, an idle agent wants calls): they are free, unless they are on another leg now.
+    /// Returns the waiting caller's session they are rung for on <paramref name="nextLegId"/>, if one was waiting.
+    /// </summary>
+    public async Task<string?> FreeAsync(string agentId, string? legId, bool away, string nextLegId)
     {
-        var result = await Db.ScriptEvaluateAsync(GoAvailableScript,
-            [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agent(agentId), RedisKeys.AgentConference(agentId)],
-            [agentId, time.GetUtcNow().ToUnixTimeMilliseconds()]);
+        var result = await Db.ScriptEvaluateAsync(FreeScript, Keys, [agentId, Now, legId ?? string.Empty, away ? "1" : "0", nextLegId]);
         return result.IsNull ? null : (string?)result;
     }
 
-    /// <summary>The agent wants calls again (effective now if idle, else when their call ends).</summary>
-    public async Task ChooseAvailableAsync(string agentId) =>
-        await Db.HashSetAsync(RedisKeys.Agent(agentId), "presence", AgentStatus.Available);
+    /// <summary>What the agent chose; it takes effect now when idle, or when their call ends. Returns what routing sees now.</summary>
+    public async Task<string> ChoosePresenceAsync(string agentId, string presence) =>
+        (string)(await Db.ScriptEvaluateAsync(ChoosePresenceScript, Keys, [agentId, presence]))!;
 
-    public async Task GoAwayAsync(string agentId) =>
-        await Db.ScriptEvaluateAsync(GoAwayScript, [RedisKeys.AvailableAgents, RedisKeys.Agent(agentId)], [agentId]);
-
-    /// <summary>Takes the agent who has been idle longest for the conference; null when none is free (the caller waits in line).</summary>
-    public async Task<string?> ClaimLongestIdleAgentAsync(string conferenceName, bool alreadyWaiting = false)
+    /// <summary>Takes the agent who has been idle longest for the session's leg; null when none is free (the caller waits in line).</summary>
+    public async Task<string?> ClaimLongestIdleAsync(string sessionId, string legId, bool front)
     {
-        var result = await Db.ScriptEvaluateAsync(ClaimLongestIdleScript,
-            [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers],
-            [conferenceName, RedisKeys.Agent(string.Empty).ToString(), alreadyWaiting ? "front" : "back"]);
+        var result = await Db.ScriptEvaluateAsync(ClaimLongestIdleScript, Keys, [sessionId, legId, front ? "front" : "back"]);
         return result.IsNull ? null : (string?)result;
     }
 
-    /// <summary>Takes this agent for the conference if they are available.</summary>
-    public async Task<bool> ClaimAgentAsync(string agentId, string conferenceName)
-    {
-        var result = await Db.ScriptEvaluateAsync(ClaimAgentScript,
-            [RedisKeys.AvailableAgents, RedisKeys.Agent(agentId), RedisKeys.AgentConference(agentId)],
-            [agentId, conferenceName]);
-        return (int)result == 1;
-    }
+    /// <summary>Takes this agent for the session's leg if they are available.</summary>
+    public async Task<bool> ClaimAsync(string agentId, string sessionId, string legId) =>
+        (int)await Db.ScriptEvaluateAsync(ClaimScript, Keys, [agentId, sessionId, legId]) == 1;
 
-    /// <summary>The call ringing the agent, so it can be cancelled or hung up later.</summary>
-    public async Task DialingAsync(string agentId, string callSid) =>
-        await Db.HashSetAsync(RedisKeys.Agent(agentId), "callSid", callSid);
+    /// <summary>The agent answered this leg (nothing changes if they are on another one now).</summary>
+    public async Task InCallAsync(string agentId, string legId) =>
+        await Db.ScriptEvaluateAsync(InCallScript, Keys, [agentId, legId]);
 
-    public async Task JoinedAsync(string agentId, string conferenceName, string callSid) =>
-        await Db.HashSetAsync(RedisKeys.Agent(agentId),
-            [new("status", AgentStatus.InCall), new("conference", conferenceName), new("callSid", callSid)]);
+    /// <summary>The caller is gone: out of the line.</summary>
+    public async Task<bool> LeaveLineAsync(string sessionId) => await Db.ListRemoveAsync(RedisKeys.WaitingCallers, sessionId) > 0;
 
-    public async Task<string?> FindConferenceForAgentAsync(string agentId) =>
-        await Db.StringGetAsync(RedisKeys.AgentConference(agentId));
+    public async Task<AgentState> GetAsync(string agentId) => Parse(agentId, await Db.HashGetAsync(RedisKeys.Agents, agentId));
 
-    public async Task<AgentState> GetAsync(string agentId)
-    {
-        var fields = (await Db.HashGetAllAsync(RedisKeys.Agent(agentId))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
-        return new AgentState(agentId, fields.GetValueOrDefault("status", AgentStatus.Away), fields.GetValueOrDefault("presence", AgentStatus.Away),
-            fields.GetValueOrDefault("conference"), fields.GetValueOrDefault("callSid"));
-    }
+    public async Task<IReadOnlyList<AgentState>> AllAsync() =>
+        [.. (await Db.HashGetAllAsync(RedisKeys.Agents)).Select(entry => Parse(entry.Name!, entry.Value))];
 
     public async Task<IReadOnlyList<string>> AvailableAgentsAsync() =>
         [.. (await Db.SortedSetRangeByRankAsync(RedisKeys.AvailableAgents)).Select(agent => agent.ToString())];
+
+    public async Task<IReadOnlyList<string>> WaitingAsync() =>
+        [.. (await Db.ListRangeAsync(RedisKeys.WaitingCallers)).Select(session => session.ToString())];
+
+    private static AgentState Parse(string agentId, RedisValue value)
+    {
+        if (value.IsNull)
+        {
+            return new AgentState(agentId, AgentStatus.Away, AgentStatus.Away, null, null);
+        }
+
+        var json = JsonDocument.Parse((string)value!).RootElement;
+        string? Field(string name) => json.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.String ? field.GetString() : null;
+        var since = json.TryGetProperty("since", out var ms) && ms.ValueKind == JsonValueKind.Number
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms.GetInt64())
+            : (DateTimeOffset?)null;
+        return new AgentState(agentId, Field("status") ?? AgentStatus.Away, Field("presence") ?? AgentStatus.Away, Field("session"), Field("leg"), since);
+    }
 }

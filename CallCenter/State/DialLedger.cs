@@ -22,9 +22,6 @@ public abstract record DialDecision
 /// </summary>
 public sealed class DialLedger(IConnectionMultiplexer redis)
 {
-    /// <summary>Longer than a dial with all its retries takes.</summary>
-    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
-
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
     // KEYS: dial record. ARGV: owner, lease ms, lifetime s.
@@ -51,10 +48,11 @@ public sealed class DialLedger(IConnectionMultiplexer redis)
 
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task<DialDecision> BeginAsync(string requestId, string owner)
+    /// <param name="lease">Longer than the worst case of one dial with all its tries, so no other worker dials while it may still go on.</param>
+    public async Task<DialDecision> BeginAsync(string requestId, string owner, TimeSpan lease)
     {
         var result = (string)(await Db.ScriptEvaluateAsync(BeginScript, [RedisKeys.Dial(requestId)],
-            [owner, (long)Lease.TotalMilliseconds, (long)Lifetime.TotalSeconds]))!;
+            [owner, (long)lease.TotalMilliseconds, (long)Lifetime.TotalSeconds]))!;
         return result switch
         {
             "dial" => new DialDecision.Dial(),
@@ -75,8 +73,4 @@ public sealed class DialLedger(IConnectionMultiplexer redis)
     /// <summary>Given up on after the last try (or unreadable): never dialed again.</summary>
     public async Task FailedAsync(string requestId) =>
         await Db.HashSetAsync(RedisKeys.Dial(requestId), "state", "failed");
-
-    /// <summary>A call command was carried out: never again.</summary>
-    public async Task DoneAsync(string requestId) =>
-        await Db.HashSetAsync(RedisKeys.Dial(requestId), "state", "done");
 }

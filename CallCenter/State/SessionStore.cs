@@ -45,6 +45,16 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
     }
 
     /// <summary>
+    /// Decides the event on a session the caller has just read or written, without reading it again; when it has changed since,
+    /// the event is decided on what is stored (see <see cref="DecideAsync(string, SessionEvent)"/>).
+    /// </summary>
+    public async Task<Decision?> DecideAsync(CallSession known, SessionEvent @event)
+    {
+        var decision = CallDecisions.Decide(known, @event, time.GetUtcNow());
+        return !decision.Changed || await WriteAsync(decision.Session, known.Version) ? decision : await DecideAsync(known.Id, @event);
+    }
+
+    /// <summary>
     /// Decides the event on the stored session and stores the result; null when there is no such session (ended long ago, or
     /// never ours). An unchanged decision writes nothing.
     /// </summary>
@@ -82,6 +92,29 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
             JsonSerializer.Serialize(session, Json),
             (long)Lifetime.TotalMilliseconds,
         ]);
-        return (int)written == 1;
+        if ((int)written != 1)
+        {
+            return false;
+        }
+
+        // The index reconciliation sweeps: another slot than the session's, so it is kept beside the write, not in it.
+        _ = session.IsEnded
+            ? Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, session.Id, CommandFlags.FireAndForget)
+            : Db.SortedSetAddAsync(RedisKeys.OpenSessions, session.Id, session.UpdatedAt.ToUnixTimeMilliseconds(), CommandFlags.FireAndForget);
+        return true;
     }
+
+    /// <summary>Open sessions whose last change is older than <paramref name="quietFor"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> QuietAsync(TimeSpan quietFor, int take)
+    {
+        var before = (time.GetUtcNow() - quietFor).ToUnixTimeMilliseconds();
+        return [.. (await Db.SortedSetRangeByScoreAsync(RedisKeys.OpenSessions, stop: before, take: take)).Select(id => id.ToString())];
+    }
+
+    /// <summary>The open session was just checked: it is quiet again only after another <c>quietFor</c>.</summary>
+    public Task TouchAsync(string sessionId) =>
+        Db.SortedSetAddAsync(RedisKeys.OpenSessions, sessionId, time.GetUtcNow().ToUnixTimeMilliseconds(), SortedSetWhen.Exists);
+
+    /// <summary>The session is gone from Redis (expired): it leaves the index.</summary>
+    public Task ForgetAsync(string sessionId) => Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, sessionId);
 }

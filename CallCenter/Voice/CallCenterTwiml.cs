@@ -1,6 +1,5 @@
 using Twilio.TwiML;
 using Twilio.TwiML.Voice;
-using WarmTransfer.CallCenter.Messaging;
 using Conference = Twilio.TwiML.Voice.Conference;
 
 namespace WarmTransfer.CallCenter.Voice;
@@ -9,6 +8,11 @@ namespace WarmTransfer.CallCenter.Voice;
 public static class CallCenterTwiml
 {
     public const string CustomerLabel = "customer";
+
+    private static readonly List<Conference.EventEnum> Events =
+    [
+        Conference.EventEnum.Start, Conference.EventEnum.End, Conference.EventEnum.Join, Conference.EventEnum.Leave, Conference.EventEnum.Hold,
+    ];
 
     /// <summary>
     /// The caller waits in their own conference: it starts only when an agent joins, and ends when the caller leaves.
@@ -24,11 +28,7 @@ public static class CallCenterTwiml
             participantLabel: CustomerLabel,
             statusCallback: conferenceEventsUrl,
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
-            statusCallbackEvent:
-            [
-                Conference.EventEnum.Start, Conference.EventEnum.End, Conference.EventEnum.Join,
-                Conference.EventEnum.Leave, Conference.EventEnum.Hold,
-            ]);
+            statusCallbackEvent: Events);
         return new VoiceResponse().Append(new Dial().Append(conference)).ToString();
     }
 
@@ -40,15 +40,19 @@ public static class CallCenterTwiml
             .ToString();
 
     /// <summary>
-    /// An agent's leg. The first agent may leave without ending the call; the transfer agent's leaving ends it.
+    /// An agent's leg. No agent's leaving ends the call: only the customer's leg (or End call, through REST) does. Every agent
+    /// leg carries the conference status callback, because Twilio keeps the settings of whichever participant joins first.
     /// The flags are decided here, when the leg joins: Twilio ignores later changes of endConferenceOnExit while on hold.
     /// </summary>
-    public static string AgentConference(string conferenceName, string agentId, DialRole role) =>
+    public static string AgentConference(string conferenceName, string agentId, Uri conferenceEventsUrl) =>
         new VoiceResponse().Append(new Dial().Append(new Conference(conferenceName,
             startConferenceOnEnter: true,
-            endConferenceOnExit: role == DialRole.TransferAgent,
+            endConferenceOnExit: false,
             beep: Conference.BeepEnum.False,
-            participantLabel: agentId))).ToString();
+            participantLabel: agentId,
+            statusCallback: conferenceEventsUrl,
+            statusCallbackMethod: Twilio.Http.HttpMethod.Post,
+            statusCallbackEvent: Events))).ToString();
 
     /// <summary>The leg has nothing left to join (the caller hung up meanwhile).</summary>
     public static string Goodbye() => new VoiceResponse().Say("This call has ended.").Hangup().ToString();

@@ -108,7 +108,7 @@ public sealed class ChaosCustomers(EmulatorAdmin emulator, ChaosLog log, Custome
 
         var customer = conference.Participants.First(p => p.CallSid == callSid && p.IsConnected);
         var agents = conference.Participants.Count(p => p.CallSid != callSid && p.IsConnected);
-        var ringing = snapshot.Calls.Count(c => c.ClientIdentity is not null && c.Status is "queued" or "ringing" && c.CallbackParameter("conference") == callSid);
+        var ringing = snapshot.Calls.Count(c => c.ClientIdentity is not null && c.Status is "queued" or "ringing" && c.CallbackParameter("session") == callSid);
         return customer.Hold ? OnHold
             : agents >= 2 || agents == 1 && ringing > 0 ? InTransfer
             : agents == 1 ? Talking

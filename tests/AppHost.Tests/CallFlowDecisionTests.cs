@@ -3,18 +3,17 @@ using StackExchange.Redis;
 namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>
-/// Each call-flow decision of a support line's bad moments, through the real system: it ends in a defined state the
-/// emulator's conference and calls show, with Redis true and no agent left busy.
+/// The call session's decisions through the real system: each bad moment ends in the state the emulator's conference and the
+/// agents' pages show, with no customer cut off and no agent left busy.
 /// </summary>
 [Collection(WarmTransferAppCollection.Name)]
 public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsyncLifetime
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+    private const string Customer = "customer:start=False,end=True";
 
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
     private ConnectionMultiplexer _redis = null!;
-
-    private IDatabase Db => _redis.GetDatabase();
 
     public async Task InitializeAsync()
     {
@@ -40,13 +39,13 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
 
         await ParticipantsAreAsync(customer, "customer", "agent2");
         Assert.Equal(callStatus, (await AgentCallsAsync("agent1")).Single(c => c.Conference == customer).Status);
-        await StatusIsAsync("agent1", "away");
-        Assert.Equal("away", (string?)await Db.HashGetAsync("wt:agent:agent1", "presence"));
-        Assert.DoesNotContain(customer, (await Db.ListRangeAsync("wt:callers:waiting")).Select(v => v.ToString()));
-        Assert.Equal("agent2", (string?)await Db.HashGetAsync($"wt:conference:{customer}", "firstAgent"));
+        await StatusIsAsync(first, "away");
+        Assert.Equal("away", (await first.MeAsync()).Presence);
+        Assert.False(await InLineAsync(customer));
+        Assert.Equal("first", (await second.CallAsync())!.Role);
 
         await _emulator.HangUpAsync(customer);
-        await StatusIsAsync("agent2", "available");
+        await StatusIsAsync(second, "available");
         await GoneAsync(customer);
     }
 
@@ -63,7 +62,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await Eventually.HoldsAsync(async () => (await AgentCallsAsync("agent1")).Single(c => c.Conference == customer).Status == "canceled"
             ? null : "agent1's call was not cancelled", StepTimeout);
         // Not the agent's fault: they are available again, not away.
-        await StatusIsAsync("agent1", "available");
+        await StatusIsAsync(agent, "available");
         await GoneAsync(customer);
     }
 
@@ -71,8 +70,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task A_customer_who_hangs_up_while_waiting_in_line_leaves_the_line()
     {
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
-        await Eventually.HoldsAsync(async () => (await Db.ListRangeAsync("wt:callers:waiting")).Any(v => v == customer)
-            ? null : "the caller is not waiting in line", StepTimeout);
+        await Eventually.HoldsAsync(async () => await InLineAsync(customer) ? null : "the caller is not waiting in line", StepTimeout);
         // Waiting means hearing the wait music in the conference; hanging up before getting there is another case.
         await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [var only] && only.StartsWith("customer:", StringComparison.Ordinal)
             && only.EndsWith("audio=wait-music", StringComparison.Ordinal) ? null : "the caller is not hearing the wait music", StepTimeout);
@@ -80,7 +78,6 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await _emulator.HangUpAsync(customer);
 
         await GoneAsync(customer);
-        Assert.Empty(await Db.SortedSetRangeByRankAsync("wt:agents:available"));
     }
 
     [Fact]
@@ -95,12 +92,10 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await CustomerHoldIsAsync(customer, true);
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
 
-        await Eventually.HoldsAsync(async () => await Db.HashGetAsync($"wt:conference:{customer}", "transferState") == "failed"
-            ? null : "the transfer has not failed", StepTimeout);
-        Assert.Equal("busy", (string?)await Db.HashGetAsync($"wt:conference:{customer}", "transferFailure"));
+        await TransferIsAsync(first, "failed", "declined");
         await CustomerHoldIsAsync(customer, false);
         await ParticipantsAreAsync(customer, "customer", "agent1");
-        await StatusIsAsync("agent2", "away");
+        await StatusIsAsync(second, "away");
 
         // Another colleague takes the transfer.
         using var third = await AvailableAsync("agent3", () => _emulator.AnswerAsAsync("agent3"));
@@ -108,13 +103,13 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await ParticipantsAreAsync(customer, "customer", "agent1", "agent3");
 
         await _emulator.HangUpAsync(customer);
-        await StatusIsAsync("agent1", "available");
-        await StatusIsAsync("agent3", "available");
+        await StatusIsAsync(first, "available");
+        await StatusIsAsync(third, "available");
         await GoneAsync(customer);
     }
 
     [Fact]
-    public async Task A_first_agent_who_hangs_up_before_the_target_answers_leaves_the_customer_on_hold_music_until_the_target_takes_over()
+    public async Task A_first_agent_who_leaves_before_the_target_answers_leaves_the_customer_on_hold_music_until_the_target_takes_over()
     {
         using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
@@ -127,19 +122,119 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await first.PostOkAsync("/api/leave", new { });
 
         // Alone, the customer hears hold music, not silence.
-        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is ["customer:start=False,end=True,hold=True,audio=hold-music"]
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [$"{Customer},hold=True,audio=hold-music"]
             ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}] ", StepTimeout);
 
         // The colleague answers and has the customer, off hold.
         await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is
-            ["customer:start=False,end=True,hold=False,audio=conference", "agent2:start=True,end=True,hold=False,audio=conference"]
+            [$"{Customer},hold=False,audio=conference", "agent2:start=True,end=False,hold=False,audio=conference"]
             ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
-        Assert.Equal("agent2", (string?)await Db.HashGetAsync($"wt:conference:{customer}", "firstAgent"));
-        Assert.Equal("completed", (string?)await Db.HashGetAsync($"wt:conference:{customer}", "transferState"));
-        await StatusIsAsync("agent1", "available");
+        await Eventually.HoldsAsync(async () => (await second.CallAsync())?.Role == "first" ? null : "agent2 does not have the customer", StepTimeout);
+        await StatusIsAsync(first, "available");
 
         await _emulator.HangUpAsync(customer);
-        await StatusIsAsync("agent2", "available");
+        await StatusIsAsync(second, "available");
+        await GoneAsync(customer);
+    }
+
+    [Fact]
+    public async Task A_consultant_who_leaves_hands_the_customer_back_and_nobody_is_cut_off()
+    {
+        var (customer, first, second) = await ConsultingAsync();
+
+        await second.PostOkAsync("/api/leave", new { });
+
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        await TransferIsAsync(first, "failed", "left");
+        await StatusIsAsync(second, "available");
+        Assert.Equal("in-progress", (await _emulator.ConferenceAsync(customer))!.Status);
+        Assert.Equal("first", (await first.CallAsync())!.Role);
+
+        await EndAsync(customer, first, second);
+    }
+
+    [Fact]
+    public async Task A_consultant_whose_leg_drops_fails_the_transfer_and_the_first_agent_keeps_the_customer()
+    {
+        var (customer, first, second) = await ConsultingAsync();
+
+        var leg = (await _emulator.CallsAsync()).Single(c => c.ClientIdentity == "agent2" && c.IsLive && c.CallbackParameter("session") == customer);
+        await _emulator.HangUpAsync(leg.Sid);
+
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        await TransferIsAsync(first, "failed", "dropped");
+        await StatusIsAsync(second, "available");
+
+        await EndAsync(customer, first, second);
+    }
+
+    [Fact]
+    public async Task Each_owner_may_transfer_again_and_the_customer_stays_through_three_hops()
+    {
+        var (customer, first, second) = await ConsultingAsync();
+        using var third = await AvailableAsync("agent3", () => _emulator.AnswerAsAsync("agent3"));
+
+        // Hop 1: agent1 hands over to agent2.
+        await first.PostOkAsync("/api/leave", new { });
+        await ParticipantsAreAsync(customer, "customer", "agent2");
+        await StatusIsAsync(first, "available");
+
+        // Hop 2: agent2 to agent3.
+        await second.PostOkAsync("/api/transfer", new { colleague = "agent3" });
+        await ParticipantsAreAsync(customer, "customer", "agent2", "agent3");
+        await second.PostOkAsync("/api/leave", new { });
+        await ParticipantsAreAsync(customer, "customer", "agent3");
+
+        // Hop 3: agent3 back to agent1.
+        await third.PostOkAsync("/api/transfer", new { colleague = "agent1" });
+        await ParticipantsAreAsync(customer, "customer", "agent3", "agent1");
+        await third.PostOkAsync("/api/leave", new { });
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        Assert.Equal("first", (await first.CallAsync())!.Role);
+        Assert.Equal("in-progress", (await _emulator.ConferenceAsync(customer))!.Status);
+
+        await EndAsync(customer, first, second, third);
+    }
+
+    [Fact]
+    public async Task End_call_by_the_agent_with_the_customer_ends_it_for_everyone()
+    {
+        var (customer, first, second) = await ConsultingAsync();
+
+        using var consultant = await second.PostAsync("/api/end", new { });
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, consultant.StatusCode);
+        await first.PostOkAsync("/api/end", new { });
+
+        await Eventually.HoldsAsync(async () => (await _emulator.ConferenceAsync(customer))!.Status == "completed" ? null : "the call goes on", StepTimeout);
+        await StatusIsAsync(first, "available");
+        await StatusIsAsync(second, "available");
+        await GoneAsync(customer);
+    }
+
+    /// <summary>agent1 has a customer and agent2 has joined them in a consultation.</summary>
+    private async Task<(string Customer, PortalClient First, PortalClient Second)> ConsultingAsync()
+    {
+        var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2"));
+        await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
+        await ParticipantsAreAsync(customer, "customer", "agent1", "agent2");
+        await TransferIsAsync(first, "consulting", null);
+        Assert.Equal("transfer", (await second.CallAsync())!.Role);
+        Assert.Contains("agent2:start=True,end=False,hold=False,audio=conference", await _emulator.ParticipantsAsync(customer));
+        return (customer, first, second);
+    }
+
+    private async Task EndAsync(string customer, params PortalClient[] agents)
+    {
+        await _emulator.HangUpAsync(customer);
+        foreach (var agent in agents)
+        {
+            await StatusIsAsync(agent, "available");
+            agent.Dispose();
+        }
+
         await GoneAsync(customer);
     }
 
@@ -151,15 +246,21 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         return session;
     }
 
-    private Task StatusIsAsync(string agentId, string status) =>
-        Eventually.HoldsAsync(async () => await Db.HashGetAsync($"wt:agent:{agentId}", "status") is var actual && actual == status
-            ? null : $"{agentId} is {actual}, not {status}", StepTimeout);
+    private static Task StatusIsAsync(PortalClient agent, string status) =>
+        Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status is var actual && actual == status
+            ? null : $"{agent.AgentId} is {actual}, not {status}", StepTimeout);
 
-    /// <summary>The conference's state is gone from Redis and the caller from the line.</summary>
-    private Task GoneAsync(string conference) =>
-        Eventually.HoldsAsync(async () => !await Db.KeyExistsAsync($"wt:conference:{conference}")
-            && !(await Db.ListRangeAsync("wt:callers:waiting")).Any(v => v == conference)
-            ? null : $"{conference} is still in Redis", StepTimeout);
+    private static Task TransferIsAsync(PortalClient owner, string state, string? failure) =>
+        Eventually.HoldsAsync(async () => (await owner.CallAsync())?.Transfer is { } transfer && transfer.State == state && transfer.Failure == failure
+            ? null : $"{owner.AgentId}'s transfer is not {state} {failure}", StepTimeout);
+
+    private async Task<bool> InLineAsync(string customer) =>
+        (await _redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer);
+
+    /// <summary>The caller's call is over and they are out of the line.</summary>
+    private Task GoneAsync(string customer) =>
+        Eventually.HoldsAsync(async () => !await InLineAsync(customer) && (await _emulator.CallAsync(customer))?.IsLive == false
+            ? null : $"{customer} is still in line or live", StepTimeout);
 
     private Task ParticipantsAreAsync(string conference, params string[] labels) =>
         Eventually.HoldsAsync(async () =>
@@ -169,7 +270,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         }, StepTimeout);
 
     private Task CustomerHoldIsAsync(string conference, bool hold) =>
-        Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(conference)).Any(p => p.StartsWith($"customer:start=False,end=True,hold={hold}", StringComparison.Ordinal))
+        Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(conference)).Any(p => p.StartsWith($"{Customer},hold={hold}", StringComparison.Ordinal))
             ? null : $"the customer's hold is not {hold}", StepTimeout);
 
     private async Task<List<(string Conference, string Status)>> AgentCallsAsync(string agentId) =>

@@ -22,8 +22,8 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
-        Assert.False(await redis.GetDatabase().KeyExistsAsync($"wt:conference:{callSid}"));
-        Assert.DoesNotContain(callSid, (await redis.GetDatabase().ListRangeAsync("wt:callers:waiting")).Select(v => v.ToString()));
+        Assert.False(await redis.GetDatabase().KeyExistsAsync($"wt:session:{{{callSid}}}"));
+        Assert.DoesNotContain(callSid, (await redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString()));
     }
 
     [Theory]

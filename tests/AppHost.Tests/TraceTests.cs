@@ -44,7 +44,7 @@ public sealed class TraceTests(WarmTransferAppFixture fixture)
     /// <summary>The REST request that created the call ringing agent3 into this customer's conference.</summary>
     private static Func<EmulatorEvent, bool> IsDialOf(string customer) => e =>
         e.Kind == "rest" && e.Message == "POST Calls.json"
-        && e.Parameter("To") == "client:agent3" && e.Parameter("Url").Contains($"conference={customer}");
+        && e.Parameter("To") == "client:agent3" && e.Parameter("Url").Contains($"session={customer}");
 
     private static string TraceId(EmulatorEvent entry)
     {

@@ -26,7 +26,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         // 1. Both agents go available; agent1 has been idle longest.
         await first.PostOkAsync("/api/presence", new { status = "available" });
         await second.PostOkAsync("/api/presence", new { status = "available" });
-        Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2"));
+        Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:{line}:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2"));
 
         // 2. A customer calls: they wait on hold in their own conference, and agent1 is dialed.
         var customer = await emulator.CallSupportLineAsync("+15557651000");
@@ -37,17 +37,15 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         Assert.Contains(twiml, t => t.Url.EndsWith("/voice/incoming") && t.Body.Contains($">{customer}</Conference>")
             && t.Body.Contains("startConferenceOnEnter=\"false\"") && t.Body.Contains("endConferenceOnExit=\"true\"")
             && t.Body.Contains("waitUrl=") && t.Body.Contains("participantLabel=\"customer\""));
-        Assert.Contains(twiml, t => t.Url.Contains("/voice/agent-join") && t.Url.Contains("agent=agent1") && t.Url.Contains("role=FirstAgent")
-            && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"false\""));
+        Assert.Contains(twiml, t => t.Url.Contains("/voice/agent-join") && t.Url.Contains($"session={customer}") && t.Body.Contains("participantLabel=\"agent1\"")
+            && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"false\"") && t.Body.Contains("statusCallback="));
         Assert.Contains(twiml, t => t.Url.EndsWith("/voice/hold") && t.Body.Contains("<Play loop=\"0\">"));
-        Assert.Equal("connected", (string?)await db.HashGetAsync($"wt:conference:{customer}", "state"));
-        Assert.Equal("agent1", (string?)await db.HashGetAsync($"wt:conference:{customer}", "firstAgent"));
-        Assert.Equal("in-call", (string?)await db.HashGetAsync("wt:agent:agent1", "status"));
-        Assert.Equal(customer, (string?)await db.StringGetAsync("wt:agent:agent1:conference"));
-        var call = await first.GetAsync("/api/call");
-        Assert.Equal(customer, (await call.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customerCallSid").GetString());
+        await Eventually.HoldsAsync(async () => (await first.MeAsync()).Status == "in-call" ? null : "agent1 is not in call", StepTimeout);
+        var call = (await first.CallAsync())!;
+        Assert.Equal((customer, "first", "+15557651000"), (call.Conference, call.Role, call.CustomerNumber));
+        Assert.NotNull(call.ConnectedAt);
 
-        // 3. agent1 brings agent2 in; the transfer leg ends the conference when it leaves.
+        // 3. agent1 brings agent2 in; no agent's leg ends the conference when it leaves.
         using var unavailable = await first.PostAsync("/api/transfer", new { colleague = "agent3" });
         Assert.Equal(HttpStatusCode.Conflict, unavailable.StatusCode);
         using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent2" });
@@ -55,12 +53,11 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
             "customer:start=False,end=True,hold=False,audio=conference",
             "agent1:start=True,end=False,hold=False,audio=conference",
-            "agent2:start=True,end=True,hold=False,audio=conference"), StepTimeout);
-        await Eventually.HoldsAsync(async () => await db.HashGetAsync($"wt:conference:{customer}", "transferState") == "consulting"
-            ? null : "transfer not consulting", StepTimeout);
-        Assert.Contains(await TwimlAnswersAsync(emulator), t => t.Url.Contains("/voice/agent-join") && t.Url.Contains("agent=agent2")
-            && t.Url.Contains("role=TransferAgent") && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"true\""));
-        Assert.Equal("in-call", (string?)await db.HashGetAsync("wt:agent:agent2", "status"));
+            "agent2:start=True,end=False,hold=False,audio=conference"), StepTimeout);
+        await Eventually.HoldsAsync(async () => (await first.CallAsync())?.Transfer?.State == "consulting" ? null : "transfer not consulting", StepTimeout);
+        Assert.Contains(await TwimlAnswersAsync(emulator), t => t.Url.Contains("/voice/agent-join") && t.Body.Contains("participantLabel=\"agent2\"")
+            && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"false\""));
+        Assert.Equal(("transfer", "in-call"), ((await second.CallAsync())!.Role, (await second.MeAsync()).Status));
 
         // 4. While they consult, the customer is on hold with music, then back.
         await first.PostOkAsync("/api/hold", new { hold = true });
@@ -72,10 +69,9 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await first.PostOkAsync("/api/leave", new { });
         await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
             "customer:start=False,end=True,hold=False,audio=conference",
-            "agent2:start=True,end=True,hold=False,audio=conference"), StepTimeout);
-        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "available"
-            ? null : $"agent1 is {await db.HashGetAsync("wt:agent:agent1", "status")}", StepTimeout);
-        Assert.Equal("completed", (string?)await db.HashGetAsync($"wt:conference:{customer}", "transferState"));
+            "agent2:start=True,end=False,hold=False,audio=conference"), StepTimeout);
+        await Eventually.HoldsAsync(async () => (await first.MeAsync()).Status == "available" ? null : "agent1 is not available", StepTimeout);
+        Assert.Equal("first", (await second.CallAsync())!.Role);
         Assert.Equal("in-progress", (await emulator.ConferenceAsync(customer))!.Status);
 
         // 6. The customer hangs up: the conference ends, its state goes, both agents are available.
@@ -84,11 +80,9 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
             ? null : "conference not completed", StepTimeout);
         Assert.Equal("participant-with-end-conference-on-exit-left",
             (await emulator.ConferenceAsync(customer))!.ReasonConferenceEnded);
-        await Eventually.HoldsAsync(async () => !await db.KeyExistsAsync($"wt:conference:{customer}")
-            && await db.HashGetAsync("wt:agent:agent2", "status") == "available"
-            ? null : "conference state not cleaned up or agent2 not available", StepTimeout);
-        Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2").Order());
-        Assert.False(await db.KeyExistsAsync("wt:agent:agent1:conference"));
+        await Eventually.HoldsAsync(async () => (await second.MeAsync()).Status == "available" && await second.CallAsync() is null
+            ? null : "agent2 not available", StepTimeout);
+        Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:{line}:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2").Order());
 
         await first.PostOkAsync("/api/presence", new { status = "away" });
         await second.PostOkAsync("/api/presence", new { status = "away" });
@@ -104,10 +98,10 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
         await emulator.AnswerAsAsync("agent2");
         await agent.PostOkAsync("/api/presence", new { status = "away" });
-        Assert.Empty(await db.SortedSetRangeByRankAsync("wt:agents:available"));
+        Assert.Empty(await db.SortedSetRangeByRankAsync("wt:{line}:agents:available"));
 
         var customer = await emulator.CallSupportLineAsync("+15557651100");
-        await Eventually.HoldsAsync(async () => (await db.ListRangeAsync("wt:callers:waiting")).Any(v => v == customer)
+        await Eventually.HoldsAsync(async () => (await db.ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer)
             && (await emulator.ParticipantsAsync(customer)) is ["customer:start=False,end=True,hold=False,audio=wait-music"]
             ? null : $"caller not waiting on hold: [{string.Join(" | ", await emulator.ParticipantsAsync(customer))}]", StepTimeout);
 
@@ -116,11 +110,10 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
             "customer:start=False,end=True,hold=False,audio=conference",
             "agent2:start=True,end=False,hold=False,audio=conference"), StepTimeout);
-        Assert.DoesNotContain(customer, (await db.ListRangeAsync("wt:callers:waiting")).Select(v => v.ToString()));
+        Assert.DoesNotContain(customer, (await db.ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString()));
 
         await emulator.HangUpAsync(customer);
-        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent2", "status") == "available"
-            ? null : "agent2 not available again", StepTimeout);
+        await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "available" ? null : "agent2 not available again", StepTimeout);
         await agent.PostOkAsync("/api/presence", new { status = "away" });
     }
 
@@ -142,22 +135,20 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
 
         using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent3" });
         Assert.Equal(HttpStatusCode.Accepted, transfer.StatusCode);
-        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent3", "callSid") is { HasValue: true } sid
-            && (await emulator.CallAsync(sid!))?.Status == "ringing"
+        await Eventually.HoldsAsync(async () => (await emulator.CallsAsync()).Any(c => c.ClientIdentity == "agent3" && c.Status == "ringing")
             ? null : "agent3 is not ringing", StepTimeout);
-        var ringing = (string)(await db.HashGetAsync("wt:agent:agent3", "callSid"))!;
+        var ringing = (await emulator.CallsAsync()).Single(c => c.ClientIdentity == "agent3" && c.Status == "ringing").Sid;
 
         await first.PostOkAsync("/api/transfer/cancel", new { });
 
         await Eventually.HoldsAsync(async () => (await emulator.CallAsync(ringing))?.Status == "canceled"
-            && await db.HashGetAsync("wt:agent:agent3", "status") == "available"
+            && (await colleague.MeAsync()).Status == "available"
             ? null : "agent3's call not canceled or agent3 not available", StepTimeout);
-        Assert.Equal("cancelled", (string?)await db.HashGetAsync($"wt:conference:{customer}", "transferState"));
+        Assert.Equal("cancelled", (await first.CallAsync())!.Transfer!.State);
         Assert.Equal(2, (await emulator.ParticipantsAsync(customer)).Length);
 
         await emulator.HangUpAsync(customer);
-        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "available"
-            ? null : "agent1 not available again", StepTimeout);
+        await Eventually.HoldsAsync(async () => (await first.MeAsync()).Status == "available" ? null : "agent1 not available again", StepTimeout);
         await first.PostOkAsync("/api/presence", new { status = "away" });
         await colleague.PostOkAsync("/api/presence", new { status = "away" });
     }
@@ -176,13 +167,12 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 not in", StepTimeout);
 
         await agent.PostOkAsync("/api/presence", new { status = "away" });
-        Assert.Equal("in-call", (string?)await db.HashGetAsync("wt:agent:agent1", "status"));
+        Assert.Equal("in-call", (await agent.MeAsync()).Status);
         await emulator.HangUpAsync(customer);
 
-        await Eventually.HoldsAsync(async () => await db.HashGetAsync("wt:agent:agent1", "status") == "away"
-            && !await db.KeyExistsAsync("wt:agent:agent1:conference")
-            ? null : $"agent1 is {await db.HashGetAsync("wt:agent:agent1", "status")}", StepTimeout);
-        Assert.Null(await db.SortedSetRankAsync("wt:agents:available", "agent1"));
+        await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "away" && await agent.CallAsync() is null
+            ? null : "agent1 is not away", StepTimeout);
+        Assert.Null(await db.SortedSetRankAsync("wt:{line}:agents:available", "agent1"));
     }
 
     private static string? Expect(string[] actual, params string[] expected) =>

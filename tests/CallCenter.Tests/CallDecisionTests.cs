@@ -21,13 +21,19 @@ public sealed class CallDecisionTests
     [Fact]
     public void The_owner_answering_connects_the_customer()
     {
-        var call = CallUnderTest.Connected();
+        var call = new CallUnderTest();
+        call.Apply(new AgentOffered("o1", "alice"));
+        call.Progress("o1", LegCallStatus.Ringing);
+        call.Progress("o1", LegCallStatus.InProgress);
+        Assert.Equal(new Milestone(CallMilestone.Answered), call.Single<Milestone>());
+        call.Joined("o1");
 
         Assert.Equal(CallPhase.Connected, call.Session.Phase);
         Assert.Equal("o1", call.Session.OwnerLegId);
         Assert.Equal(LegStatus.Joined, call.Session.Owner!.Status);
         Assert.NotNull(call.Session.ConnectedAt);
         Assert.Equal(CallUnderTest.ConferenceSid, call.Session.Customer.ConferenceSid);
+        call.None<Milestone>();
     }
 
     [Theory]
@@ -91,6 +97,7 @@ public sealed class CallDecisionTests
         Assert.Equal(AgentRole.Owner, call.Session.Leg("t1")!.Role);
         Assert.Equal(TransferOutcome.Completed, call.Session.Transfer!.Outcome);
         Assert.Equal(CallPhase.Connected, call.Session.Phase);
+        Assert.Equal(new Milestone(CallMilestone.TransferCompleted), call.Single<Milestone>());
 
         var afterLeaving = call.Hangs("o1");
         Assert.Equal(new FreeAgent("alice", "o1", Away: false), Assert.Single(afterLeaving.OfType<FreeAgent>()));

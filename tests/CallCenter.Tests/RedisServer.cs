@@ -27,7 +27,7 @@ public sealed class RedisServer : IAsyncLifetime
         {
             try
             {
-                Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500");
+                Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500,allowAdmin=true");
                 return;
             }
             catch (RedisConnectionException) when (!deadline.IsCancellationRequested && !_process.HasExited)

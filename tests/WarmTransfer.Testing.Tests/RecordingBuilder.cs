@@ -71,7 +71,7 @@ public sealed class RecordingBuilder(int callsPerSecondBudget = 3)
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["To"] = to, ["From"] = SupportNumber };
         if (conference is not null)
         {
-            parameters["StatusCallback"] = $"http://127.0.0.1:5000/voice/call-status?conference={conference}&agent={to[7..]}&role=FirstAgent&request={request}";
+            parameters["StatusCallback"] = $"http://127.0.0.1:5000/voice/call-status?session={conference}&leg={request}&role=Owner";
         }
 
         return Event(at, "rest", method: "POST", statusCode: status, parameters: parameters, message: "POST Calls.json", fault: fault);
@@ -82,7 +82,7 @@ public sealed class RecordingBuilder(int callsPerSecondBudget = 3)
     {
         Creation(at, $"client:{agent}", conference, request);
         _calls.Add((new EmulatorCall(legSid, SupportNumber, $"client:{agent}", "outbound-api", "in-progress",
-            $"http://127.0.0.1:5000/voice/call-status?conference={conference}&agent={agent}&role=FirstAgent&request={request}"), at, until));
+            $"http://127.0.0.1:5000/voice/call-status?session={conference}&leg={request}&role=Owner"), at, until));
         return this;
     }
 

@@ -189,7 +189,7 @@ public static class InvariantChecker
             }
         }
 
-        return connected && !snapshot.Calls.Any(call => call.ClientIdentity is not null && call.IsLive && call.CallbackParameter("conference") == customer);
+        return connected && !snapshot.Calls.Any(call => call.ClientIdentity is not null && call.IsLive && call.CallbackParameter("session") == customer);
     }
 
     /// <summary>

@@ -69,8 +69,8 @@ internal sealed class RunIndex
                 if (e.Parameter("To") is { } to && to.StartsWith("client:", StringComparison.Ordinal))
                 {
                     var callback = e.Parameter("StatusCallback");
-                    Offers.Add(new Offer(e.Timestamp, to["client:".Length..], EmulatorEvent.CallbackQuery(callback, "conference"),
-                        EmulatorEvent.CallbackQuery(callback, "role"), EmulatorEvent.CallbackQuery(callback, "request")));
+                    Offers.Add(new Offer(e.Timestamp, to["client:".Length..], EmulatorEvent.CallbackQuery(callback, "session"),
+                        EmulatorEvent.CallbackQuery(callback, "role"), EmulatorEvent.CallbackQuery(callback, "leg")));
                 }
             }
         }
@@ -195,7 +195,7 @@ internal sealed class RunIndex
 
         // The agents' legs of the customer's conference, and the agent's own legs.
         var legs = Recording.Snapshots.SelectMany(s => s.Calls)
-            .Where(c => c.ClientIdentity is { } identity && (identity == agent || key is not null && c.CallbackParameter("conference") == key))
+            .Where(c => c.ClientIdentity is { } identity && (identity == agent || key is not null && c.CallbackParameter("session") == key))
             .Select(c => c.Sid)
             .ToHashSet(StringComparer.Ordinal);
         if (key is not null)

@@ -176,8 +176,8 @@ public sealed class EmulatorAdmin(HttpClient http) : IDisposable
     public async Task<List<AgentCall>> AgentCallsAsync(CancellationToken cancellationToken = default) =>
         [.. (await CallsAsync(cancellationToken))
             .Where(c => c.ClientIdentity is not null && c.StatusCallback is not null)
-            .Select(c => new AgentCall(c.ClientIdentity!, c.CallbackParameter("conference") ?? string.Empty,
-                c.CallbackParameter("request") ?? string.Empty, c.Status))];
+            .Select(c => new AgentCall(c.ClientIdentity!, c.CallbackParameter("session") ?? string.Empty,
+                c.CallbackParameter("leg") ?? string.Empty, c.Status))];
 
     /// <summary>The events logged after <paramref name="afterSequence"/>, oldest first (the emulator keeps only its newest).</summary>
     public async Task<IReadOnlyList<EmulatorEvent>> EventsAsync(long afterSequence = 0, CancellationToken cancellationToken = default) =>

@@ -35,7 +35,7 @@ public sealed record EmulatorEvent(
     /// status callback names; otherwise null.
     /// </summary>
     public string? AgentCallConference =>
-        this is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 } ? CallbackQuery(Parameter("StatusCallback"), "conference") : null;
+        this is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 } ? CallbackQuery(Parameter("StatusCallback"), "session") : null;
 
     internal static string? CallbackQuery(string? url, string name) =>
         Uri.TryCreate(url, UriKind.Absolute, out var callback) ? HttpUtility.ParseQueryString(callback.Query)[name] : null;
@@ -61,7 +61,7 @@ public sealed record EmulatorCall(
     /// <summary>For a call to <c>client:{agent}</c>, the agent; otherwise null.</summary>
     public string? ClientIdentity => To.StartsWith("client:", StringComparison.Ordinal) ? To["client:".Length..] : null;
 
-    /// <summary>A parameter of the status callback's query (the dialer names <c>conference</c>, <c>agent</c>, <c>role</c>, <c>request</c>).</summary>
+    /// <summary>A parameter of the status callback's query (the dialer names the call session <c>session</c> and its leg <c>leg</c>).</summary>
     public string? CallbackParameter(string name) => EmulatorEvent.CallbackQuery(StatusCallback, name);
 }
 

@@ -20,11 +20,13 @@ public sealed record CallView(
     bool CustomerOnHold,
     DateTimeOffset? ConnectedAt,
     IReadOnlyList<CallAgent>? Agents,
-    TransferView? Transfer);
+    TransferView? Transfer,
+    string? Problem = null);
 
 public sealed record CallAgent(string Id, string? DisplayName, string Status);
 
 /// <param name="State">ringing, consulting, completed, cancelled or failed.</param>
+/// <param name="Failure">declined, no-answer, failed, left (handed back) or dropped.</param>
 public sealed record TransferView(string AgentId, string? DisplayName, string State, string? Failure);
 
 /// <summary>A colleague available for a transfer.</summary>

@@ -109,6 +109,20 @@ public sealed class PortalClient : IDisposable
     public async Task<SoftphoneSettings> SoftphoneAsync(CancellationToken cancellationToken = default) =>
         (await _http.GetFromJsonAsync<SoftphoneSettings>("/api/softphone", Json, cancellationToken))!;
 
+    /// <summary>What routing sees of the signed-in agent and what they chose (<c>/api/me</c>).</summary>
+    public async Task<AgentSummary> MeAsync(CancellationToken cancellationToken = default) =>
+        (await _http.GetFromJsonAsync<AgentSummary>("/api/me", Json, cancellationToken))!;
+
+    /// <summary>The call the signed-in agent is rung for or in (<c>/api/call</c>), or null.</summary>
+    public async Task<CallView?> CallAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync("/api/call", cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return response.StatusCode == System.Net.HttpStatusCode.NoContent
+            ? null
+            : await response.Content.ReadFromJsonAsync<CallView>(Json, cancellationToken);
+    }
+
     /// <summary>Opens the live view as the page does; the first push (the whole view) follows at once.</summary>
     public Task<AgentHubListener> ConnectHubAsync(CancellationToken cancellationToken = default) =>
         AgentHubListener.ConnectAsync(Portal, _cookies, cancellationToken);

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Messaging;
+using WarmTransfer.CallCenter.State;
+using static WarmTransfer.CallCenter.Domain.SessionEffect;
+using static WarmTransfer.CallCenter.Domain.SessionEvent;
+
+namespace WarmTransfer.CallCenter.Routing;
+
+/// <summary>
+/// The one way into a call session for every service: an event is decided and stored atomically, then what the decision asks
+/// for is carried out — dials through the dial queue, call control through the command queue, routing and agent state in
+/// Redis, pushes to the agents' pages. Routing's own choices (an agent for a caller) come back in as events.
+/// </summary>
+public sealed class CallSessions(
+    SessionStore sessions,
+    AgentStore agents,
+    IDialRequestPublisher work,
+    IAgentUpdatePublisher updates,
+    CallCenterMetrics metrics,
+    TimeProvider time,
+    ILogger<CallSessions> logger)
+{
+    /// <summary>A customer called: their session starts and the longest-idle agent is rung, or they wait in line.</summary>
+    public async Task StartAsync(string customerCallSid, string? customerNumber, CancellationToken cancellationToken)
+    {
+        var session = CallSession.Start(customerCallSid, customerNumber, time.GetUtcNow());
+        if (!await sessions.CreateAsync(session))
+        {
+            // Twilio asked twice: the first request's session stands.
+            logger.LogInformation("Session {SessionId} already started", customerCallSid);
+            return;
+        }
+
+        // Three round trips: the session written, an agent claimed (or the caller queued), the offer decided on the session as written.
+        var legId = NewLegId();
+        if (await agents.ClaimLongestIdleAsync(customerCallSid, legId, front: false) is { } agentId)
+        {
+            metrics.CallOffered();
+            var offered = new AgentOffered(legId, agentId);
+            if (await sessions.DecideAsync(session, offered) is { } decision)
+            {
+                await CarryOutAsync(decision, cancellationToken);
+            }
+            else
+            {
+                await OrphanAsync(customerCallSid, offered, cancellationToken);
+            }
+
+            return;
+        }
+
+        metrics.CallerQueued();
+        logger.LogInformation("No agent available: caller {SessionId} waits in line", customerCallSid);
+    }
+
+    /// <summary>Decides the event on its session and carries out the decision. Null when the session is unknown.</summary>
+    public async Task<Decision?> HandleAsync(string sessionId, SessionEvent @event, CancellationToken cancellationToken)
+    {
+        // Every trace of a call carries its session: the dashboard finds all of one call's steps by it.
+        Activity.Current?.SetTag("warmtransfer.session", sessionId);
+        var decision = await sessions.DecideAsync(sessionId, @event);
+        if (decision is null)
+        {
+            await OrphanAsync(sessionId, @event, cancellationToken);
+            return null;
+        }
+
+        if (decision.Refusal is { } refusal)
+        {
+            logger.LogInformation("Session {SessionId}: {Event} refused: {Reason}", sessionId, @event.GetType().Name, refusal.Message);
+        }
+
+        await CarryOutAsync(decision, cancellationToken);
+        return decision;
+    }
+
+    /// <summary>The caller needs an agent: the longest-idle one is rung, or the caller waits in line (at the front when an offer failed).</summary>
+    public async Task OfferAsync(string sessionId, bool front, CancellationToken cancellationToken)
+    {
+        var legId = NewLegId();
+        if (await agents.ClaimLongestIdleAsync(sessionId, legId, front) is { } agentId)
+        {
+            metrics.CallOffered();
+            await HandleAsync(sessionId, new AgentOffered(legId, agentId), cancellationToken);
+            return;
+        }
+
+        metrics.CallerQueued();
+        logger.LogInformation("No agent available: caller {SessionId} waits in line", sessionId);
+    }
+
+    /// <summary>
+    /// The agent is free of <paramref name="legId"/> (or, with none, an idle agent wants calls): the longest-waiting caller is
+    /// offered to them, or they join the idle line.
+    /// </summary>
+    public async Task FreeAgentAsync(string agentId, string? legId, bool away, CancellationToken cancellationToken)
+    {
+        var nextLegId = NewLegId();
+        var sessionId = await agents.FreeAsync(agentId, legId, away, nextLegId);
+        await updates.PublishAsync([agentId], cancellationToken);
+        if (sessionId is not null)
+        {
+            metrics.CallerLeftLine();
+            metrics.CallOffered();
+            logger.LogInformation("Waiting caller {SessionId} offered to {AgentId}", sessionId, agentId);
+            await HandleAsync(sessionId, new AgentOffered(nextLegId, agentId), cancellationToken);
+        }
+    }
+
+    private async Task CarryOutAsync(Decision decision, CancellationToken cancellationToken)
+    {
+        var session = decision.Session;
+        foreach (var effect in decision.Effects)
+        {
+            switch (effect)
+            {
+                case DialAgent dial:
+                    await work.PublishAsync(new DialRequest($"{session.Id}.{dial.LegId}", session.Id, dial.LegId, dial.AgentId, dial.Role, time.GetUtcNow()),
+                        cancellationToken);
+                    break;
+                case CancelLeg { CallSid: { } callSid } cancel:
+                    await CommandAsync(session, CallAction.CancelLeg, cancel.LegId, callSid, cancellationToken);
+                    break;
+                case CancelLeg:
+                    // No call yet: the dialer finds the leg withdrawn and dials no one.
+                    break;
+                case CompleteLeg complete:
+                    await CommandAsync(session, CallAction.CompleteLeg, complete.LegId, complete.CallSid, cancellationToken);
+                    break;
+                case HoldCustomer:
+                    await CommandAsync(session, CallAction.HoldCustomer, null, null, cancellationToken);
+                    break;
+                case ResumeCustomer:
+                    await CommandAsync(session, CallAction.ResumeCustomer, null, null, cancellationToken);
+                    break;
+                case EndConference:
+                    await CommandAsync(session, CallAction.EndConference, null, null, cancellationToken);
+                    break;
+                case OfferToNextAgent:
+                    await OfferAsync(session.Id, front: true, cancellationToken);
+                    break;
+                case LeaveLine:
+                    if (await agents.LeaveLineAsync(session.Id))
+                    {
+                        metrics.CallerLeftLine();
+                    }
+
+                    break;
+                case AgentInCall inCall:
+                    await agents.InCallAsync(inCall.AgentId, inCall.LegId);
+                    break;
+                case FreeAgent free:
+                    await FreeAgentAsync(free.AgentId, free.LegId, free.Away, cancellationToken);
+                    break;
+                case Milestone { What: CallMilestone.Answered }:
+                    metrics.Answered(session.ConnectedAt!.Value - session.CreatedAt);
+                    break;
+                case Milestone { What: CallMilestone.TransferCompleted }:
+                    metrics.TransferCompleted();
+                    break;
+                case Milestone { What: CallMilestone.TransferFailed }:
+                    metrics.TransferFailed(session.Transfer?.Failure?.ToString() ?? "failed");
+                    break;
+                case NotifyAgents notify:
+                    await updates.PublishAsync(notify.AgentIds, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An event for a session that no longer exists: whatever it left busy is let go.</summary>
+    private async Task OrphanAsync(string sessionId, SessionEvent @event, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Session {SessionId} is gone: {Event} ends what it left", sessionId, @event.GetType().Name);
+        switch (@event)
+        {
+            case AgentOffered offered:
+                await FreeAgentAsync(offered.AgentId, offered.LegId, away: false, cancellationToken);
+                break;
+            case TransferRequested transfer:
+                await FreeAgentAsync(transfer.ColleagueId, transfer.LegId, away: false, cancellationToken);
+                break;
+            case LegProgress { Status: LegCallStatus.InProgress } progress:
+                await work.PublishAsync(new CallCommand(NewLegId(), CallAction.CompleteLeg, sessionId, progress.LegId, progress.CallSid, null), cancellationToken);
+                break;
+            case LegProgress { Status: < LegCallStatus.InProgress } progress:
+                await work.PublishAsync(new CallCommand(NewLegId(), CallAction.CancelLeg, sessionId, progress.LegId, progress.CallSid, null), cancellationToken);
+                break;
+        }
+    }
+
+    private Task CommandAsync(CallSession session, CallAction action, string? legId, string? callSid, CancellationToken cancellationToken) =>
+        work.PublishAsync(new CallCommand($"{session.Id}.{session.Version}.{action}.{legId}", action, session.Id, legId, callSid,
+            session.Customer.ConferenceSid), cancellationToken);
+
+    public static string NewLegId() => Guid.NewGuid().ToString("N")[..12];
+}

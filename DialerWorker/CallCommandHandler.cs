@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+using Polly;
+using Twilio.Exceptions;
+using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Messaging;
+using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.Telephony;
+
+namespace WarmTransfer.DialerWorker;
+
+/// <summary>
+/// Carries out call commands through <see cref="ICallControl"/>. They are idempotent at Twilio, so a redelivered one is simply
+/// done again. A 404 means the leg or conference is already gone: done. 429 and 5xx are retried with backoff; anything
+/// else is reported to the session's agents in plain words.
+/// </summary>
+public sealed class CallCommandHandler(
+    ICallControl control, CallSessions calls, IOptions<DialerOptions> options, TimeProvider time, ILogger<CallCommandHandler> logger)
+    : IMessageHandler<CallCommand>
+{
+    private readonly ResiliencePipeline _retry = TwilioRetry.Pipeline(options.Value, time);
+
+    public async Task<bool> HandleAsync(CallCommand command, CancellationToken cancellationToken)
+    {
+        using var retryAfter = RetryAfterScope.Begin();
+        try
+        {
+            await _retry.ExecuteAsync(async _ => await RunAsync(command), cancellationToken);
+            logger.LogInformation("{Action} done for session {SessionId}", command.Action, command.SessionId);
+            return true;
+        }
+        catch (ApiException exception) when (exception.Status == 404)
+        {
+            logger.LogInformation("{Action} for session {SessionId}: already gone", command.Action, command.SessionId);
+            return true;
+        }
+        catch (ApiException exception) when (exception.Status is >= 400 and < 500 and not 429)
+        {
+            logger.LogWarning("{Action} for session {SessionId} refused by Twilio: {Code} {Message}", command.Action, command.SessionId,
+                exception.Code, exception.Message);
+            await calls.HandleAsync(command.SessionId, new SessionEvent.CommandFailed(Words(command.Action, exception.Message)), cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (TwilioRetry.IsFailure(exception))
+        {
+            logger.LogError(exception, "{Action} for session {SessionId} failed after its retries; dead-lettered", command.Action, command.SessionId);
+            await calls.HandleAsync(command.SessionId, new SessionEvent.CommandFailed(Words(command.Action, "Twilio did not answer")), cancellationToken);
+            return false;
+        }
+    }
+
+    private Task RunAsync(CallCommand command) => command.Action switch
+    {
+        CallAction.CancelLeg => control.CancelLegAsync(command.CallSid!),
+        CallAction.CompleteLeg => control.CompleteLegAsync(command.CallSid!),
+        CallAction.HoldCustomer => control.HoldCustomerAsync(command.ConferenceSid ?? command.SessionId, hold: true),
+        CallAction.ResumeCustomer => control.HoldCustomerAsync(command.ConferenceSid ?? command.SessionId, hold: false),
+        CallAction.EndConference => control.EndConferenceAsync(command.ConferenceSid ?? command.SessionId, command.SessionId),
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command.Action, "unknown call action"),
+    };
+
+    private static string Words(CallAction action, string reason) => action switch
+    {
+        CallAction.HoldCustomer => $"The customer could not be put on hold ({reason}).",
+        CallAction.ResumeCustomer => $"The customer could not be taken off hold ({reason}).",
+        CallAction.EndConference => $"The call could not be ended ({reason}).",
+        CallAction.CancelLeg => $"The colleague's call could not be cancelled ({reason}).",
+        _ => $"A call could not be hung up ({reason}).",
+    };
+}

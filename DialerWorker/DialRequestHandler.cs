@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Options;
+using Polly;
+using Twilio.Clients;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using WarmTransfer.CallCenter;
+using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Messaging;
+using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.State;
+using WarmTransfer.CallCenter.Telephony;
+
+namespace WarmTransfer.DialerWorker;
+
+/// <summary>
+/// Creates agent legs' calls, paced to the account's calls per second. A request is taken through the dial ledger first and
+/// dialed only while its session still wants the leg. A creation whose outcome is unknown (a timeout or an error after the
+/// request left) is not posted again blindly: Twilio may have made the call, so the worker first looks for it (the leg's own
+/// status callback, then Twilio's list of the agent's calls) and dials again only when there is none.
+/// </summary>
+public sealed class DialRequestHandler(
+    DialLedger ledger,
+    DialPacer pacer,
+    SessionStore sessions,
+    CallSessions calls,
+    ITwilioRestClient twilio,
+    IOptions<TwilioOptions> twilioOptions,
+    IOptions<DialerOptions> options,
+    CallCenterMetrics metrics,
+    TimeProvider time,
+    ILogger<DialRequestHandler> logger) : IMessageHandler<DialRequest>
+{
+    private static readonly HashSet<CallResource.StatusEnum> Live =
+        [CallResource.StatusEnum.Queued, CallResource.StatusEnum.Ringing, CallResource.StatusEnum.InProgress];
+
+    private readonly ResiliencePipeline _retry = TwilioRetry.Pipeline(options.Value, time);
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    // Every try timing out at its longest, plus the wait for a calls-per-second slot.
+    private readonly TimeSpan _lease = TwilioRetry.WorstCase(options.Value) + TimeSpan.FromSeconds(30);
+
+    /// <summary>True when decided (acknowledge), false when given up on (dead-letter).</summary>
+    public async Task<bool> HandleAsync(DialRequest request, CancellationToken cancellationToken)
+    {
+        if (!await TakeAsync(request.RequestId, cancellationToken))
+        {
+            logger.LogInformation("Dial request {RequestId} was already handled: {AgentId} is not rung again", request.RequestId, request.AgentId);
+            return true;
+        }
+
+        if (await sessions.GetAsync(request.SessionId) is not { } session
+            || session.Leg(request.LegId) is not { IsLive: true, Withdrawn: false, CallSid: null })
+        {
+            // The customer hung up, or the leg was withdrawn, while the request waited: nobody is rung. An agent the session never
+            // knew (it expired) is freed here; otherwise the session freed them when it withdrew the leg.
+            logger.LogInformation("Session {SessionId} no longer wants leg {LegId}: {AgentId} is not rung", request.SessionId, request.LegId, request.AgentId);
+            await ledger.FailedAsync(request.RequestId);
+            if (await sessions.GetAsync(request.SessionId) is null)
+            {
+                await calls.FreeAgentAsync(request.AgentId, request.LegId, away: false, cancellationToken);
+            }
+
+            return true;
+        }
+
+        using var retryAfter = RetryAfterScope.Begin();
+        var attempts = 0;
+        try
+        {
+            var callSid = await _retry.ExecuteAsync(async token =>
+            {
+                if (++attempts > 1 && await FindCallAsync(request) is { } made)
+                {
+                    return made;
+                }
+
+                await using var slot = await pacer.TakeSlotAsync(token);
+                return (await CreateCallAsync(request)).Sid;
+            }, cancellationToken);
+            await DialedAsync(request, callSid, cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (TwilioRetry.IsFailure(exception))
+        {
+            if (await FindCallOrNullAsync(request) is { } made)
+            {
+                // The last try's answer was lost, but Twilio made the call.
+                await DialedAsync(request, made, cancellationToken);
+                return true;
+            }
+
+            metrics.DialFailed("twilio");
+            logger.LogError(exception, "Dial request {RequestId} for {AgentId} failed after its retries; dead-lettered", request.RequestId, request.AgentId);
+            await ledger.FailedAsync(request.RequestId);
+            await calls.HandleAsync(request.SessionId, new SessionEvent.DialFailed(request.LegId), cancellationToken);
+            return false;
+        }
+    }
+
+    private async Task DialedAsync(DialRequest request, string callSid, CancellationToken cancellationToken)
+    {
+        await ledger.DialedAsync(request.RequestId, callSid);
+        logger.LogInformation("Dialed {AgentId} for session {SessionId} leg {LegId} as {Role}: call {CallSid}",
+            request.AgentId, request.SessionId, request.LegId, request.Role, callSid);
+        // The leg learns its call now, whether or not its status callbacks arrive.
+        await calls.HandleAsync(request.SessionId, new SessionEvent.LegProgress(request.LegId, callSid, LegCallStatus.Queued), cancellationToken);
+    }
+
+    /// <summary>
+    /// The leg's call, if an earlier try made it after all: known to the session from its status callback, or a live call
+    /// to the agent created since the request was made (an agent has one leg at a time).
+    /// </summary>
+    private async Task<string?> FindCallAsync(DialRequest request)
+    {
+        if ((await sessions.GetAsync(request.SessionId))?.Leg(request.LegId)?.CallSid is { } known)
+        {
+            return known;
+        }
+
+        try
+        {
+            var agentCalls = await CallResource.ReadAsync(to: $"client:{request.AgentId}", limit: 20, client: twilio);
+            return agentCalls.FirstOrDefault(call => call.Status is { } status && Live.Contains(status)
+                && call.DateCreated is { } created && created >= request.RequestedAt.UtcDateTime.AddSeconds(-1))?.Sid;
+        }
+        catch (Exception exception) when (TwilioRetry.IsFailure(exception))
+        {
+            logger.LogWarning(exception, "Could not look for the call of dial request {RequestId}", request.RequestId);
+            throw;
+        }
+    }
+
+    private async Task<string?> FindCallOrNullAsync(DialRequest request)
+    {
+        try
+        {
+            return await FindCallAsync(request);
+        }
+        catch (Exception exception) when (TwilioRetry.IsFailure(exception))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Takes the request's lease; false when it is already done. Waits while another worker holds it.</summary>
+    private async Task<bool> TakeAsync(string requestId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            switch (await ledger.BeginAsync(requestId, _owner, _lease))
+            {
+                case DialDecision.Dial:
+                    return true;
+                case DialDecision.Wait wait:
+                    await Task.Delay(wait.RetryAfter, time, cancellationToken);
+                    break;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    private Task<CallResource> CreateCallAsync(DialRequest request)
+    {
+        var query = $"session={Uri.EscapeDataString(request.SessionId)}&leg={Uri.EscapeDataString(request.LegId)}";
+        return CallResource.CreateAsync(
+            to: new Client(request.AgentId),
+            from: new PhoneNumber(twilioOptions.Value.PhoneNumber),
+            url: twilioOptions.Value.Url($"{WebhookPaths.AgentJoin}?{query}"),
+            method: Twilio.Http.HttpMethod.Post,
+            statusCallback: twilioOptions.Value.Url($"{WebhookPaths.CallStatus}?{query}&role={request.Role}"),
+            statusCallbackMethod: Twilio.Http.HttpMethod.Post,
+            statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+            timeout: options.Value.RingTimeoutSeconds,
+            client: twilio);
+    }
+}

@@ -1,0 +1,151 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Rest.Api.V2010.Account;
+using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.State;
+
+namespace WarmTransfer.DialerWorker;
+
+/// <summary>
+/// Twilio loses callbacks, and Redis outlives the calls it describes (a restart of the whole system): every 10 s one worker
+/// replica (a Redis lock) asks Twilio for the truth about every quiet session and every busy agent, and feeds it to the
+/// sessions as events. Nobody stays ringing or in call without a live leg, and a caller whose call is gone leaves the line.
+/// </summary>
+public sealed class SessionReconciler(
+    SessionStore sessions,
+    AgentStore agents,
+    CallSessions calls,
+    IConnectionMultiplexer redis,
+    ITwilioRestClient twilio,
+    IOptions<DialerOptions> options,
+    TimeProvider time,
+    ILogger<SessionReconciler> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    /// <summary>A session or agent this long without a change is checked against Twilio.</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(15);
+
+    private const int Batch = 200;
+
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    // A dial this old with no call known was lost on its way (the worker gives up and says so well before).
+    private readonly TimeSpan _lostDial = TwilioRetry.WorstCase(options.Value) + TimeSpan.FromSeconds(60);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            try
+            {
+                if (await redis.GetDatabase().StringSetAsync(RedisKeys.ReconcilerLock, _owner, Interval - TimeSpan.FromSeconds(1), When.NotExists))
+                {
+                    await ReconcileAsync(stoppingToken);
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(exception, "Reconciliation did not finish; it runs again in {Interval}", Interval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var checkedSessions = 0;
+        foreach (var sessionId in await sessions.QuietAsync(Quiet, Batch))
+        {
+            await ReconcileSessionAsync(sessionId, cancellationToken);
+            checkedSessions++;
+        }
+
+        var freed = 0;
+        var quietSince = time.GetUtcNow() - Quiet;
+        foreach (var agent in await agents.AllAsync())
+        {
+            if (agent is { Status: AgentStatus.Ringing or AgentStatus.InCall, SessionId: { } sessionId, LegId: { } legId } && agent.Since < quietSince
+                && (await sessions.GetAsync(sessionId))?.Leg(legId) is not { IsLive: true })
+            {
+                logger.LogWarning("Agent {AgentId} was {Status} for leg {LegId} of session {SessionId}, which is over: freed",
+                    agent.AgentId, agent.Status, legId, sessionId);
+                await calls.FreeAgentAsync(agent.AgentId, legId, away: false, cancellationToken);
+                freed++;
+            }
+        }
+
+        foreach (var sessionId in await agents.WaitingAsync())
+        {
+            if (await sessions.GetAsync(sessionId) is not { IsEnded: false })
+            {
+                logger.LogWarning("Caller {SessionId} was in line with no call: removed", sessionId);
+                await agents.LeaveLineAsync(sessionId);
+            }
+        }
+
+        if (checkedSessions > 0 || freed > 0)
+        {
+            logger.LogInformation("Reconciled {Sessions} quiet sessions with Twilio; {Freed} agents freed", checkedSessions, freed);
+        }
+    }
+
+    private async Task ReconcileSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (await sessions.GetAsync(sessionId) is not { } session)
+        {
+            await sessions.ForgetAsync(sessionId);
+            return;
+        }
+
+        if (!session.IsEnded && await StatusAsync(sessionId) is null or not ("queued" or "ringing" or "in-progress"))
+        {
+            logger.LogWarning("Customer call {SessionId} is over at Twilio", sessionId);
+            session = (await calls.HandleAsync(sessionId, new SessionEvent.CustomerLeft(), cancellationToken))?.Session ?? session;
+        }
+
+        foreach (var leg in session.Legs.Where(leg => leg.IsLive))
+        {
+            SessionEvent? truth = leg.CallSid is { } callSid
+                ? await StatusAsync(callSid) switch
+                {
+                    // Twilio no longer knows the call: it ended long ago (or the account was reset).
+                    null => new SessionEvent.LegProgress(leg.Id, callSid, leg.HasAnswered ? LegCallStatus.Completed : LegCallStatus.Canceled),
+                    var status when LegCallStatuses.TryParse(status, out var parsed) => new SessionEvent.LegProgress(leg.Id, callSid, parsed),
+                    _ => null,
+                }
+                : leg.RequestedAt < time.GetUtcNow() - _lostDial ? new SessionEvent.DialFailed(leg.Id) : null;
+            if (truth is not null)
+            {
+                await calls.HandleAsync(sessionId, truth, cancellationToken);
+            }
+        }
+
+        if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !(await agents.WaitingAsync()).Contains(sessionId))
+        {
+            // Waiting with no place in line (the offer after a failure was lost): back at the front.
+            logger.LogWarning("Caller {SessionId} waited outside the line: offered again", sessionId);
+            await calls.OfferAsync(sessionId, front: true, cancellationToken);
+        }
+
+        await sessions.TouchAsync(sessionId);
+    }
+
+    /// <summary>The call's status at Twilio, or null when Twilio does not know it.</summary>
+    private async Task<string?> StatusAsync(string callSid)
+    {
+        try
+        {
+            var call = await CallResource.FetchAsync(callSid, client: twilio);
+            return call.Status?.ToString();
+        }
+        catch (ApiException exception) when (exception.Status == 404)
+        {
+            return null;
+        }
+    }
+}
