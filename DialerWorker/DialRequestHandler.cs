@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Polly;
+using StackExchange.Redis;
 using Twilio.Clients;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
@@ -36,8 +37,8 @@ public sealed class DialRequestHandler(
     private readonly ResiliencePipeline _retry = TwilioRetry.Pipeline(options.Value, time);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
 
-    // Every try timing out at its longest, plus the wait for a calls-per-second slot.
-    private readonly TimeSpan _lease = TwilioRetry.WorstCase(options.Value) + TimeSpan.FromSeconds(30);
+    // Renewed every third of it while the dial goes on, however long its tries take.
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
 
     /// <summary>True when decided (acknowledge), false when given up on (dead-letter).</summary>
     public async Task<bool> HandleAsync(DialRequest request, CancellationToken cancellationToken)
@@ -63,6 +64,45 @@ public sealed class DialRequestHandler(
             return true;
         }
 
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var keeping = KeepLeaseAsync(request.RequestId, renewal.Token);
+        try
+        {
+            return await DialAsync(request, cancellationToken);
+        }
+        finally
+        {
+            await renewal.CancelAsync();
+            await keeping;
+        }
+    }
+
+    /// <summary>Renews the request's lease until the dial is decided.</summary>
+    private async Task KeepLeaseAsync(string requestId, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Lease / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await ledger.RenewAsync(requestId, _owner, Lease);
+                }
+                catch (RedisException exception)
+                {
+                    logger.LogWarning(exception, "The lease of dial request {RequestId} was not renewed; trying again", requestId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The dial is decided.
+        }
+    }
+
+    private async Task<bool> DialAsync(DialRequest request, CancellationToken cancellationToken)
+    {
         using var retryAfter = RetryAfterScope.Begin();
         var attempts = 0;
         try
@@ -147,7 +187,7 @@ public sealed class DialRequestHandler(
     {
         while (true)
         {
-            switch (await ledger.BeginAsync(requestId, _owner, _lease))
+            switch (await ledger.BeginAsync(requestId, _owner, Lease))
             {
                 case DialDecision.Dial:
                     return true;

@@ -105,8 +105,8 @@ public static partial class VoiceWebhooks
     private static async Task<IResult> ConferenceEventsAsync(
         [FromForm(Name = "StatusCallbackEvent")] string? statusCallbackEvent, [FromForm(Name = "FriendlyName")] string? conferenceName,
         [FromForm(Name = "ConferenceSid")] string? conferenceSid, [FromForm(Name = "ParticipantLabel")] string? label,
-        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "SequenceNumber")] int? sequence, CallSessions calls,
-        ILogger<Program> logger, CancellationToken cancellationToken)
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "SequenceNumber")] int? sequence,
+        [FromForm(Name = "ReasonParticipantLeft")] string? reasonLeft, CallSessions calls, ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (statusCallbackEvent is null || conferenceName is null || conferenceSid is null)
         {
@@ -127,6 +127,12 @@ public static partial class VoiceWebhooks
             "conference-end" => new SessionEvent.CustomerLeft(conferenceSid),
             _ => null,
         };
+        if (@event is SessionEvent.AgentLeft && EndedWithTheConference(reasonLeft))
+        {
+            // The conference ended under the agent (the customer's leg ends it): the customer is gone, whichever event comes first.
+            await calls.HandleAsync(conferenceName, new SessionEvent.CustomerLeft(conferenceSid), cancellationToken);
+        }
+
         if (@event is not null)
         {
             await calls.HandleAsync(conferenceName, @event, cancellationToken);
@@ -134,6 +140,10 @@ public static partial class VoiceWebhooks
 
         return TypedResults.NoContent();
     }
+
+    /// <summary>A participant-leave reason that says the conference ended (not that the participant hung up or was removed).</summary>
+    private static bool EndedWithTheConference(string? reason) =>
+        reason is not null && reason.Contains("conference", StringComparison.OrdinalIgnoreCase) && reason.Contains("end", StringComparison.OrdinalIgnoreCase);
 
     private static IResult Twiml(string twiml) => TypedResults.Content(twiml, "text/xml");
 

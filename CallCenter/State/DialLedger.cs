@@ -18,7 +18,8 @@ public abstract record DialDecision
 /// <summary>
 /// The dial requests' idempotency records in Redis. Taking a request is one script: a new request, or one whose lease ran out
 /// with no call recorded, is dialed by the caller; one with a call (recorded by the worker or by the call's own
-/// status callback) is never dialed again. A worker that dies mid-dial leaves a lease that expires.
+/// status callback) is never dialed again. The dialing worker renews its lease for as long as the dial goes on (every try, every
+/// wait for a calls-per-second slot); a worker that dies mid-dial leaves a lease that expires soon after.
 /// </summary>
 public sealed class DialLedger(IConnectionMultiplexer redis)
 {
@@ -46,9 +47,20 @@ public sealed class DialLedger(IConnectionMultiplexer redis)
         return 'dial'
         """;
 
+    // KEYS: dial record. ARGV: owner, lease ms. Extends the lease only while its owner still dials.
+    private const string RenewScript = """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        if redis.call('HGET', KEYS[1], 'state') == 'dialing' and redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+          redis.call('HSET', KEYS[1], 'leaseUntil', now + tonumber(ARGV[2]))
+          return 1
+        end
+        return 0
+        """;
+
     private IDatabase Db => redis.GetDatabase();
 
-    /// <param name="lease">Longer than the worst case of one dial with all its tries, so no other worker dials while it may still go on.</param>
+    /// <param name="lease">How long the lease holds unless renewed: a worker that dies mid-dial blocks the request no longer than this.</param>
     public async Task<DialDecision> BeginAsync(string requestId, string owner, TimeSpan lease)
     {
         var result = (string)(await Db.ScriptEvaluateAsync(BeginScript, [RedisKeys.Dial(requestId)],
@@ -60,6 +72,10 @@ public sealed class DialLedger(IConnectionMultiplexer redis)
             _ => new DialDecision.Done(result),
         };
     }
+
+    /// <summary>The worker still dials: its lease is extended. False when the lease is no longer its own.</summary>
+    public async Task<bool> RenewAsync(string requestId, string owner, TimeSpan lease) =>
+        (int)await Db.ScriptEvaluateAsync(RenewScript, [RedisKeys.Dial(requestId)], [owner, (long)lease.TotalMilliseconds]) == 1;
 
     /// <summary>The request's call exists: from the worker once Twilio answered, or from the call's first status callback.</summary>
     public async Task DialedAsync(string requestId, string callSid)
