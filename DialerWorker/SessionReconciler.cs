@@ -69,8 +69,18 @@ public sealed class SessionReconciler(
         var quietSince = time.GetUtcNow() - Quiet;
         foreach (var agent in await agents.AllAsync())
         {
-            if (agent is { Status: AgentStatus.Ringing or AgentStatus.InCall, SessionId: { } sessionId, LegId: { } legId } && agent.Since < quietSince
-                && (await sessions.GetAsync(sessionId))?.Leg(legId) is not { IsLive: true })
+            if (agent is not { Status: AgentStatus.Ringing or AgentStatus.InCall, SessionId: { } sessionId, LegId: { } legId } || agent.Since >= quietSince)
+            {
+                continue;
+            }
+
+            // A session busy with other events is never quiet: a busy agent's own leg is checked with Twilio.
+            if ((await sessions.GetAsync(sessionId))?.Leg(legId) is { IsLive: true } leg)
+            {
+                await ReconcileLegAsync(sessionId, leg, cancellationToken);
+            }
+
+            if ((await sessions.GetAsync(sessionId))?.Leg(legId) is not { IsLive: true })
             {
                 logger.LogWarning("Agent {AgentId} was {Status} for leg {LegId} of session {SessionId}, which is over: freed",
                     agent.AgentId, agent.Status, legId, sessionId);
@@ -110,19 +120,7 @@ public sealed class SessionReconciler(
 
         foreach (var leg in session.Legs.Where(leg => leg.IsLive))
         {
-            SessionEvent? truth = leg.CallSid is { } callSid
-                ? await StatusAsync(callSid) switch
-                {
-                    // Twilio no longer knows the call: it ended long ago (or the account was reset).
-                    null => new SessionEvent.LegProgress(leg.Id, callSid, leg.HasAnswered ? LegCallStatus.Completed : LegCallStatus.Canceled),
-                    var status when LegCallStatuses.TryParse(status, out var parsed) => new SessionEvent.LegProgress(leg.Id, callSid, parsed),
-                    _ => null,
-                }
-                : leg.RequestedAt < time.GetUtcNow() - _lostDial ? new SessionEvent.DialFailed(leg.Id) : null;
-            if (truth is not null)
-            {
-                await calls.HandleAsync(sessionId, truth, cancellationToken);
-            }
+            await ReconcileLegAsync(sessionId, leg, cancellationToken);
         }
 
         if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !(await agents.WaitingAsync()).Contains(sessionId))
@@ -133,6 +131,24 @@ public sealed class SessionReconciler(
         }
 
         await sessions.TouchAsync(sessionId);
+    }
+
+    /// <summary>Feeds Twilio's view of the leg's call to its session (or, for a dial with no call long after it was asked for, its loss).</summary>
+    private async Task ReconcileLegAsync(string sessionId, AgentLeg leg, CancellationToken cancellationToken)
+    {
+        SessionEvent? truth = leg.CallSid is { } callSid
+            ? await StatusAsync(callSid) switch
+            {
+                // Twilio no longer knows the call: it ended long ago (or the account was reset).
+                null => new SessionEvent.LegProgress(leg.Id, callSid, leg.HasAnswered ? LegCallStatus.Completed : LegCallStatus.Canceled),
+                var status when LegCallStatuses.TryParse(status, out var parsed) => new SessionEvent.LegProgress(leg.Id, callSid, parsed),
+                _ => null,
+            }
+            : leg.RequestedAt < time.GetUtcNow() - _lostDial ? new SessionEvent.DialFailed(leg.Id) : null;
+        if (truth is not null)
+        {
+            await calls.HandleAsync(sessionId, truth, cancellationToken);
+        }
     }
 
     /// <summary>The call's status at Twilio, or null when Twilio does not know it.</summary>

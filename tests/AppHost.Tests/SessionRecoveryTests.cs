@@ -58,4 +58,47 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
         await _emulator.HangUpAsync(customer);
         await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "available" ? null : "agent2 not available again", StepTimeout);
     }
+
+    [Fact]
+    public async Task Hold_is_carried_out_within_a_second_while_50_dials_wait_for_the_calls_per_second_budget()
+    {
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
+        await _emulator.AnswerAsAsync("agent1");
+        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        var customer = await _emulator.CallSupportLineAsync("+15557654200");
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 is not with the customer", StepTimeout);
+
+        var load = new List<PortalClient>();
+        try
+        {
+            foreach (var loadAgent in WarmTransferAppFixture.LoadAgents)
+            {
+                await _emulator.NeverAnswerAsAsync(loadAgent);
+                var session = await PortalClient.SignInAsync(fixture.App, loadAgent, WarmTransferAppFixture.LoadAgentPassword);
+                load.Add(session);
+                await session.PostOkAsync("/api/presence", new { status = "available" });
+            }
+
+            // 50 callers at once: their dials queue behind the calls-per-second budget for seconds.
+            await Task.WhenAll(Enumerable.Range(0, 50).Select(i => _emulator.CallSupportLineAsync($"+1555765{5000 + i}")));
+            var started = DateTimeOffset.UtcNow;
+            await agent.PostOkAsync("/api/hold", new { hold = true });
+
+            await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Any(p => p.StartsWith("customer:", StringComparison.Ordinal) && p.Contains("hold=True", StringComparison.Ordinal))
+                ? null : "the customer is not on hold", TimeSpan.FromSeconds(5));
+            var took = DateTimeOffset.UtcNow - started;
+            var dialsLeft = 50 - (await _emulator.AgentCallsAsync()).Count(c => c.AgentId.StartsWith("load", StringComparison.Ordinal) && c.Status != "canceled");
+            Assert.True(took < TimeSpan.FromSeconds(1), $"the hold took {took.TotalMilliseconds:F0} ms");
+            Assert.True(dialsLeft > 10, $"only {dialsLeft} dials were still waiting: the hold did not have to pass them");
+        }
+        finally
+        {
+            await _emulator.HangUpEveryCallAsync();
+            foreach (var session in load)
+            {
+                await session.PostOkAsync("/api/presence", new { status = "away" });
+                session.Dispose();
+            }
+        }
+    }
 }

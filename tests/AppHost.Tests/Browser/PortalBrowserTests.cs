@@ -176,6 +176,64 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     }
 
     [Fact]
+    public async Task A_colleague_who_leaves_hands_the_customer_back_and_the_first_agent_transfers_again()
+    {
+        const string name = nameof(A_colleague_who_leaves_hands_the_customer_back_and_the_first_agent_transfers_again);
+        await fixture.ResetAsync();
+        using var emulator = EmulatorAdmin.For(fixture.App);
+        await using var alice = await OpenDeskAsync(name, "agent1", emulator);
+        await using var bob = await OpenDeskAsync(name, "agent2", emulator);
+        await using var carol = await OpenDeskAsync(name, "agent3", emulator);
+        await alice.ChoosePresenceAsync("Available", "Available");
+        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+        await alice.Button("Accept").ClickAsync();
+        await Expect(alice.Call).ToBeVisibleAsync();
+        await bob.ChoosePresenceAsync("Available", "Available");
+
+        // Bob is brought in: his page offers to hand the customer back, and no End call.
+        await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
+        await alice.Button("Transfer").ClickAsync();
+        await bob.Button("Accept").ClickAsync();
+        await Expect(alice.CallMessage).ToHaveTextAsync("Bob Agent is in the call. Leave the call to hand the customer over.");
+        await Expect(bob.Button("Leave (hand the customer back)")).ToBeVisibleAsync();
+        await Expect(bob.Button("End call")).ToBeHiddenAsync();
+        await Expect(bob.Button("Hold customer")).ToBeHiddenAsync();
+        await bob.ScreenshotAsync("consultant");
+
+        // Bob leaves: Alice keeps the customer, and both pages say so.
+        await bob.Button("Leave (hand the customer back)").ClickAsync();
+        await Expect(bob.Call).ToBeHiddenAsync();
+        await Expect(bob.Message).ToHaveTextAsync("You left the call and handed the customer back to Alice Agent.");
+        await Expect(alice.CallMessage).ToHaveTextAsync("Bob Agent left the call and handed the customer back. You still have the customer.");
+        await Expect(alice.AgentsInCall).ToHaveTextAsync("Alice Agent (you) — in the call");
+        await ConferenceIsAsync(emulator, customer, "customer", "agent1");
+        await alice.ScreenshotAsync("handed-back");
+
+        // A second transfer, to Carol, goes through: Alice leaves and Carol has the customer.
+        await carol.ChoosePresenceAsync("Available", "Available");
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToContainTextAsync("Carol Agent");
+        await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent3");
+        await alice.Button("Transfer").ClickAsync();
+        await carol.Button("Accept").ClickAsync();
+        await Expect(alice.Button("Leave call")).ToBeVisibleAsync();
+        await alice.Button("Leave call").ClickAsync();
+        await Expect(alice.Message).ToHaveTextAsync("You left the call; Carol Agent has the customer.");
+        await Expect(carol.AgentsInCall).ToHaveTextAsync("Carol Agent (you) — in the call");
+        await Expect(carol.Button("End call")).ToBeVisibleAsync();
+        await ConferenceIsAsync(emulator, customer, "customer", "agent3");
+
+        await carol.Button("End call").ClickAsync();
+        await Expect(carol.Message).ToHaveTextAsync("The call ended.");
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.Status == "completed"
+            ? null : "the conference has not ended", StepTimeout);
+        foreach (var desk in new[] { alice, bob, carol })
+        {
+            await desk.ChoosePresenceAsync("Away", "Away");
+            Assert.Empty(desk.ConsoleErrors);
+        }
+    }
+
+    [Fact]
     public async Task Without_sign_in_there_is_no_softphone_no_token_and_no_live_view()
     {
         await using var stranger = await AgentPage.OpenAsync(browser.Browser, Portal, nameof(Without_sign_in_there_is_no_softphone_no_token_and_no_live_view), "anonymous");
