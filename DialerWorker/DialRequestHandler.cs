@@ -64,6 +64,15 @@ public sealed class DialRequestHandler(
             return true;
         }
 
+        if (request.Role == AgentRole.Owner && await CustomerGoneAsync(request.SessionId))
+        {
+            // A caller who hung up before reaching their conference leaves no callback: nobody is rung for them.
+            logger.LogInformation("Customer {SessionId} hung up before {AgentId} was rung", request.SessionId, request.AgentId);
+            await ledger.FailedAsync(request.RequestId);
+            await calls.HandleAsync(request.SessionId, new SessionEvent.CustomerLeft(), cancellationToken);
+            return true;
+        }
+
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var keeping = KeepLeaseAsync(request.RequestId, renewal.Token);
         try
@@ -74,6 +83,24 @@ public sealed class DialRequestHandler(
         {
             await renewal.CancelAsync();
             await keeping;
+        }
+    }
+
+    /// <summary>Whether Twilio says the customer's call is over (a lookup that fails says nothing: the dial goes ahead).</summary>
+    private async Task<bool> CustomerGoneAsync(string customerCallSid)
+    {
+        try
+        {
+            var call = await CallResource.FetchAsync(customerCallSid, client: twilio);
+            return call.Status is { } status && !Live.Contains(status);
+        }
+        catch (Twilio.Exceptions.ApiException exception) when (exception.Status == 404)
+        {
+            return true;
+        }
+        catch (Exception exception) when (TwilioRetry.IsFailure(exception))
+        {
+            return false;
         }
     }
 

@@ -56,6 +56,8 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await Eventually.HoldsAsync(async () => (await AgentCallsAsync("agent1")).Any(c => c.Conference == customer && c.Status == "ringing")
             ? null : "agent1 is not ringing", StepTimeout);
+        // The customer waits in their conference (a caller who hangs up before getting there is another case).
+        await ParticipantsAreAsync(customer, "customer");
 
         await _emulator.HangUpAsync(customer);
 
@@ -126,8 +128,8 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
             ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}] ", StepTimeout);
 
         // The colleague answers and has the customer, off hold.
-        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is
-            [$"{Customer},hold=False,audio=conference", "agent2:start=True,end=False,hold=False,audio=conference"]
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Order().SequenceEqual(
+            ["agent2:start=True,end=False,hold=False,audio=conference", $"{Customer},hold=False,audio=conference"])
             ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
         await Eventually.HoldsAsync(async () => (await second.CallAsync())?.Role == "first" ? null : "agent2 does not have the customer", StepTimeout);
         await StatusIsAsync(first, "available");
@@ -262,11 +264,12 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         Eventually.HoldsAsync(async () => !await InLineAsync(customer) && (await _emulator.CallAsync(customer))?.IsLive == false
             ? null : $"{customer} is still in line or live", StepTimeout);
 
+    /// <summary>Exactly these participants are in the conference, in whatever order they joined.</summary>
     private Task ParticipantsAreAsync(string conference, params string[] labels) =>
         Eventually.HoldsAsync(async () =>
         {
-            var connected = (await _emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).ToArray();
-            return connected.SequenceEqual(labels) ? null : $"participants are [{string.Join(", ", connected)}]";
+            var connected = (await _emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).Order().ToArray();
+            return connected.SequenceEqual(labels.Order()) ? null : $"participants are [{string.Join(", ", connected)}]";
         }, StepTimeout);
 
     private Task CustomerHoldIsAsync(string conference, bool hold) =>

@@ -49,7 +49,7 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
 
         var customer = await _emulator.CallSupportLineAsync("+15557654100");
 
-        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Select(p => p.Split(':')[0]).SequenceEqual(["customer", "agent2"])
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Select(p => p.Split(':')[0]).Order().SequenceEqual(["agent2", "customer"])
             ? null : "agent2 has not joined the customer", StepTimeout);
         var rings = (await _emulator.CallsAsync()).Count(c => c.ClientIdentity == "agent2" && c.CallbackParameter("session") == customer);
         Assert.Equal(1, rings);
