@@ -38,7 +38,7 @@ public sealed class DialRequestHandler(
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     // Renewed every third of it while the dial goes on, however long its tries take.
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(9);
 
     /// <summary>True when decided (acknowledge), false when given up on (dead-letter).</summary>
     public async Task<bool> HandleAsync(DialRequest request, CancellationToken cancellationToken)

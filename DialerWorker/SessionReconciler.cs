@@ -27,7 +27,7 @@ public sealed class SessionReconciler(
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
     /// <summary>A session or agent this long without a change is checked against Twilio.</summary>
-    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
 
     private const int Batch = 200;
 

@@ -179,20 +179,24 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         // Hop 1: agent1 hands over to agent2.
         await first.PostOkAsync("/api/leave", new { });
         await ParticipantsAreAsync(customer, "customer", "agent2");
+        await HasTheCustomerAsync(second);
         await StatusIsAsync(first, "available");
 
         // Hop 2: agent2 to agent3.
         await second.PostOkAsync("/api/transfer", new { colleague = "agent3" });
         await ParticipantsAreAsync(customer, "customer", "agent2", "agent3");
+        await TransferIsAsync(second, "consulting", null);
         await second.PostOkAsync("/api/leave", new { });
         await ParticipantsAreAsync(customer, "customer", "agent3");
+        await HasTheCustomerAsync(third);
 
         // Hop 3: agent3 back to agent1.
         await third.PostOkAsync("/api/transfer", new { colleague = "agent1" });
         await ParticipantsAreAsync(customer, "customer", "agent3", "agent1");
+        await TransferIsAsync(third, "consulting", null);
         await third.PostOkAsync("/api/leave", new { });
         await ParticipantsAreAsync(customer, "customer", "agent1");
-        Assert.Equal("first", (await first.CallAsync())!.Role);
+        await HasTheCustomerAsync(first);
         Assert.Equal("in-progress", (await _emulator.ConferenceAsync(customer))!.Status);
 
         await EndAsync(customer, first, second, third);
@@ -251,6 +255,11 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     private static Task StatusIsAsync(PortalClient agent, string status) =>
         Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status is var actual && actual == status
             ? null : $"{agent.AgentId} is {actual}, not {status}", StepTimeout);
+
+    /// <summary>The agent's page shows them as the one who has the customer.</summary>
+    private static Task HasTheCustomerAsync(PortalClient agent) =>
+        Eventually.HoldsAsync(async () => (await agent.CallAsync()) is { Role: "first", MyStatus: "in-call" } ? null : $"{agent.AgentId} does not have the customer",
+            StepTimeout);
 
     private static Task TransferIsAsync(PortalClient owner, string state, string? failure) =>
         Eventually.HoldsAsync(async () => (await owner.CallAsync())?.Transfer is { } transfer && transfer.State == state && transfer.Failure == failure
