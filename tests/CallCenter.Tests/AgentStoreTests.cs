@@ -83,6 +83,5 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     {
         await _agents.ChoosePresenceAsync(agentId, AgentStatus.Available);
         await _agents.FreeAsync(agentId, legId: null, away: false, nextLegId: "unused");
-        await Task.Delay(2); // idle order is by the millisecond they became available
     }
 }

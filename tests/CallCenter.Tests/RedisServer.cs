@@ -22,19 +22,18 @@ public sealed class RedisServer : IAsyncLifetime
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException("redis-server did not start (eng/prerequisites.sh installs it).");
 
+        // redis-server says when it accepts connections; only then is it connected to.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (true)
+        while (await _process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
         {
-            try
+            if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
             {
-                Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500,allowAdmin=true");
+                Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
                 return;
             }
-            catch (RedisConnectionException) when (!deadline.IsCancellationRequested && !_process.HasExited)
-            {
-                await Task.Delay(100, deadline.Token);
-            }
         }
+
+        throw new InvalidOperationException("redis-server exited before it accepted connections.");
     }
 
     public async Task DisposeAsync()
