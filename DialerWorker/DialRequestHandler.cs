@@ -49,14 +49,14 @@ public sealed class DialRequestHandler(
             return true;
         }
 
-        if (await sessions.GetAsync(request.SessionId) is not { } session
-            || session.Leg(request.LegId) is not { IsLive: true, Withdrawn: false, CallSid: null })
+        var session = await sessions.GetAsync(request.SessionId);
+        if (session?.Leg(request.LegId) is not { IsLive: true, Withdrawn: false, CallSid: null })
         {
             // The customer hung up, or the leg was withdrawn, while the request waited: nobody is rung. An agent the session never
             // knew (it expired) is freed here; otherwise the session freed them when it withdrew the leg.
             logger.LogInformation("Session {SessionId} no longer wants leg {LegId}: {AgentId} is not rung", request.SessionId, request.LegId, request.AgentId);
             await ledger.FailedAsync(request.RequestId);
-            if (await sessions.GetAsync(request.SessionId) is null)
+            if (session is null)
             {
                 await calls.FreeAgentAsync(request.AgentId, request.LegId, away: false, cancellationToken);
             }

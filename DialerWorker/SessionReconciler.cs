@@ -59,9 +59,10 @@ public sealed class SessionReconciler(
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         var checkedSessions = 0;
+        var inLine = (await agents.WaitingAsync()).ToHashSet(StringComparer.Ordinal);
         foreach (var sessionId in await sessions.QuietAsync(Quiet, Batch))
         {
-            await ReconcileSessionAsync(sessionId, cancellationToken);
+            await ReconcileSessionAsync(sessionId, inLine, cancellationToken);
             checkedSessions++;
         }
 
@@ -104,7 +105,7 @@ public sealed class SessionReconciler(
         }
     }
 
-    private async Task ReconcileSessionAsync(string sessionId, CancellationToken cancellationToken)
+    private async Task ReconcileSessionAsync(string sessionId, IReadOnlySet<string> inLine, CancellationToken cancellationToken)
     {
         if (await sessions.GetAsync(sessionId) is not { } session)
         {
@@ -123,7 +124,7 @@ public sealed class SessionReconciler(
             await ReconcileLegAsync(sessionId, leg, cancellationToken);
         }
 
-        if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !(await agents.WaitingAsync()).Contains(sessionId))
+        if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !inLine.Contains(sessionId))
         {
             // Waiting with no place in line (the offer after a failure was lost): back at the front.
             logger.LogWarning("Caller {SessionId} waited outside the line: offered again", sessionId);

@@ -143,20 +143,15 @@ public static class CallDecisions
 
         switch (progress.Status)
         {
-            case LegCallStatus.Completed:
-                End(step, known, LegEnd.Completed);
-                break;
-            case LegCallStatus.Busy:
-                End(step, known, LegEnd.Busy);
-                break;
-            case LegCallStatus.NoAnswer:
-                End(step, known, LegEnd.NoAnswer);
-                break;
-            case LegCallStatus.Failed:
-                End(step, known, LegEnd.Failed);
-                break;
-            case LegCallStatus.Canceled:
-                End(step, known, LegEnd.Canceled);
+            case var final when final.IsFinal():
+                End(step, known, final switch
+                {
+                    LegCallStatus.Busy => LegEnd.Busy,
+                    LegCallStatus.NoAnswer => LegEnd.NoAnswer,
+                    LegCallStatus.Failed => LegEnd.Failed,
+                    LegCallStatus.Canceled => LegEnd.Canceled,
+                    _ => LegEnd.Completed,
+                });
                 break;
             case LegCallStatus.InProgress when known.Status < LegStatus.Answered:
                 step.Update(known with { Status = LegStatus.Answered });
