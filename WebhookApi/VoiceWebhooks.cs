@@ -71,16 +71,21 @@ public static partial class VoiceWebhooks
 
     private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));
 
-    /// <summary>The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg.</summary>
-    private static async Task<IResult> AgentJoinAsync([FromQuery] string? session, [FromQuery] string? leg, SessionStore sessions,
-        IOptions<TwilioOptions> options)
+    /// <summary>
+    /// The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg. Twilio asks for
+    /// it only once the agent answered, and this request is not lost as a status callback can be: the session hears of the
+    /// answer here first.
+    /// </summary>
+    private static async Task<IResult> AgentJoinAsync([FromQuery] string? session, [FromQuery] string? leg,
+        [FromForm(Name = "CallSid")] string? callSid, CallSessions calls, IOptions<TwilioOptions> options, CancellationToken cancellationToken)
     {
-        if (session is null || leg is null)
+        if (session is null || leg is null || callSid is null || !CallSidFormat().IsMatch(callSid))
         {
-            return TypedResults.Problem("session and leg are required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("session, leg and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        return await sessions.GetAsync(session) is { IsEnded: false } call && call.Leg(leg) is { IsLive: true, Withdrawn: false } agentLeg
+        var decision = await calls.HandleAsync(session, new SessionEvent.LegProgress(leg, callSid, LegCallStatus.InProgress), cancellationToken);
+        return decision?.Session is { IsEnded: false } call && call.Leg(leg) is { IsLive: true, Withdrawn: false } agentLeg
             ? Twiml(CallCenterTwiml.AgentConference(session, agentLeg.AgentId, options.Value.Url(WebhookPaths.ConferenceEvents)))
             : Twiml(CallCenterTwiml.Goodbye());
     }

@@ -4,12 +4,18 @@ namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>
 /// The call session's decisions through the real system: each bad moment ends in the state the emulator's conference and the
-/// agents' pages show, with no customer cut off and no agent left busy.
+/// agents' pages show, with no customer cut off and no agent left busy. Callbacks arrive as Twilio sends them: concurrently,
+/// out of order, some twice and some never.
 /// </summary>
 [Collection(WarmTransferAppCollection.Name)]
 public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsyncLifetime
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Twilio's real delivery, with a fixed seed: what a failure shows can be replayed.</summary>
+    private static readonly DeliverySettings TwilioDelivery = new(Concurrent: true, Lossy: true, Duplicate: true, Seed: 1313,
+        MaxJitterMs: 300, DropRate: 0.05, DuplicateRate: 0.2);
+
     private const string Customer = "customer:start=False,end=True";
 
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
@@ -19,10 +25,12 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     {
         await fixture.ResetAsync();
         _redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        Assert.True(await _emulator.SetDeliveryAsync(TwilioDelivery), "the emulator refused Twilio's delivery");
     }
 
     public async Task DisposeAsync()
     {
+        await _emulator.ResetDeliveryAsync();
         await _redis.DisposeAsync();
         _emulator.Dispose();
     }
@@ -88,6 +96,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await ParticipantsAreAsync(customer, "customer", "agent1");
+        await HasTheCustomerAsync(first);
         using var second = await AvailableAsync("agent2", () => _emulator.RejectAsAsync("agent2", afterMilliseconds: 500));
 
         await first.PostOkAsync("/api/hold", new { hold = true });
@@ -116,6 +125,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await ParticipantsAreAsync(customer, "customer", "agent1");
+        await HasTheCustomerAsync(first);
         using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
@@ -137,6 +147,37 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await _emulator.HangUpAsync(customer);
         await StatusIsAsync(second, "available");
         await GoneAsync(customer);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(400)]
+    [InlineData(900)]
+    public async Task A_transfer_cancelled_as_the_colleague_answers_leaves_the_first_agent_with_the_customer_and_frees_the_colleague(int answerAfterMilliseconds)
+    {
+        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        await HasTheCustomerAsync(first);
+        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: answerAfterMilliseconds));
+
+        await first.PostOkAsync("/api/hold", new { hold = true });
+        await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
+        await Eventually.HoldsAsync(async () => (await AgentCallsAsync("agent2")).Any(c => c.Conference == customer && c.Status is "ringing" or "in-progress")
+            ? null : "agent2 is not rung", StepTimeout);
+        await first.PostOkAsync("/api/transfer/cancel", new { });
+
+        // Whether agent2's call was still ringing or had just been answered, it ends, and agent1 keeps the customer, off hold.
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        await CustomerHoldIsAsync(customer, false);
+        await TransferIsAsync(first, "cancelled", null);
+        await HasTheCustomerAsync(first);
+        await StatusIsAsync(second, "available");
+        await Eventually.HoldsAsync(async () => (await AgentCallsAsync("agent2")).Single(c => c.Conference == customer).Status is "canceled" or "completed"
+            ? null : "agent2's call goes on", StepTimeout);
+        Assert.Null(await second.CallAsync());
+
+        await EndAsync(customer, first, second);
     }
 
     [Fact]
@@ -223,11 +264,13 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await ParticipantsAreAsync(customer, "customer", "agent1");
+        await HasTheCustomerAsync(first);
         var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2"));
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
         await ParticipantsAreAsync(customer, "customer", "agent1", "agent2");
         await TransferIsAsync(first, "consulting", null);
-        Assert.Equal("transfer", (await second.CallAsync())!.Role);
+        await Eventually.HoldsAsync(async () => (await second.CallAsync()) is { Role: "transfer", MyStatus: "in-call" } ? null : "agent2's page does not show the consultation",
+            StepTimeout);
         Assert.Contains("agent2:start=True,end=False,hold=False,audio=conference", await _emulator.ParticipantsAsync(customer));
         return (customer, first, second);
     }
