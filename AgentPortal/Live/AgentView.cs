@@ -8,7 +8,7 @@ public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList
 public sealed record AgentSummary(string Id, string DisplayName, string Status, string Presence);
 
 /// <summary>The customer's call as this agent sees it.</summary>
-/// <param name="Role"><c>first</c> for the agent who has the customer, <c>transfer</c> for a colleague being brought in.</param>
+/// <param name="Role"><c>owner</c> for the agent who has the customer, <c>consultant</c> for a colleague being brought in.</param>
 /// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
 /// <param name="Agents">The agents connected to the customer or ringing for them.</param>
 /// <param name="Problem">What last went wrong that the agent should know, in plain words (a command Twilio refused).</param>

@@ -38,7 +38,7 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
         var transfer = owner && session.Transfer is { } made && made.ToAgentId != agent.AgentId
             ? new TransferView(made.ToAgentId, DisplayName(made.ToAgentId), Words(made.Outcome), made.Failure is { } failure ? Words(failure) : null)
             : null;
-        return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "first" : "transfer", agent.Status,
+        return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "owner" : "consultant", agent.Status,
             session.Customer.OnHold, session.ConnectedAt, inCall, transfer, session.Problem);
     }
 

@@ -213,7 +213,7 @@ function render(next) {
   const call = next.call?.myStatus === 'in-call' ? next.call : null;
   if (!call && previous?.call?.myStatus === 'in-call') {
     const handedTo = ['consulting', 'completed'].includes(previous.call.transfer?.state) ? previous.call.transfer.displayName : null;
-    const handedBack = previous.call.role === 'transfer' && !leftAlone(previous.call)
+    const handedBack = previous.call.role === 'consultant' && !leftAlone(previous.call)
       ? previous.call.agents.find((a) => a.id !== me.id && a.status === 'in-call')?.displayName
       : null;
     say(handedTo ? `You left the call; ${handedTo} has the customer.`
@@ -232,7 +232,7 @@ function renderIncoming(call) {
   $('incoming').hidden = !ringing;
   if (!ringing) return;
   const customer = call?.customerNumber ? `customer ${call.customerNumber}` : 'a customer';
-  const from = call?.role === 'transfer' ? call.agents.find((a) => a.id !== me.id && a.status === 'in-call') : null;
+  const from = call?.role === 'consultant' ? call.agents.find((a) => a.id !== me.id && a.status === 'in-call') : null;
   const text = from ? `${from.displayName} is transferring ${customer} to you.` : `${customer} is calling.`;
   $('incoming-caller').textContent = text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -253,7 +253,7 @@ function renderCall(call, colleagues) {
 
   const transfer = call.transfer;
   const underWay = ['ringing', 'consulting', 'completed'].includes(transfer?.state);
-  const owner = call.role === 'first';
+  const owner = call.role === 'owner';
   $('transfer-form').hidden = !owner;
   $('cancel-transfer').hidden = transfer?.state !== 'ringing';
   // The owner leaves to hand the customer over; a colleague brought in leaves to hand them back. End call is the owner's.
@@ -285,7 +285,7 @@ function renderCall(call, colleagues) {
       say(`${(failureWords[transfer.failure] ?? failureWords.failed)(target)} You still have the customer.`, { problem: true, target: 'call-message' });
       break;
     default:
-      if (call.role === 'transfer') say(`${call.agents.find((a) => a.id !== me.id)?.displayName ?? 'A colleague'} brought you into the call.`, { target: 'call-message' });
+      if (call.role === 'consultant') say(`${call.agents.find((a) => a.id !== me.id)?.displayName ?? 'A colleague'} brought you into the call.`, { target: 'call-message' });
       else say('', { target: 'call-message' });
   }
 }

@@ -353,7 +353,7 @@ public sealed class ChaosAgent : IAsyncDisposable
             return;
         }
 
-        var first = call.Role == "first";
+        var first = call.Role == "owner";
         var colleagues = (_hub?.Available ?? []).Where(c => c.Id != Id).ToList();
         var transferFree = call.Transfer is null or { State: "completed" or "cancelled" or "failed" };
         var choice = Pick(

@@ -152,7 +152,7 @@ public sealed class FullFlowScenario(BenchSize size)
         switch (call)
         {
             // The colleague, alone with the customer once the first agent left: the transfer is complete.
-            case { Role: "first", MyStatus: "in-call" } when customer.Colleague == agent.Id:
+            case { Role: "owner", MyStatus: "in-call" } when customer.Colleague == agent.Id:
                 customer.TransferCompletedAt ??= now;
                 if (Elapsed(customer.TransferCompletedAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
                 {
@@ -161,7 +161,7 @@ public sealed class FullFlowScenario(BenchSize size)
                 }
 
                 return;
-            case { Role: "first", MyStatus: "in-call", Transfer: null or { State: "failed" or "cancelled" } }:
+            case { Role: "owner", MyStatus: "in-call", Transfer: null or { State: "failed" or "cancelled" } }:
                 customer.AnsweredAt ??= now;
                 if (Elapsed(customer.AnsweredAt.Value, now) < Behaviour.TalkBeforeTransfer || customer.EndedBy is not null)
                 {
@@ -194,7 +194,7 @@ public sealed class FullFlowScenario(BenchSize size)
                 }
 
                 return;
-            case { Role: "first", Transfer.State: "consulting" }:
+            case { Role: "owner", Transfer.State: "consulting" }:
                 customer.ConsultingSince ??= now;
                 if (Elapsed(customer.ConsultingSince.Value, now) >= Behaviour.Consult && !customer.FirstLeft)
                 {

@@ -50,7 +50,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await StatusIsAsync(first, "away");
         Assert.Equal("away", (await first.MeAsync()).Presence);
         Assert.False(await InLineAsync(customer));
-        Assert.Equal("first", (await second.CallAsync())!.Role);
+        Assert.Equal("owner", (await second.CallAsync())!.Role);
 
         await _emulator.HangUpAsync(customer);
         await StatusIsAsync(second, "available");
@@ -141,7 +141,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Order().SequenceEqual(
             ["agent2:start=True,end=False,hold=False,audio=conference", $"{Customer},hold=False,audio=conference"])
             ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
-        await Eventually.HoldsAsync(async () => (await second.CallAsync())?.Role == "first" ? null : "agent2 does not have the customer", StepTimeout);
+        await Eventually.HoldsAsync(async () => (await second.CallAsync())?.Role == "owner" ? null : "agent2 does not have the customer", StepTimeout);
         await StatusIsAsync(first, "available");
 
         await _emulator.HangUpAsync(customer);
@@ -191,7 +191,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await TransferIsAsync(first, "failed", "left");
         await StatusIsAsync(second, "available");
         Assert.Equal("in-progress", (await _emulator.ConferenceAsync(customer))!.Status);
-        Assert.Equal("first", (await first.CallAsync())!.Role);
+        Assert.Equal("owner", (await first.CallAsync())!.Role);
 
         await EndAsync(customer, first, second);
     }
@@ -269,7 +269,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
         await ParticipantsAreAsync(customer, "customer", "agent1", "agent2");
         await TransferIsAsync(first, "consulting", null);
-        await Eventually.HoldsAsync(async () => (await second.CallAsync()) is { Role: "transfer", MyStatus: "in-call" } ? null : "agent2's page does not show the consultation",
+        await Eventually.HoldsAsync(async () => (await second.CallAsync()) is { Role: "consultant", MyStatus: "in-call" } ? null : "agent2's page does not show the consultation",
             StepTimeout);
         Assert.Contains("agent2:start=True,end=False,hold=False,audio=conference", await _emulator.ParticipantsAsync(customer));
         return (customer, first, second);
@@ -301,7 +301,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
 
     /// <summary>The agent's page shows them as the one who has the customer.</summary>
     private static Task HasTheCustomerAsync(PortalClient agent) =>
-        Eventually.HoldsAsync(async () => (await agent.CallAsync()) is { Role: "first", MyStatus: "in-call" } ? null : $"{agent.AgentId} does not have the customer",
+        Eventually.HoldsAsync(async () => (await agent.CallAsync()) is { Role: "owner", MyStatus: "in-call" } ? null : $"{agent.AgentId} does not have the customer",
             StepTimeout);
 
     private static Task TransferIsAsync(PortalClient owner, string state, string? failure) =>

@@ -42,7 +42,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         Assert.Contains(twiml, t => t.Url.EndsWith("/voice/hold") && t.Body.Contains("<Play loop=\"0\">"));
         await Eventually.HoldsAsync(async () => (await first.MeAsync()).Status == "in-call" ? null : "agent1 is not in call", StepTimeout);
         var call = (await first.CallAsync())!;
-        Assert.Equal((customer, "first", "+15557651000"), (call.Conference, call.Role, call.CustomerNumber));
+        Assert.Equal((customer, "owner", "+15557651000"), (call.Conference, call.Role, call.CustomerNumber));
         Assert.NotNull(call.ConnectedAt);
 
         // 3. agent1 brings agent2 in; no agent's leg ends the conference when it leaves.
@@ -57,7 +57,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await Eventually.HoldsAsync(async () => (await first.CallAsync())?.Transfer?.State == "consulting" ? null : "transfer not consulting", StepTimeout);
         Assert.Contains(await TwimlAnswersAsync(emulator), t => t.Url.Contains("/voice/agent-join") && t.Body.Contains("participantLabel=\"agent2\"")
             && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"false\""));
-        Assert.Equal(("transfer", "in-call"), ((await second.CallAsync())!.Role, (await second.MeAsync()).Status));
+        Assert.Equal(("consultant", "in-call"), ((await second.CallAsync())!.Role, (await second.MeAsync()).Status));
 
         // 4. While they consult, the customer is on hold with music, then back.
         await first.PostOkAsync("/api/hold", new { hold = true });
@@ -71,7 +71,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
             "customer:start=False,end=True,hold=False,audio=conference",
             "agent2:start=True,end=False,hold=False,audio=conference"), StepTimeout);
         await Eventually.HoldsAsync(async () => (await first.MeAsync()).Status == "available" ? null : "agent1 is not available", StepTimeout);
-        Assert.Equal("first", (await second.CallAsync())!.Role);
+        Assert.Equal("owner", (await second.CallAsync())!.Role);
         Assert.Equal("in-progress", (await emulator.ConferenceAsync(customer))!.Status);
 
         // 6. The customer hangs up: the conference ends, its state goes, both agents are available.

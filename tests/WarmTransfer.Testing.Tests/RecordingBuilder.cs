@@ -37,7 +37,7 @@ public sealed class RecordingBuilder(int callsPerSecondBudget = 3)
     public RecordingBuilder View(string agent, double at, string status, string? conference = null)
     {
         var call = conference is null ? null
-            : new CallView(conference, "+15551230000", "first", status == AgentStatuses.Ringing ? "ringing" : "in-call", false, null, [], null);
+            : new CallView(conference, "+15551230000", "owner", status == AgentStatuses.Ringing ? "ringing" : "in-call", false, null, [], null);
         _views.Add(new PushedView(At(at), agent, new AgentView(new AgentSummary(agent, agent, status, "available"), call, [])));
         return this;
     }

@@ -10,7 +10,7 @@ public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList
 public sealed record AgentSummary(string Id, string? DisplayName, string Status, string? Presence);
 
 /// <summary>The customer's call as this agent sees it; <see cref="Conference"/> is the customer's call SID.</summary>
-/// <param name="Role"><c>first</c> for the agent who has the customer, <c>transfer</c> for a colleague being brought in.</param>
+/// <param name="Role"><c>owner</c> for the agent who has the customer, <c>consultant</c> for a colleague being brought in.</param>
 /// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
 public sealed record CallView(
     string Conference,
