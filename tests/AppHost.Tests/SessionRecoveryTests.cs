@@ -68,17 +68,9 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
         var customer = await _emulator.CallSupportLineAsync("+15557654200");
         await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 is not with the customer", StepTimeout);
 
-        var load = new List<PortalClient>();
+        await using var loadAgents = await fixture.AvailableLoadAgentsAsync(loadAgent => _emulator.NeverAnswerAsAsync(loadAgent));
         try
         {
-            foreach (var loadAgent in WarmTransferAppFixture.LoadAgents)
-            {
-                await _emulator.NeverAnswerAsAsync(loadAgent);
-                var session = await PortalClient.SignInAsync(fixture.App, loadAgent, WarmTransferAppFixture.LoadAgentPassword);
-                load.Add(session);
-                await session.PostOkAsync("/api/presence", new { status = "available" });
-            }
-
             // 50 callers at once: their dials queue behind the calls-per-second budget for seconds.
             await Task.WhenAll(Enumerable.Range(0, 50).Select(i => _emulator.CallSupportLineAsync($"+1555765{5000 + i}")));
             var started = DateTimeOffset.UtcNow;
@@ -94,11 +86,6 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
         finally
         {
             await _emulator.HangUpEveryCallAsync();
-            foreach (var session in load)
-            {
-                await session.PostOkAsync("/api/presence", new { status = "away" });
-                session.Dispose();
-            }
         }
     }
 }

@@ -73,6 +73,32 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Every load agent signed in and available, their calls answered as <paramref name="headlessBrowser"/> says (given the
+    /// agent's id); disposing sets them away again.
+    /// </summary>
+    public async Task<SignedInAgents> AvailableLoadAgentsAsync(Func<string, Task> headlessBrowser)
+    {
+        var agents = new SignedInAgents();
+        try
+        {
+            foreach (var agentId in LoadAgents)
+            {
+                await headlessBrowser(agentId);
+                var session = await PortalClient.SignInAsync(App, agentId, LoadAgentPassword);
+                agents.Add(session);
+                await session.PostOkAsync("/api/presence", new { status = "available" });
+            }
+
+            return agents;
+        }
+        catch
+        {
+            await agents.DisposeAsync();
+            throw;
+        }
+    }
+
     public async Task DisposeAsync()
     {
         if (App is not null)
@@ -81,6 +107,23 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         }
 
         AppHostLauncher.DeleteDataDirectory(_dataDirectory);
+    }
+}
+
+/// <summary>Agents signed in for one test; disposed, they are away and signed out.</summary>
+public sealed class SignedInAgents : IAsyncDisposable
+{
+    private readonly List<PortalClient> _sessions = [];
+
+    public void Add(PortalClient session) => _sessions.Add(session);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var session in _sessions)
+        {
+            await session.PostOkAsync("/api/presence", new { status = "away" });
+            session.Dispose();
+        }
     }
 }
 
