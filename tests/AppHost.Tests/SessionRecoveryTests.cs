@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>
@@ -10,33 +12,45 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
 
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
+    private ConnectionMultiplexer _redis = null!;
 
-    public Task InitializeAsync() => fixture.ResetAsync();
+    public async Task InitializeAsync()
+    {
+        await fixture.ResetAsync();
+        _redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+    }
 
     public async Task DisposeAsync()
     {
         await _emulator.ResetDeliveryAsync();
         await _emulator.ClearFaultsAsync();
         _emulator.Dispose();
+        await _redis.DisposeAsync();
     }
 
+    private async Task<bool> InLineAsync(string caller) =>
+        (await _redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == caller);
+
     [Fact]
-    public async Task When_every_callback_of_a_call_is_lost_reconciliation_frees_the_agent_within_30_seconds()
+    public async Task When_every_callback_is_lost_reconciliation_frees_the_agent_and_removes_the_dead_caller_from_the_line_within_30_seconds()
     {
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
         await _emulator.AnswerAsAsync("agent1");
         await agent.PostOkAsync("/api/presence", new { status = "available" });
         var customer = await _emulator.CallSupportLineAsync("+15557654000");
         await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "in-call" ? null : "agent1 is not in the call", StepTimeout);
+        var waiting = await _emulator.CallSupportLineAsync("+15557654001");
+        await Eventually.HoldsAsync(async () => await InLineAsync(waiting) ? null : "the second caller is not waiting in line", StepTimeout);
 
-        // From now on Twilio's callbacks are lost: nothing tells the system the customer hung up.
+        // From now on Twilio's callbacks are lost: nothing tells the system either customer hung up.
         Assert.True(await _emulator.SetDeliveryAsync(new DeliverySettings(Concurrent: false, Lossy: true, Duplicate: false, Seed: 7, DropRate: 1.0)));
+        await _emulator.HangUpAsync(waiting);
         await _emulator.HangUpAsync(customer);
         var hungUp = DateTimeOffset.UtcNow;
 
-        await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "available" && await agent.CallAsync() is null
-            ? null : $"agent1 is still {(await agent.MeAsync()).Status}", StepTimeout + TimeSpan.FromSeconds(5));
-        Assert.True(DateTimeOffset.UtcNow - hungUp < TimeSpan.FromSeconds(35), "freed more than 30 s after the hang-up");
+        await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "available" && await agent.CallAsync() is null && !await InLineAsync(waiting)
+            ? null : $"agent1 is still {(await agent.MeAsync()).Status}, or the caller who hung up is still in line", StepTimeout + TimeSpan.FromSeconds(5));
+        Assert.True(DateTimeOffset.UtcNow - hungUp < TimeSpan.FromSeconds(35), "cleaned up more than 30 s after the hang-ups");
     }
 
     [Fact]
