@@ -10,7 +10,9 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseDefaultFiles();
-app.UseStaticFiles();
+// The page asks whether it changed each time it loads (an ETag answer when it did not): a page from before a deployment
+// never runs against the new API.
+app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache" });
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -72,20 +72,35 @@ public static partial class VoiceWebhooks
     private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));
 
     /// <summary>
-    /// The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg. Twilio asks for
-    /// it only once the agent answered, and this request is not lost as a status callback can be: the session hears of the
-    /// answer here first.
+    /// The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg and this call.
+    /// Twilio asks for it only once the agent answered, and never drops it as it can drop a status callback: the session hears
+    /// of the answer here first. Answering matters more than recording it: when the decision cannot be made, the TwiML is chosen
+    /// from the session as stored, and the status callbacks or the reconciler record the answer.
     /// </summary>
     private static async Task<IResult> AgentJoinAsync([FromQuery] string? session, [FromQuery] string? leg,
-        [FromForm(Name = "CallSid")] string? callSid, CallSessions calls, IOptions<TwilioOptions> options, CancellationToken cancellationToken)
+        [FromForm(Name = "CallSid")] string? callSid, CallSessions calls, SessionStore sessions, IOptions<TwilioOptions> options,
+        ILogger<Program> logger)
     {
         if (session is null || leg is null || callSid is null || !CallSidFormat().IsMatch(callSid))
         {
             return TypedResults.Problem("session, leg and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var decision = await calls.HandleAsync(session, new SessionEvent.LegProgress(leg, callSid, LegCallStatus.InProgress), cancellationToken);
-        return decision?.Session is { IsEnded: false } call && call.Leg(leg) is { IsLive: true, Withdrawn: false } agentLeg
+        CallSession? known;
+        try
+        {
+            // Once decided, the effects are carried out even if Twilio stops waiting for the TwiML.
+            known = (await calls.HandleAsync(session, new SessionEvent.LegProgress(leg, callSid, LegCallStatus.InProgress), CancellationToken.None))?.Session;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Session {SessionId}: the answer of leg {LegId} was not decided; joining by the stored session", session, leg);
+            known = await sessions.GetAsync(session);
+        }
+
+        // Another call for the same leg (a dial whose first attempt also rang) is not the one the session follows: it hangs up.
+        return known is { IsEnded: false } call && call.Leg(leg) is { IsLive: true, Withdrawn: false } agentLeg
+            && (agentLeg.CallSid is null || agentLeg.CallSid == callSid)
             ? Twiml(CallCenterTwiml.AgentConference(session, agentLeg.AgentId, options.Value.Url(WebhookPaths.ConferenceEvents)))
             : Twiml(CallCenterTwiml.Goodbye());
     }

@@ -141,7 +141,7 @@ public sealed record BenchReport(
         var system = services.Where(s => s.Service is not ("bench" or "twilio-emulator")).Sum(s => s.CpuSeconds);
         var headroom = seconds > 0 ? 1 - system / (Machine.Cores * seconds) : 0;
         return string.Join(", ", services.Where(s => s.CpuSeconds >= 0.05).OrderByDescending(s => s.CpuSeconds).Select(s => $"{s.Service} {s.CpuSeconds:0.0} s")) +
-            $"; headroom {headroom:0%} of the cores";
+            $"; the support line left {headroom:0%} of the cores (emulator and bench not counted)";
     }
 
     private static string Target(bool met, string target) => $"{target} {(met ? "✓" : "✗")}";

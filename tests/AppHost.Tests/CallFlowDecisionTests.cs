@@ -12,7 +12,10 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Twilio's real delivery, with a fixed seed: what a failure shows can be replayed.</summary>
+    /// <summary>
+    /// Twilio's real delivery. The seed fixes the share of drops and duplicates, not which callbacks they hit: concurrent
+    /// delivery raises them in a different order from run to run.
+    /// </summary>
     private static readonly DeliverySettings TwilioDelivery = new(Concurrent: true, Lossy: true, Duplicate: true, Seed: 1313,
         MaxJitterMs: 300, DropRate: 0.05, DuplicateRate: 0.2);
 

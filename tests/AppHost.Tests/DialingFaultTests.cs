@@ -224,7 +224,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         {
             // Every replica: one still running answers that it is, and stays as it is.
             await commands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand);
-            using var timeout = new CancellationTokenSource(deadline - DateTimeOffset.UtcNow);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTimeOffset.UtcNow).Ticks)));
             try
             {
                 await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("dialerworker", timeout.Token);

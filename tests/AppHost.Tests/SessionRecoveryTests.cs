@@ -54,6 +54,27 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
     }
 
     [Fact]
+    public async Task An_agent_whose_callbacks_are_all_lost_is_in_the_call_on_their_page_as_soon_as_they_answer()
+    {
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        await _emulator.AnswerAsAsync("agent3");
+        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        Assert.True(await _emulator.SetDeliveryAsync(new DeliverySettings(Concurrent: false, Lossy: true, Duplicate: false, Seed: 11, DropRate: 1.0)));
+
+        var customer = await _emulator.CallSupportLineAsync("+15557654300");
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent3 has not joined the customer", StepTimeout);
+
+        // No status callback and no conference event arrives, and reconciliation waits for 10 quiet seconds: the agent-join
+        // request alone tells the session that agent3 answered.
+        await Eventually.HoldsAsync(async () => (await agent.CallAsync()) is { Role: "owner", MyStatus: "in-call" } ? null : "agent3's page does not show the call",
+            TimeSpan.FromSeconds(5));
+
+        await _emulator.ResetDeliveryAsync();
+        await _emulator.HangUpAsync(customer);
+        await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "available" ? null : "agent3 not available again", StepTimeout);
+    }
+
+    [Fact]
     public async Task A_call_creation_that_fails_after_Twilio_made_the_call_rings_the_agent_once()
     {
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent2", "agent2-dev-password");

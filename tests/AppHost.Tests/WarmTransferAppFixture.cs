@@ -117,12 +117,29 @@ public sealed class SignedInAgents : IAsyncDisposable
 
     public void Add(PortalClient session) => _sessions.Add(session);
 
+    /// <summary>Every agent is set away, even when one of them cannot be; what went wrong is thrown afterwards.</summary>
     public async ValueTask DisposeAsync()
     {
+        var failures = new List<Exception>();
         foreach (var session in _sessions)
         {
-            await session.PostOkAsync("/api/presence", new { status = "away" });
-            session.Dispose();
+            try
+            {
+                await session.PostOkAsync("/api/presence", new { status = "away" });
+            }
+            catch (HttpRequestException exception)
+            {
+                failures.Add(exception);
+            }
+            finally
+            {
+                session.Dispose();
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("Some load agents could not be set away", failures);
         }
     }
 }
