@@ -18,7 +18,9 @@ namespace WarmTransfer.AgentPortal;
 
 public sealed record PresenceRequest(string Status);
 
-public sealed record TransferRequest(string Colleague);
+/// <param name="Note">Shown to the colleague while they ring and in the call; at most <see cref="PortalApi.MaxNoteLength"/> characters.</param>
+/// <param name="Leave">A cold transfer: the agent leaves at once, and the customer hears hold music until the colleague answers.</param>
+public sealed record TransferRequest(string Colleague, string? Note = null, bool Leave = false);
 
 public sealed record HoldRequest(bool Hold);
 
@@ -31,11 +33,14 @@ public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName)
 public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl);
 
 /// <summary>
-/// The signed-in agent's API: token, presence, call state, transfer, hold, leave and end. An agent acts only on the call
+/// The signed-in agent's API: token, presence, call state, transfer, hold, leave, return to queue and end. An agent acts only on the call
 /// session they are in, and only through it: the portal never calls Twilio. Every POST carries an anti-forgery token.
 /// </summary>
 public static class PortalApi
 {
+    /// <summary>The longest note an agent can write for the colleague they transfer to.</summary>
+    public const int MaxNoteLength = 280;
+
     public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
@@ -66,6 +71,7 @@ public static class PortalApi
         api.MapPost("/hold", HoldAsync);
         api.MapPost("/leave", LeaveAsync);
         api.MapPost("/end", EndAsync);
+        api.MapPost("/return-to-queue", ReturnToQueueAsync);
         return app;
     }
 
@@ -168,6 +174,12 @@ public static class PortalApi
             return TypedResults.Problem($"There is no agent '{request.Colleague}'.", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
+        if (note?.Length > MaxNoteLength)
+        {
+            return TypedResults.Problem($"The note for your colleague is longer than {MaxNoteLength} characters.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
         if (request.Colleague == agentId)
         {
             return TypedResults.Problem("You cannot transfer a call to yourself.", statusCode: StatusCodes.Status409Conflict);
@@ -184,7 +196,8 @@ public static class PortalApi
             return TypedResults.Problem($"{request.Colleague} is not available.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        return Outcome(await calls.HandleAsync(sessionId, new SessionEvent.TransferRequested(agentId, request.Colleague, legId), cancellationToken));
+        return Outcome(await calls.HandleAsync(sessionId, new SessionEvent.TransferRequested(agentId, request.Colleague, legId, note, request.Leave),
+            cancellationToken));
     }
 
     private static Task<IResult> CancelTransferAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken) =>
@@ -200,6 +213,10 @@ public static class PortalApi
     /// <summary>Ends the customer's call for everyone in it.</summary>
     private static Task<IResult> EndAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken) =>
         ActAsync(user, agents, calls, agentId => new SessionEvent.EndRequested(agentId), cancellationToken);
+
+    /// <summary>The owner hands the customer back to the queue, at its front, for the next available agent.</summary>
+    private static Task<IResult> ReturnToQueueAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken) =>
+        ActAsync(user, agents, calls, agentId => new SessionEvent.ReturnToQueueRequested(agentId), cancellationToken);
 
     /// <summary>
     /// The agent's action, decided on the session they are on. Accepted actions answer 202: Twilio carries them out through the

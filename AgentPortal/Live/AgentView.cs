@@ -12,6 +12,8 @@ public sealed record AgentSummary(string Id, string DisplayName, string Status, 
 /// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
 /// <param name="Agents">The agents connected to the customer or ringing for them.</param>
 /// <param name="Problem">What last went wrong that the agent should know, in plain words (a command Twilio refused).</param>
+/// <param name="TransferredBy">For the colleague a transfer is for: who asked for it.</param>
+/// <param name="TransferNote">For the colleague a transfer is for: what the one who asked wrote for them.</param>
 public sealed record CallView(
     string Conference,
     string? CustomerNumber,
@@ -21,7 +23,9 @@ public sealed record CallView(
     DateTimeOffset? ConnectedAt,
     IReadOnlyList<CallAgent> Agents,
     TransferView? Transfer,
-    string? Problem = null);
+    string? Problem = null,
+    string? TransferredBy = null,
+    string? TransferNote = null);
 
 public sealed record CallAgent(string Id, string DisplayName, string Status);
 

@@ -38,8 +38,10 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
         var transfer = owner && session.Transfer is { } made && made.ToAgentId != agent.AgentId
             ? new TransferView(made.ToAgentId, DisplayName(made.ToAgentId), Words(made.Outcome), made.Failure is { } failure ? Words(failure) : null)
             : null;
+        var forMe = session.Transfer is { } asked && asked.ConsultantLegId == leg.Id ? asked : null;
         return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "owner" : "consultant", agent.Status,
-            session.Customer.OnHold, session.ConnectedAt, inCall, transfer, session.Problem);
+            session.Customer.OnHold, session.ConnectedAt, inCall, transfer, session.Problem,
+            forMe is null ? null : DisplayName(forMe.FromAgentId), forMe?.Note);
     }
 
     private static string Words(TransferOutcome outcome) => outcome switch

@@ -21,6 +21,7 @@ let incoming = null;
 let softphoneState = 'offline';
 let timer = null;
 let leaving = false;
+let returning = false;
 
 /** Whether the agent was the only one left with the customer. */
 const leftAlone = (call) => !call.agents.some((a) => a.id !== me.id && a.status === 'in-call');
@@ -179,11 +180,27 @@ $('leave').addEventListener('click', () => {
   leaving = true;
   act(() => api('/api/leave', { method: 'POST' }));
 });
+$('return-to-queue').addEventListener('click', () => {
+  returning = true;
+  act(() => api('/api/return-to-queue', { method: 'POST' }));
+});
 $('cancel-transfer').addEventListener('click', () => act(() => api('/api/transfer/cancel', { method: 'POST' })));
 $('transfer-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  act(() => api('/api/transfer', { method: 'POST', body: { colleague: $('colleague').value } }));
+  const leave = event.submitter?.id === 'transfer-and-leave';
+  const body = { colleague: $('colleague').value, note: $('transfer-note').value, leave };
+  act(async () => {
+    await api('/api/transfer', { method: 'POST', body });
+    if (leave) leaving = true;
+    $('transfer-note').value = '';
+  });
 });
+
+/** Shows a colleague's transfer note as plain text, or hides the element when there is none. */
+function showNote(element, note) {
+  element.hidden = !note;
+  element.textContent = note ? `Note from your colleague: ${note}` : '';
+}
 
 function nameOf(id) {
   return view?.call?.agents.find((a) => a.id === id)?.displayName ?? id;
@@ -216,10 +233,14 @@ function render(next) {
     const handedBack = previous.call.role === 'consultant' && !leftAlone(previous.call)
       ? previous.call.agents.find((a) => a.id !== me.id && a.status === 'in-call')?.displayName
       : null;
+    const ringingFor = leaving && previous.call.transfer?.state === 'ringing' ? previous.call.transfer.displayName : null;
     say(handedTo ? `You left the call; ${handedTo} has the customer.`
+      : ringingFor ? `You left the call; ${ringingFor} is being rung, and the customer hears hold music until they answer.`
       : handedBack && leaving ? `You left the call and handed the customer back to ${handedBack}.`
+      : returning ? 'You returned the customer to the queue: the next available agent takes them.'
       : 'The call ended.');
     leaving = false;
+    returning = false;
   }
   if (call && !previous?.call) say('');
   $('call').hidden = !call;
@@ -232,9 +253,9 @@ function renderIncoming(call) {
   $('incoming').hidden = !ringing;
   if (!ringing) return;
   const customer = call?.customerNumber ? `customer ${call.customerNumber}` : 'a customer';
-  const from = call?.role === 'consultant' ? call.agents.find((a) => a.id !== me.id && a.status === 'in-call') : null;
-  const text = from ? `${from.displayName} is transferring ${customer} to you.` : `${customer} is calling.`;
+  const text = call.transferredBy ? `${call.transferredBy} is transferring ${customer} to you.` : `${customer} is calling.`;
   $('incoming-caller').textContent = text.charAt(0).toUpperCase() + text.slice(1);
+  showNote($('incoming-note'), call.transferNote);
 }
 
 function renderCall(call, colleagues) {
@@ -260,6 +281,8 @@ function renderCall(call, colleagues) {
   $('leave').hidden = owner && transfer?.state !== 'consulting';
   $('leave').textContent = owner ? 'Leave call' : 'Leave (hand the customer back)';
   $('end').hidden = !owner;
+  $('return-to-queue').hidden = !owner || ['ringing', 'consulting'].includes(transfer?.state);
+  showNote($('call-note'), call.transferNote);
   hold.hidden = !owner;
 
   const select = $('colleague');
@@ -270,6 +293,9 @@ function renderCall(call, colleagues) {
   select.disabled = underWay || colleagues.length === 0;
   $('transfer').disabled = underWay || colleagues.length === 0;
   $('transfer').hidden = underWay;
+  $('transfer-and-leave').disabled = underWay || colleagues.length === 0;
+  $('transfer-and-leave').hidden = underWay;
+  $('transfer-note').disabled = underWay || colleagues.length === 0;
 
   const target = transfer?.displayName;
   if (call.problem) {

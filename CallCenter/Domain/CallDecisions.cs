@@ -67,12 +67,15 @@ public static class CallDecisions
             case EndRequested end:
                 EndCall(step, end.AgentId);
                 break;
+            case ReturnToQueueRequested back:
+                ReturnToQueue(step, back.AgentId);
+                break;
             case CommandFailed failed when !step.Session.IsEnded:
                 step.Session = step.Session with { Problem = failed.What };
                 break;
         }
 
-        if (@event is TransferRequested or CancelTransferRequested or HoldRequested or LeaveRequested or EndRequested)
+        if (@event is TransferRequested or CancelTransferRequested or HoldRequested or LeaveRequested or EndRequested or ReturnToQueueRequested)
         {
             // The agents acted on what they saw: an older problem is no news any more.
             step.Session = step.Session with { Problem = null };
@@ -407,7 +410,7 @@ public static class CallDecisions
             return;
         }
 
-        if (OwnerAction(step, request.AgentId, "transfer the customer") is null)
+        if (OwnerAction(step, request.AgentId, "transfer the customer") is not { } owner)
         {
             // The colleague routing took for this transfer is free again.
             step.Effect(new FreeAgent(request.ColleagueId, request.LegId, Away: false));
@@ -425,9 +428,16 @@ public static class CallDecisions
         step.Session = session.WithLeg(leg) with
         {
             Phase = CallPhase.Consulting,
-            Transfer = new Transfer(request.AgentId, request.ColleagueId, leg.Id, TransferOutcome.Ringing),
+            Transfer = new Transfer(request.AgentId, request.ColleagueId, leg.Id, TransferOutcome.Ringing, Note: request.Note),
         };
         step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Consultant));
+        if (request.AndLeave)
+        {
+            // A cold transfer: the owner goes now, as if they left while the colleague rings.
+            step.Update(owner with { LeaveRequested = true });
+            step.Effect(new CompleteLeg(owner.Id, owner.CallSid!));
+            OwnerDeparted(step);
+        }
     }
 
     private static void CancelTransfer(Step step, string agentId)
@@ -493,6 +503,25 @@ public static class CallDecisions
         {
             ConsultantDeparted(step, TransferFailure.Left);
         }
+    }
+
+    /// <summary>The owner leaves the customer to the line: held, at its front, offered to the next available agent.</summary>
+    private static void ReturnToQueue(Step step, string agentId)
+    {
+        if (OwnerAction(step, agentId, "return the customer to the queue") is not { } leg)
+        {
+            return;
+        }
+
+        if (step.Session.Transfer is { IsUnderWay: true })
+        {
+            step.Refuse(RefusalKind.Conflict, "A transfer is under way: cancel it first, or leave to hand the customer over.");
+            return;
+        }
+
+        step.Update(leg with { LeaveRequested = true });
+        step.Effect(new CompleteLeg(leg.Id, leg.CallSid!));
+        OwnerDeparted(step);
     }
 
     private static void EndCall(Step step, string agentId)

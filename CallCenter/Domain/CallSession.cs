@@ -133,9 +133,10 @@ public sealed record AgentLeg(
 }
 
 /// <param name="FromAgentId">The owner who asked for it.</param>
-/// <param name="Blind">The owner left before the consultant answered.</param>
+/// <param name="Blind">The owner left before the consultant answered (a cold transfer, or a warm one the owner left early).</param>
+/// <param name="Note">What the owner wrote for the consultant.</param>
 public sealed record Transfer(string FromAgentId, string ToAgentId, string ConsultantLegId, TransferOutcome Outcome, TransferFailure? Failure = null,
-    bool Blind = false)
+    bool Blind = false, string? Note = null)
 {
     public bool IsUnderWay => Outcome is TransferOutcome.Ringing or TransferOutcome.Consulting;
 }

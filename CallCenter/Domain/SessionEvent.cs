@@ -31,7 +31,9 @@ public abstract record SessionEvent
     public sealed record CustomerLeft(string? ConferenceSid = null) : SessionEvent;
 
     /// <summary>The owner asks to bring <paramref name="ColleagueId"/> in, who routing has already taken for the leg <paramref name="LegId"/>.</summary>
-    public sealed record TransferRequested(string AgentId, string ColleagueId, string LegId) : SessionEvent;
+    /// <param name="Note">What the owner writes for the colleague, shown to them while they ring and in the call.</param>
+    /// <param name="AndLeave">A cold transfer: the owner leaves at once, and the customer hears hold music until the colleague answers.</param>
+    public sealed record TransferRequested(string AgentId, string ColleagueId, string LegId, string? Note = null, bool AndLeave = false) : SessionEvent;
 
     public sealed record CancelTransferRequested(string AgentId) : SessionEvent;
 
@@ -40,6 +42,9 @@ public abstract record SessionEvent
     public sealed record LeaveRequested(string AgentId) : SessionEvent;
 
     public sealed record EndRequested(string AgentId) : SessionEvent;
+
+    /// <summary>The owner hands the customer back to the line: at its front, on hold music, for the next available agent.</summary>
+    public sealed record ReturnToQueueRequested(string AgentId) : SessionEvent;
 
     /// <summary>Twilio refused a call-control command for good; <paramref name="What"/> says so in words for the agents.</summary>
     public sealed record CommandFailed(string What) : SessionEvent;

@@ -247,6 +247,59 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     }
 
     [Fact]
+    public async Task A_customer_returned_to_the_queue_hears_hold_music_and_the_next_available_agent_takes_them()
+    {
+        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        await HasTheCustomerAsync(first);
+        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
+
+        await first.PostOkAsync("/api/return-to-queue", new { });
+
+        // Alone while agent2's softphone rings, the customer hears hold music, not silence.
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [$"{Customer},hold=True,audio=hold-music"]
+            ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
+        await StatusIsAsync(first, "available");
+        await ParticipantsAreAsync(customer, "customer", "agent2");
+        await CustomerHoldIsAsync(customer, false);
+        await HasTheCustomerAsync(second);
+        Assert.Null(await first.CallAsync());
+
+        await EndAsync(customer, first, second);
+    }
+
+    [Fact]
+    public async Task A_cold_transfer_with_a_note_leaves_the_customer_on_hold_music_until_the_colleague_who_reads_the_note_takes_them()
+    {
+        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await ParticipantsAreAsync(customer, "customer", "agent1");
+        await HasTheCustomerAsync(first);
+        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
+
+        using var tooLong = await first.PostAsync("/api/transfer", new { colleague = "agent2", note = new string('x', 281), leave = true });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("available", (await second.MeAsync()).Status);
+
+        await first.PostOkAsync("/api/transfer", new { colleague = "agent2", note = "  Wants a refund for order 1234  ", leave = true });
+
+        // agent2's ringing panel says who is transferring, with the note; the customer, alone, hears hold music.
+        await Eventually.HoldsAsync(async () => (await second.CallAsync()) is { MyStatus: "ringing", TransferNote: "Wants a refund for order 1234", TransferredBy: not null }
+            ? null : "agent2's page does not show the transfer with its note", StepTimeout);
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [$"{Customer},hold=True,audio=hold-music"]
+            ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
+        await StatusIsAsync(first, "available");
+
+        await ParticipantsAreAsync(customer, "customer", "agent2");
+        await CustomerHoldIsAsync(customer, false);
+        await HasTheCustomerAsync(second);
+        Assert.Equal("Wants a refund for order 1234", (await second.CallAsync())!.TransferNote);
+
+        await EndAsync(customer, first, second);
+    }
+
+    [Fact]
     public async Task End_call_by_the_agent_with_the_customer_ends_it_for_everyone()
     {
         var (customer, first, second) = await ConsultingAsync();

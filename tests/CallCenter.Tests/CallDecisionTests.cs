@@ -232,6 +232,92 @@ public sealed class CallDecisionTests
     }
 
     [Fact]
+    public void The_owner_returning_the_customer_to_the_queue_holds_them_at_its_front_for_the_next_agent()
+    {
+        var call = CallUnderTest.Connected();
+
+        var decision = call.Apply(new ReturnToQueueRequested("alice"));
+
+        Assert.Null(decision.Refusal);
+        Assert.Equal(new CompleteLeg("o1", CallUnderTest.CallSidOf("o1")), call.Single<CompleteLeg>());
+        call.Single<HoldCustomer>();
+        call.Single<OfferToNextAgent>();
+        Assert.Equal(CallPhase.Waiting, call.Session.Phase);
+        Assert.Null(call.Session.OwnerLegId);
+        Assert.True(call.Session.Customer.HeldForAgent);
+
+        // Alice's leg completes: she is free, not blamed, and the customer is not offered twice.
+        var ended = call.Hangs("o1");
+        Assert.Equal(new FreeAgent("alice", "o1", Away: false), Assert.Single(ended.OfType<FreeAgent>()));
+        Assert.Empty(ended.OfType<OfferToNextAgent>());
+
+        call.Apply(new AgentOffered("o2", "carol"));
+        call.Answers("o2");
+        Assert.Equal("o2", call.Session.OwnerLegId);
+        Assert.False(call.Session.Customer.OnHold);
+    }
+
+    [Fact]
+    public void A_cold_transfer_leaves_the_customer_on_hold_music_until_the_colleague_answers_and_takes_them()
+    {
+        var call = CallUnderTest.Connected();
+
+        call.Apply(new TransferRequested("alice", "bob", "t1", "Wants a refund", AndLeave: true));
+
+        Assert.Equal(new DialAgent("t1", "bob", AgentRole.Consultant), call.Single<DialAgent>());
+        Assert.Equal(new CompleteLeg("o1", CallUnderTest.CallSidOf("o1")), call.Single<CompleteLeg>());
+        call.Single<HoldCustomer>();
+        Assert.Equal(CallPhase.BlindTransfer, call.Session.Phase);
+        Assert.Null(call.Session.OwnerLegId);
+        Assert.Equal(new Transfer("alice", "bob", "t1", TransferOutcome.Ringing, Blind: true, Note: "Wants a refund"), call.Session.Transfer);
+
+        var aliceGone = call.Hangs("o1");
+        Assert.Equal(new FreeAgent("alice", "o1", Away: false), Assert.Single(aliceGone.OfType<FreeAgent>()));
+        call.Progress("t1", LegCallStatus.Ringing);
+        call.Progress("t1", LegCallStatus.InProgress);
+
+        call.Single<ResumeCustomer>();
+        Assert.Equal("t1", call.Session.OwnerLegId);
+        Assert.Equal(TransferOutcome.Completed, call.Session.Transfer!.Outcome);
+        Assert.Equal("Wants a refund", call.Session.Transfer.Note);
+    }
+
+    [Fact]
+    public void A_cold_transfer_the_colleague_declines_puts_the_customer_at_the_front_of_the_queue()
+    {
+        var call = CallUnderTest.Connected();
+        call.Apply(new TransferRequested("alice", "bob", "t1", AndLeave: true));
+
+        call.Misses("t1", LegCallStatus.Busy);
+
+        call.Single<OfferToNextAgent>();
+        Assert.Equal(CallPhase.Waiting, call.Session.Phase);
+        Assert.Equal((TransferOutcome.Failed, TransferFailure.Declined), (call.Session.Transfer!.Outcome, call.Session.Transfer.Failure));
+        Assert.True(call.Session.Customer.OnHold);
+    }
+
+    [Fact]
+    public void Only_the_owner_with_no_transfer_under_way_may_return_the_customer_to_the_queue()
+    {
+        var call = CallUnderTest.Consulting();
+
+        Assert.Equal(RefusalKind.Conflict, call.Apply(new ReturnToQueueRequested("bob")).Refusal!.Kind);
+        var underWay = call.Apply(new ReturnToQueueRequested("alice"));
+        Assert.Equal(RefusalKind.Conflict, underWay.Refusal!.Kind);
+        Assert.Equal("A transfer is under way: cancel it first, or leave to hand the customer over.", underWay.Refusal.Message);
+        Assert.Equal(RefusalKind.NotInCall, call.Apply(new ReturnToQueueRequested("carol")).Refusal!.Kind);
+        Assert.Empty(call.Last.Effects);
+        Assert.Equal(CallPhase.Consulting, call.Session.Phase);
+
+        // Asked twice, the second changes nothing.
+        var connected = CallUnderTest.Connected();
+        connected.Apply(new ReturnToQueueRequested("alice"));
+        var again = connected.Apply(new ReturnToQueueRequested("alice"));
+        Assert.NotNull(again.Refusal);
+        Assert.Empty(again.Effects);
+    }
+
+    [Fact]
     public void Any_owner_may_transfer_again_and_every_hop_follows_the_same_rules()
     {
         var call = CallUnderTest.Consulting();

@@ -12,6 +12,8 @@ public sealed record AgentSummary(string Id, string? DisplayName, string Status,
 /// <summary>The customer's call as this agent sees it; <see cref="Conference"/> is the customer's call SID.</summary>
 /// <param name="Role"><c>owner</c> for the agent who has the customer, <c>consultant</c> for a colleague being brought in.</param>
 /// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
+/// <param name="TransferredBy">For the colleague a transfer is for: who asked for it.</param>
+/// <param name="TransferNote">For the colleague a transfer is for: the note written for them.</param>
 public sealed record CallView(
     string Conference,
     string? CustomerNumber,
@@ -21,7 +23,9 @@ public sealed record CallView(
     DateTimeOffset? ConnectedAt,
     IReadOnlyList<CallAgent>? Agents,
     TransferView? Transfer,
-    string? Problem = null);
+    string? Problem = null,
+    string? TransferredBy = null,
+    string? TransferNote = null);
 
 public sealed record CallAgent(string Id, string? DisplayName, string Status);
 
