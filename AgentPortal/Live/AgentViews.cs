@@ -35,7 +35,8 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
             .Select(l => new CallAgent(l.AgentId, DisplayName(l.AgentId), l.HasAnswered ? AgentStatus.InCall : AgentStatus.Ringing))
             .ToList();
         var owner = leg.Id == session.OwnerLegId;
-        var transfer = owner && session.Transfer is { } made && made.ToAgentId != agent.AgentId
+        // The owner sees the transfer they asked for, not one an earlier owner made.
+        var transfer = owner && session.Transfer is { } made && made.FromAgentId == agent.AgentId
             ? new TransferView(made.ToAgentId, DisplayName(made.ToAgentId), Words(made.Outcome), made.Failure is { } failure ? Words(failure) : null)
             : null;
         var forMe = session.Transfer is { } asked && asked.ConsultantLegId == leg.Id ? asked : null;

@@ -22,6 +22,8 @@ let softphoneState = 'offline';
 let timer = null;
 let leaving = false;
 let returning = false;
+let coldTransferTo = null;
+let choosingPresence = null;
 
 /** Whether the agent was the only one left with the customer. */
 const leftAlone = (call) => !call.agents.some((a) => a.id !== me.id && a.status === 'in-call');
@@ -153,7 +155,17 @@ function showSoftphoneState(state, reason) {
 }
 
 for (const radio of document.querySelectorAll('input[name="presence"]')) {
-  radio.addEventListener('change', () => act(() => api('/api/presence', { method: 'POST', body: { status: radio.value } }), 'message'));
+  radio.addEventListener('change', () => act(async () => {
+    // Until a view shows the choice, a view pushed before it does not undo the agent's click.
+    choosingPresence = radio.value;
+    try {
+      await api('/api/presence', { method: 'POST', body: { status: radio.value } });
+    } catch (error) {
+      choosingPresence = null;
+      if (view) render(view);
+      throw error;
+    }
+  }, 'message'));
 }
 
 // ---- ringing ----
@@ -189,9 +201,15 @@ $('transfer-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const leave = event.submitter?.id === 'transfer-and-leave';
   const body = { colleague: $('colleague').value, note: $('transfer-note').value, leave };
+  // The page may hear that the call is over before the portal answers.
+  if (leave) coldTransferTo = $('colleague').selectedOptions[0]?.text ?? null;
   act(async () => {
-    await api('/api/transfer', { method: 'POST', body });
-    if (leave) leaving = true;
+    try {
+      await api('/api/transfer', { method: 'POST', body });
+    } catch (error) {
+      coldTransferTo = null;
+      throw error;
+    }
     $('transfer-note').value = '';
   });
 });
@@ -216,8 +234,9 @@ function render(next) {
   const routing = $('routing-status');
   routing.textContent = statusWords[agent.status] ?? agent.status;
   routing.className = `state state-${agent.status}`;
+  if (choosingPresence === agent.presence) choosingPresence = null;
   for (const radio of document.querySelectorAll('input[name="presence"]')) {
-    radio.checked = radio.value === agent.presence;
+    radio.checked = radio.value === (choosingPresence ?? agent.presence);
     radio.disabled = radio.value === 'available' && softphoneState !== 'ready' && agent.presence !== 'available';
   }
   const busy = agent.status === 'ringing' || agent.status === 'in-call';
@@ -233,14 +252,14 @@ function render(next) {
     const handedBack = previous.call.role === 'consultant' && !leftAlone(previous.call)
       ? previous.call.agents.find((a) => a.id !== me.id && a.status === 'in-call')?.displayName
       : null;
-    const ringingFor = leaving && previous.call.transfer?.state === 'ringing' ? previous.call.transfer.displayName : null;
     say(handedTo ? `You left the call; ${handedTo} has the customer.`
-      : ringingFor ? `You left the call; ${ringingFor} is being rung, and the customer hears hold music until they answer.`
+      : coldTransferTo ? `You left the call; ${coldTransferTo} is being rung, and the customer hears hold music until they answer.`
       : handedBack && leaving ? `You left the call and handed the customer back to ${handedBack}.`
       : returning ? 'You returned the customer to the queue: the next available agent takes them.'
       : 'The call ended.');
     leaving = false;
     returning = false;
+    coldTransferTo = null;
   }
   if (call && !previous?.call) say('');
   $('call').hidden = !call;

@@ -96,10 +96,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     [Fact]
     public async Task A_transfer_target_who_declines_leaves_the_first_agent_with_the_customer_off_hold_and_free_to_try_another_colleague()
     {
-        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
-        var customer = await _emulator.CallSupportLineAsync(NewNumber());
-        await ParticipantsAreAsync(customer, "customer", "agent1");
-        await HasTheCustomerAsync(first);
+        var (customer, first) = await FirstAgentHasACustomerAsync();
         using var second = await AvailableAsync("agent2", () => _emulator.RejectAsAsync("agent2", afterMilliseconds: 500));
 
         await first.PostOkAsync("/api/hold", new { hold = true });
@@ -116,19 +113,13 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await first.PostOkAsync("/api/transfer", new { colleague = "agent3" });
         await ParticipantsAreAsync(customer, "customer", "agent1", "agent3");
 
-        await _emulator.HangUpAsync(customer);
-        await StatusIsAsync(first, "available");
-        await StatusIsAsync(third, "available");
-        await GoneAsync(customer);
+        await EndAsync(customer, first, third);
     }
 
     [Fact]
     public async Task A_first_agent_who_leaves_before_the_target_answers_leaves_the_customer_on_hold_music_until_the_target_takes_over()
     {
-        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
-        var customer = await _emulator.CallSupportLineAsync(NewNumber());
-        await ParticipantsAreAsync(customer, "customer", "agent1");
-        await HasTheCustomerAsync(first);
+        var (customer, first) = await FirstAgentHasACustomerAsync();
         using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
@@ -147,9 +138,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await Eventually.HoldsAsync(async () => (await second.CallAsync())?.Role == "owner" ? null : "agent2 does not have the customer", StepTimeout);
         await StatusIsAsync(first, "available");
 
-        await _emulator.HangUpAsync(customer);
-        await StatusIsAsync(second, "available");
-        await GoneAsync(customer);
+        await EndAsync(customer, first, second);
     }
 
     [Theory]
@@ -158,10 +147,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     [InlineData(900)]
     public async Task A_transfer_cancelled_as_the_colleague_answers_leaves_the_first_agent_with_the_customer_and_frees_the_colleague(int answerAfterMilliseconds)
     {
-        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
-        var customer = await _emulator.CallSupportLineAsync(NewNumber());
-        await ParticipantsAreAsync(customer, "customer", "agent1");
-        await HasTheCustomerAsync(first);
+        var (customer, first) = await FirstAgentHasACustomerAsync();
         using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: answerAfterMilliseconds));
 
         await first.PostOkAsync("/api/hold", new { hold = true });
@@ -249,10 +235,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     [Fact]
     public async Task A_customer_returned_to_the_queue_hears_hold_music_and_the_next_available_agent_takes_them()
     {
-        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
-        var customer = await _emulator.CallSupportLineAsync(NewNumber());
-        await ParticipantsAreAsync(customer, "customer", "agent1");
-        await HasTheCustomerAsync(first);
+        var (customer, first) = await FirstAgentHasACustomerAsync();
         using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         await first.PostOkAsync("/api/return-to-queue", new { });
@@ -272,10 +255,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     [Fact]
     public async Task A_cold_transfer_with_a_note_leaves_the_customer_on_hold_music_until_the_colleague_who_reads_the_note_takes_them()
     {
-        using var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
-        var customer = await _emulator.CallSupportLineAsync(NewNumber());
-        await ParticipantsAreAsync(customer, "customer", "agent1");
-        await HasTheCustomerAsync(first);
+        var (customer, first) = await FirstAgentHasACustomerAsync();
         using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         using var tooLong = await first.PostAsync("/api/transfer", new { colleague = "agent2", note = new string('x', 281), leave = true });
@@ -314,13 +294,20 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await GoneAsync(customer);
     }
 
-    /// <summary>agent1 has a customer and agent2 has joined them in a consultation.</summary>
-    private async Task<(string Customer, PortalClient First, PortalClient Second)> ConsultingAsync()
+    /// <summary>agent1 has a new customer, and their page shows it.</summary>
+    private async Task<(string Customer, PortalClient First)> FirstAgentHasACustomerAsync()
     {
         var first = await AvailableAsync("agent1", () => _emulator.AnswerAsAsync("agent1"));
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await ParticipantsAreAsync(customer, "customer", "agent1");
         await HasTheCustomerAsync(first);
+        return (customer, first);
+    }
+
+    /// <summary>agent1 has a customer and agent2 has joined them in a consultation.</summary>
+    private async Task<(string Customer, PortalClient First, PortalClient Second)> ConsultingAsync()
+    {
+        var (customer, first) = await FirstAgentHasACustomerAsync();
         var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2"));
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
         await ParticipantsAreAsync(customer, "customer", "agent1", "agent2");

@@ -234,6 +234,58 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     }
 
     [Fact]
+    public async Task A_cold_transfer_shows_its_note_on_the_colleagues_ringing_panel_and_return_to_queue_hands_the_customer_to_the_next_agent()
+    {
+        const string name = nameof(A_cold_transfer_shows_its_note_on_the_colleagues_ringing_panel_and_return_to_queue_hands_the_customer_to_the_next_agent);
+        await fixture.ResetAsync();
+        using var emulator = EmulatorAdmin.For(fixture.App);
+        await using var alice = await OpenDeskAsync(name, "agent1", emulator);
+        await using var bob = await OpenDeskAsync(name, "agent2", emulator);
+        await using var carol = await OpenDeskAsync(name, "agent3", emulator);
+        await alice.ChoosePresenceAsync("Available", "Available");
+        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+        await alice.Button("Accept").ClickAsync();
+        await Expect(alice.Call).ToBeVisibleAsync();
+        await bob.ChoosePresenceAsync("Available", "Available");
+
+        // Alice writes Bob a note and transfers cold: she is out at once, and Bob's ringing panel says who and why.
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToContainTextAsync("Bob Agent");
+        await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
+        await alice.Page.GetByLabel("Note for your colleague (optional)").FillAsync("Wants a refund for order 1234");
+        await alice.ScreenshotAsync("transfer-with-note");
+        await alice.Button("Transfer and leave").ClickAsync();
+        await Expect(alice.Call).ToBeHiddenAsync();
+        await Expect(alice.Message).ToHaveTextAsync("You left the call; Bob Agent is being rung, and the customer hears hold music until they answer.");
+        await Expect(bob.Incoming).ToContainTextAsync("Alice Agent is transferring customer");
+        await Expect(bob.Incoming).ToContainTextAsync("Note from your colleague: Wants a refund for order 1234");
+        await bob.ScreenshotAsync("cold-transfer-ringing");
+        await alice.ChoosePresenceAsync("Away", "Away");
+
+        await bob.Button("Accept").ClickAsync();
+        await Expect(bob.AgentsInCall).ToHaveTextAsync("Bob Agent (you) — in the call");
+        await Expect(bob.Page.Locator("#call-note")).ToHaveTextAsync("Note from your colleague: Wants a refund for order 1234");
+        await ConferenceIsAsync(emulator, customer, "customer", "agent2");
+
+        // Bob hands the customer back to the queue; Carol, the next available agent, takes them.
+        await carol.ChoosePresenceAsync("Available", "Available");
+        await bob.Button("Return to queue").ClickAsync();
+        await Expect(bob.Call).ToBeHiddenAsync();
+        await Expect(bob.Message).ToHaveTextAsync("You returned the customer to the queue: the next available agent takes them.");
+        await Expect(carol.Incoming).ToContainTextAsync("is calling.");
+        await carol.Button("Accept").ClickAsync();
+        await Expect(carol.AgentsInCall).ToHaveTextAsync("Carol Agent (you) — in the call");
+        await ConferenceIsAsync(emulator, customer, "customer", "agent3");
+
+        await carol.Button("End call").ClickAsync();
+        await Expect(carol.Message).ToHaveTextAsync("The call ended.");
+        foreach (var desk in new[] { alice, bob, carol })
+        {
+            await desk.ChoosePresenceAsync("Away", "Away");
+            Assert.Empty(desk.ConsoleErrors);
+        }
+    }
+
+    [Fact]
     public async Task Without_sign_in_there_is_no_softphone_no_token_and_no_live_view()
     {
         await using var stranger = await AgentPage.OpenAsync(browser.Browser, Portal, nameof(Without_sign_in_there_is_no_softphone_no_token_and_no_live_view), "anonymous");
