@@ -178,17 +178,9 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     [Fact]
     public async Task A_colleague_who_leaves_hands_the_customer_back_and_the_first_agent_transfers_again()
     {
-        const string name = nameof(A_colleague_who_leaves_hands_the_customer_back_and_the_first_agent_transfers_again);
-        await fixture.ResetAsync();
         using var emulator = EmulatorAdmin.For(fixture.App);
-        await using var alice = await OpenDeskAsync(name, "agent1", emulator);
-        await using var bob = await OpenDeskAsync(name, "agent2", emulator);
-        await using var carol = await OpenDeskAsync(name, "agent3", emulator);
-        await alice.ChoosePresenceAsync("Available", "Available");
-        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
-        await alice.Button("Accept").ClickAsync();
-        await Expect(alice.Call).ToBeVisibleAsync();
-        await bob.ChoosePresenceAsync("Available", "Available");
+        await using var desks = await AliceHasACustomerAndBobIsAvailableAsync(nameof(A_colleague_who_leaves_hands_the_customer_back_and_the_first_agent_transfers_again), emulator);
+        var (alice, bob, carol, customer) = desks;
 
         // Bob is brought in: his page offers to hand the customer back, and no End call.
         await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
@@ -236,17 +228,9 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     [Fact]
     public async Task A_cold_transfer_shows_its_note_on_the_colleagues_ringing_panel_and_return_to_queue_hands_the_customer_to_the_next_agent()
     {
-        const string name = nameof(A_cold_transfer_shows_its_note_on_the_colleagues_ringing_panel_and_return_to_queue_hands_the_customer_to_the_next_agent);
-        await fixture.ResetAsync();
         using var emulator = EmulatorAdmin.For(fixture.App);
-        await using var alice = await OpenDeskAsync(name, "agent1", emulator);
-        await using var bob = await OpenDeskAsync(name, "agent2", emulator);
-        await using var carol = await OpenDeskAsync(name, "agent3", emulator);
-        await alice.ChoosePresenceAsync("Available", "Available");
-        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
-        await alice.Button("Accept").ClickAsync();
-        await Expect(alice.Call).ToBeVisibleAsync();
-        await bob.ChoosePresenceAsync("Available", "Available");
+        await using var desks = await AliceHasACustomerAndBobIsAvailableAsync(nameof(A_cold_transfer_shows_its_note_on_the_colleagues_ringing_panel_and_return_to_queue_hands_the_customer_to_the_next_agent), emulator);
+        var (alice, bob, carol, customer) = desks;
 
         // Alice writes Bob a note and transfers cold: she is out at once, and Bob's ringing panel says who and why.
         await Expect(alice.Page.GetByLabel("Transfer to…")).ToContainTextAsync("Bob Agent");
@@ -343,6 +327,38 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await page.Page.AddScriptTagAsync(new() { Url = "/lib/twilio.min.js" });
         Assert.Equal("function", await page.Page.EvaluateAsync<string>("() => typeof Twilio.Device"));
         Assert.Matches(@"^2\.", await page.Page.EvaluateAsync<string>("() => Twilio.Device.version"));
+    }
+
+    /// <summary>Alice, Bob and Carol at their desks; Alice has accepted a new customer and Bob is available.</summary>
+    private async Task<Desks> AliceHasACustomerAndBobIsAvailableAsync(string test, EmulatorAdmin emulator)
+    {
+        await fixture.ResetAsync();
+        var desks = new Desks(await OpenDeskAsync(test, "agent1", emulator), await OpenDeskAsync(test, "agent2", emulator),
+            await OpenDeskAsync(test, "agent3", emulator), Customer: string.Empty);
+        try
+        {
+            await desks.Alice.ChoosePresenceAsync("Available", "Available");
+            var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+            await desks.Alice.Button("Accept").ClickAsync();
+            await Expect(desks.Alice.Call).ToBeVisibleAsync();
+            await desks.Bob.ChoosePresenceAsync("Available", "Available");
+            return desks with { Customer = customer };
+        }
+        catch
+        {
+            await desks.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record Desks(AgentPage Alice, AgentPage Bob, AgentPage Carol, string Customer) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Alice.DisposeAsync();
+            await Bob.DisposeAsync();
+            await Carol.DisposeAsync();
+        }
     }
 
     private static async Task<DateTimeOffset?> DeviceTokenExpiryAsync(EmulatorAdmin emulator, string identity) =>
