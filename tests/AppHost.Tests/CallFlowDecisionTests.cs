@@ -128,8 +128,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await first.PostOkAsync("/api/leave", new { });
 
         // Alone, the customer hears hold music, not silence.
-        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [$"{Customer},hold=True,audio=hold-music"]
-            ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}] ", StepTimeout);
+        await AloneOnHoldMusicAsync(customer);
 
         // The colleague answers and has the customer, off hold.
         await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Order().SequenceEqual(
@@ -241,8 +240,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await first.PostOkAsync("/api/return-to-queue", new { });
 
         // Alone while agent2's softphone rings, the customer hears hold music, not silence.
-        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [$"{Customer},hold=True,audio=hold-music"]
-            ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
+        await AloneOnHoldMusicAsync(customer);
         await StatusIsAsync(first, "available");
         await ParticipantsAreAsync(customer, "customer", "agent2");
         await CustomerHoldIsAsync(customer, false);
@@ -267,8 +265,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         // agent2's ringing panel says who is transferring, with the note; the customer, alone, hears hold music.
         await Eventually.HoldsAsync(async () => (await second.CallAsync()) is { MyStatus: "ringing", TransferNote: "Wants a refund for order 1234", TransferredBy: not null }
             ? null : "agent2's page does not show the transfer with its note", StepTimeout);
-        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)) is [$"{Customer},hold=True,audio=hold-music"]
-            ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(customer))}]", StepTimeout);
+        await AloneOnHoldMusicAsync(customer);
         await StatusIsAsync(first, "available");
 
         await ParticipantsAreAsync(customer, "customer", "agent2");
@@ -366,6 +363,11 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
             var connected = (await _emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).Order().ToArray();
             return connected.SequenceEqual(labels.Order()) ? null : $"participants are [{string.Join(", ", connected)}]";
         }, StepTimeout);
+
+    /// <summary>The customer is alone in the conference and hears hold music, not silence.</summary>
+    private Task AloneOnHoldMusicAsync(string conference) =>
+        Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(conference)) is [$"{Customer},hold=True,audio=hold-music"]
+            ? null : $"participants are [{string.Join(" | ", await _emulator.ParticipantsAsync(conference))}]", StepTimeout);
 
     private Task CustomerHoldIsAsync(string conference, bool hold) =>
         Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(conference)).Any(p => p.StartsWith($"{Customer},hold={hold}", StringComparison.Ordinal))

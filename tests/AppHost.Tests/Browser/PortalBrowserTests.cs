@@ -165,14 +165,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(alice.Button("Transfer")).ToBeEnabledAsync();
         await carol.ChoosePresenceAsync("Away", "Away");
 
-        await alice.Button("End call").ClickAsync();
-        await Expect(alice.Message).ToHaveTextAsync("The call ended.");
-        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.Status == "completed"
-            ? null : "the conference has not ended", StepTimeout);
-        await alice.ChoosePresenceAsync("Away", "Away");
-        await bob.ChoosePresenceAsync("Away", "Away");
-        Assert.Empty(alice.ConsoleErrors);
-        Assert.Empty(bob.ConsoleErrors);
+        await EndsTheCallAsync(alice, emulator, customer, alice, bob);
     }
 
     [Fact]
@@ -214,15 +207,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(carol.Button("End call")).ToBeVisibleAsync();
         await ConferenceIsAsync(emulator, customer, "customer", "agent3");
 
-        await carol.Button("End call").ClickAsync();
-        await Expect(carol.Message).ToHaveTextAsync("The call ended.");
-        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.Status == "completed"
-            ? null : "the conference has not ended", StepTimeout);
-        foreach (var desk in new[] { alice, bob, carol })
-        {
-            await desk.ChoosePresenceAsync("Away", "Away");
-            Assert.Empty(desk.ConsoleErrors);
-        }
+        await EndsTheCallAsync(carol, emulator, customer, alice, bob, carol);
     }
 
     [Fact]
@@ -260,13 +245,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(carol.AgentsInCall).ToHaveTextAsync("Carol Agent (you) — in the call");
         await ConferenceIsAsync(emulator, customer, "customer", "agent3");
 
-        await carol.Button("End call").ClickAsync();
-        await Expect(carol.Message).ToHaveTextAsync("The call ended.");
-        foreach (var desk in new[] { alice, bob, carol })
-        {
-            await desk.ChoosePresenceAsync("Away", "Away");
-            Assert.Empty(desk.ConsoleErrors);
-        }
+        await EndsTheCallAsync(carol, emulator, customer, alice, bob, carol);
     }
 
     [Fact]
@@ -327,6 +306,20 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await page.Page.AddScriptTagAsync(new() { Url = "/lib/twilio.min.js" });
         Assert.Equal("function", await page.Page.EvaluateAsync<string>("() => typeof Twilio.Device"));
         Assert.Matches(@"^2\.", await page.Page.EvaluateAsync<string>("() => Twilio.Device.version"));
+    }
+
+    /// <summary>The agent ends the call from their page: the conference completes, and every desk goes away with no console error.</summary>
+    private static async Task EndsTheCallAsync(AgentPage agent, EmulatorAdmin emulator, string customer, params AgentPage[] desks)
+    {
+        await agent.Button("End call").ClickAsync();
+        await Expect(agent.Message).ToHaveTextAsync("The call ended.");
+        await Eventually.HoldsAsync(async () => (await emulator.ConferenceAsync(customer))?.Status == "completed"
+            ? null : "the conference has not ended", StepTimeout);
+        foreach (var desk in desks)
+        {
+            await desk.ChoosePresenceAsync("Away", "Away");
+            Assert.Empty(desk.ConsoleErrors);
+        }
     }
 
     /// <summary>Alice, Bob and Carol at their desks; Alice has accepted a new customer and Bob is available.</summary>
