@@ -76,12 +76,13 @@ public sealed class SessionReconciler(
             }
 
             // A session busy with other events is never quiet: a busy agent's own leg is checked with Twilio.
-            if ((await sessions.GetAsync(sessionId))?.Leg(legId) is { IsLive: true } leg)
+            var session = await sessions.GetAsync(sessionId);
+            if (session?.Leg(legId) is { IsLive: true } leg)
             {
-                await ReconcileLegAsync(sessionId, leg, cancellationToken);
+                session = await ReconcileLegAsync(session, leg, cancellationToken);
             }
 
-            if ((await sessions.GetAsync(sessionId))?.Leg(legId) is not { IsLive: true })
+            if (session?.Leg(legId) is not { IsLive: true })
             {
                 logger.LogWarning("Agent {AgentId} was {Status} for leg {LegId} of session {SessionId}, which is over: freed",
                     agent.AgentId, agent.Status, legId, sessionId);
@@ -121,7 +122,7 @@ public sealed class SessionReconciler(
 
         foreach (var leg in session.Legs.Where(leg => leg.IsLive))
         {
-            await ReconcileLegAsync(sessionId, leg, cancellationToken);
+            await ReconcileLegAsync(session, leg, cancellationToken);
         }
 
         if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !inLine.Contains(sessionId))
@@ -134,8 +135,11 @@ public sealed class SessionReconciler(
         await sessions.TouchAsync(sessionId);
     }
 
-    /// <summary>Feeds Twilio's view of the leg's call to its session (or, for a dial with no call long after it was asked for, its loss).</summary>
-    private async Task ReconcileLegAsync(string sessionId, AgentLeg leg, CancellationToken cancellationToken)
+    /// <summary>
+    /// Feeds Twilio's view of the leg's call to its session (or, for a dial with no call long after it was asked for, its loss);
+    /// returns the session as it is now: unchanged when Twilio agrees with it, null when it is gone.
+    /// </summary>
+    private async Task<CallSession?> ReconcileLegAsync(CallSession session, AgentLeg leg, CancellationToken cancellationToken)
     {
         SessionEvent? truth = leg.CallSid is { } callSid
             ? await StatusAsync(callSid) switch
@@ -146,10 +150,7 @@ public sealed class SessionReconciler(
                 _ => null,
             }
             : leg.RequestedAt < time.GetUtcNow() - _lostDial ? new SessionEvent.DialFailed(leg.Id) : null;
-        if (truth is not null)
-        {
-            await calls.HandleAsync(sessionId, truth, cancellationToken);
-        }
+        return truth is null ? session : (await calls.HandleAsync(session.Id, truth, cancellationToken))?.Session;
     }
 
     /// <summary>The call's status at Twilio, or null when Twilio does not know it.</summary>
