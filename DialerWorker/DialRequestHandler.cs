@@ -31,9 +31,6 @@ public sealed class DialRequestHandler(
     TimeProvider time,
     ILogger<DialRequestHandler> logger) : IMessageHandler<DialRequest>
 {
-    private static readonly HashSet<CallResource.StatusEnum> Live =
-        [CallResource.StatusEnum.Queued, CallResource.StatusEnum.Ringing, CallResource.StatusEnum.InProgress];
-
     private readonly ResiliencePipeline _retry = TwilioRetry.Pipeline(options.Value, time);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
 
@@ -91,12 +88,7 @@ public sealed class DialRequestHandler(
     {
         try
         {
-            var call = await CallResource.FetchAsync(customerCallSid, client: twilio);
-            return call.Status is { } status && !Live.Contains(status);
-        }
-        catch (Twilio.Exceptions.ApiException exception) when (exception.Status == 404)
-        {
-            return true;
+            return await TwilioCalls.IsOverAsync(twilio, customerCallSid);
         }
         catch (Exception exception) when (TwilioRetry.IsFailure(exception))
         {
@@ -187,7 +179,7 @@ public sealed class DialRequestHandler(
         try
         {
             var agentCalls = await CallResource.ReadAsync(to: $"client:{request.AgentId}", limit: 20, client: twilio);
-            return agentCalls.FirstOrDefault(call => call.Status is { } status && Live.Contains(status)
+            return agentCalls.FirstOrDefault(call => call.Status is { } status && TwilioCalls.Live.Contains(status)
                 && call.DateCreated is { } created && created >= request.RequestedAt.UtcDateTime.AddSeconds(-1))?.Sid;
         }
         catch (Exception exception) when (TwilioRetry.IsFailure(exception))

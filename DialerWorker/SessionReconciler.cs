@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Twilio.Clients;
-using Twilio.Exceptions;
-using Twilio.Rest.Api.V2010.Account;
 using WarmTransfer.CallCenter.Domain;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
@@ -114,7 +112,7 @@ public sealed class SessionReconciler(
             return;
         }
 
-        if (!session.IsEnded && await StatusAsync(sessionId) is null or not ("queued" or "ringing" or "in-progress"))
+        if (!session.IsEnded && await TwilioCalls.IsOverAsync(twilio, sessionId))
         {
             logger.LogWarning("Customer call {SessionId} is over at Twilio", sessionId);
             session = (await calls.HandleAsync(sessionId, new SessionEvent.CustomerLeft(), cancellationToken))?.Session ?? session;
@@ -142,28 +140,14 @@ public sealed class SessionReconciler(
     private async Task<CallSession?> ReconcileLegAsync(CallSession session, AgentLeg leg, CancellationToken cancellationToken)
     {
         SessionEvent? truth = leg.CallSid is { } callSid
-            ? await StatusAsync(callSid) switch
+            ? await TwilioCalls.StatusAsync(twilio, callSid) switch
             {
                 // Twilio no longer knows the call: it ended long ago (or the account was reset).
                 null => new SessionEvent.LegProgress(leg.Id, callSid, leg.HasAnswered ? LegCallStatus.Completed : LegCallStatus.Canceled),
-                var status when LegCallStatuses.TryParse(status, out var parsed) => new SessionEvent.LegProgress(leg.Id, callSid, parsed),
+                var status when LegCallStatuses.TryParse(status.ToString(), out var parsed) => new SessionEvent.LegProgress(leg.Id, callSid, parsed),
                 _ => null,
             }
             : leg.RequestedAt < time.GetUtcNow() - _lostDial ? new SessionEvent.DialFailed(leg.Id) : null;
         return truth is null ? session : (await calls.HandleAsync(session.Id, truth, cancellationToken))?.Session;
-    }
-
-    /// <summary>The call's status at Twilio, or null when Twilio does not know it.</summary>
-    private async Task<string?> StatusAsync(string callSid)
-    {
-        try
-        {
-            var call = await CallResource.FetchAsync(callSid, client: twilio);
-            return call.Status?.ToString();
-        }
-        catch (ApiException exception) when (exception.Status == 404)
-        {
-            return null;
-        }
     }
 }
