@@ -16,11 +16,13 @@ using WarmTransfer.CallCenter.Telephony;
 
 namespace WarmTransfer.AgentPortal;
 
-public sealed record PresenceRequest(string Status);
+/// <param name="Reason">Why the agent is away: one of the configured reasons (optional).</param>
+public sealed record PresenceRequest(string Status, string? Reason = null);
 
+/// <param name="Colleague">The colleague to bring in; empty for the next free colleague (the transfer waits ahead of every caller).</param>
 /// <param name="Note">Shown to the colleague while they ring and in the call; at most <see cref="PortalApi.MaxNoteLength"/> characters.</param>
 /// <param name="Leave">A cold transfer: the agent leaves at once, and the customer hears hold music until the colleague answers.</param>
-public sealed record TransferRequest(string Colleague, string? Note = null, bool Leave = false);
+public sealed record TransferRequest(string? Colleague = null, string? Note = null, bool Leave = false);
 
 public sealed record HoldRequest(bool Hold);
 
@@ -33,7 +35,7 @@ public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName)
 public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl);
 
 /// <summary>
-/// The signed-in agent's API: token, presence, call state, transfer, hold, leave, return to queue and end. An agent acts only on the call
+/// The signed-in agent's API: token, presence, wrap-up, call state, transfer, hold, leave, return to queue and end. An agent acts only on the call
 /// session they are in, and only through it: the portal never calls Twilio. Every POST carries an anti-forgery token.
 /// </summary>
 public static class PortalApi
@@ -72,13 +74,15 @@ public static class PortalApi
         api.MapPost("/leave", LeaveAsync);
         api.MapPost("/end", EndAsync);
         api.MapPost("/return-to-queue", ReturnToQueueAsync);
+        api.MapPost("/wrap-up/ready", ReadyAsync);
+        api.MapPost("/wrap-up/more-time", MoreTimeAsync);
         return app;
     }
 
     private static async Task<IResult> SignInAsync(
         [FromForm] string agentId, [FromForm] string password, HttpContext http, IOptions<AgentDirectoryOptions> directory)
     {
-        var agent = directory.Value.Directory.FirstOrDefault(a => a.Id == agentId);
+        var agent = directory.Value.Find(agentId);
         if (agent is null || !AgentPasswords.Verify(password, agent.PasswordHash))
         {
             return TypedResults.Problem("Unknown agent or wrong password.", statusCode: StatusCodes.Status401Unauthorized);
@@ -110,11 +114,16 @@ public static class PortalApi
 
     private static string AgentId(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier)!;
 
-    private static async Task<IResult> MeAsync(ClaimsPrincipal user, AgentStore agents)
+    /// <summary>The agent as routing sees them, with their activity, and the away reasons they can choose from.</summary>
+    private static async Task<IResult> MeAsync(ClaimsPrincipal user, AgentStore agents, IOptions<PortalOptions> portal)
     {
         var state = await agents.GetAsync(AgentId(user));
-        return TypedResults.Ok(new { id = state.AgentId, displayName = user.FindFirstValue(ClaimTypes.Name), status = state.Status, presence = state.Presence,
-            conference = state.SessionId });
+        return TypedResults.Ok(new
+        {
+            id = state.AgentId, displayName = user.FindFirstValue(ClaimTypes.Name), status = state.Status, presence = state.Presence, reason = state.Reason,
+            since = state.Since, wrapUpEndsAt = state.WrapUpEndsAt, softphone = state.Softphone, conference = state.SessionId,
+            awayReasons = portal.Value.AwayReasons,
+        });
     }
 
     /// <summary>A Voice AccessToken for the signed-in agent's own identity only.</summary>
@@ -142,24 +151,55 @@ public static class PortalApi
     }
 
     private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,
-        IAgentUpdatePublisher updates, CancellationToken cancellationToken)
+        IOptions<PortalOptions> portal, CancellationToken cancellationToken)
     {
         if (request.Status is not (AgentStatus.Available or AgentStatus.Away))
         {
             return TypedResults.Problem("status must be available or away.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var agentId = AgentId(user);
-        var status = await agents.ChoosePresenceAsync(agentId, request.Status);
-        if (request.Status == AgentStatus.Available && status is not (AgentStatus.Ringing or AgentStatus.InCall))
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
+        if (reason is not null && (request.Status != AgentStatus.Away || !portal.Value.AwayReasons.Contains(reason, StringComparer.Ordinal)))
         {
-            // Free now: a waiting caller is offered to them, or they join the idle line (and their page is told).
-            await calls.FreeAgentAsync(agentId, legId: null, away: false, cancellationToken);
-            return TypedResults.NoContent();
+            return TypedResults.Problem($"A reason is given only for away, and is one of: {string.Join(", ", portal.Value.AwayReasons)}.",
+                statusCode: StatusCodes.Status400BadRequest);
         }
 
-        await updates.PublishAsync([agentId], cancellationToken);
+        // Free now (idle and routable): a waiting transfer or caller is offered to them, or they join the idle line; their page is told.
+        var agentId = AgentId(user);
+        var legId = CallSessions.NewLegId();
+        await calls.AgentChangedAsync(agentId, await agents.ChoosePresenceAsync(agentId, request.Status, reason, legId), legId, cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The agent ends their wrap-up: they are routable again at once.</summary>
+    private static async Task<IResult> ReadyAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken)
+    {
+        var agentId = AgentId(user);
+        var legId = CallSessions.NewLegId();
+        if (await agents.ReadyAsync(agentId, legId) is not { } change)
+        {
+            return TypedResults.Problem("You are not in wrap-up.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        await calls.AgentChangedAsync(agentId, change, legId, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The agent takes more time for their wrap-up, once.</summary>
+    private static async Task<IResult> MoreTimeAsync(ClaimsPrincipal user, AgentStore agents, IAgentUpdatePublisher updates, CancellationToken cancellationToken)
+    {
+        var agentId = AgentId(user);
+        switch (await agents.MoreTimeAsync(agentId))
+        {
+            case null:
+                return TypedResults.Problem("You are not in wrap-up.", statusCode: StatusCodes.Status409Conflict);
+            case false:
+                return TypedResults.Problem("You have already taken more time for this wrap-up.", statusCode: StatusCodes.Status409Conflict);
+            default:
+                await updates.PublishAsync([agentId], cancellationToken);
+                return TypedResults.NoContent();
+        }
     }
 
     private static async Task<IResult> CallAsync(ClaimsPrincipal user, AgentViews views) =>
@@ -169,9 +209,10 @@ public static class PortalApi
         IOptions<AgentDirectoryOptions> directory, CancellationToken cancellationToken)
     {
         var agentId = AgentId(user);
-        if (directory.Value.Directory.All(a => a.Id != request.Colleague))
+        var colleague = string.IsNullOrWhiteSpace(request.Colleague) ? null : request.Colleague;
+        if (colleague is not null && directory.Value.Find(colleague) is null)
         {
-            return TypedResults.Problem($"There is no agent '{request.Colleague}'.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem($"There is no agent '{colleague}'.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         var note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim();
@@ -180,7 +221,7 @@ public static class PortalApi
             return TypedResults.Problem($"The note for your colleague is longer than {MaxNoteLength} characters.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (request.Colleague == agentId)
+        if (colleague == agentId)
         {
             return TypedResults.Problem("You cannot transfer a call to yourself.", statusCode: StatusCodes.Status409Conflict);
         }
@@ -190,13 +231,19 @@ public static class PortalApi
             return NotInCall();
         }
 
-        var legId = CallSessions.NewLegId();
-        if (!await agents.ClaimAsync(request.Colleague, sessionId, legId))
+        if (colleague is null)
         {
-            return TypedResults.Problem($"{request.Colleague} is not available.", statusCode: StatusCodes.Status409Conflict);
+            // The next free colleague: the longest-idle one now, or the first freed, before any waiting caller.
+            return Outcome(await calls.HandleAsync(sessionId, new SessionEvent.TransferRequested(agentId, null, null, note, request.Leave), cancellationToken));
         }
 
-        return Outcome(await calls.HandleAsync(sessionId, new SessionEvent.TransferRequested(agentId, request.Colleague, legId, note, request.Leave),
+        var legId = CallSessions.NewLegId();
+        if (!await agents.ClaimAsync(colleague, sessionId, legId))
+        {
+            return TypedResults.Problem($"{colleague} is not available.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        return Outcome(await calls.HandleAsync(sessionId, new SessionEvent.TransferRequested(agentId, colleague, legId, note, request.Leave),
             cancellationToken));
     }
 

@@ -11,6 +11,10 @@ public sealed class PortalOptions
     [Range(typeof(TimeSpan), "00:00:20", "1.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The reasons an agent can give for being away, as the page offers them.</summary>
+    [MinLength(1)]
+    public List<string> AwayReasons { get; set; } = ["Break", "Lunch", "Training", "Meeting"];
+
     /// <summary>How long before expiry the page renews its token: half the lifetime, at most 30 seconds.</summary>
     public TimeSpan TokenRefreshBeforeExpiry => TimeSpan.FromTicks(Math.Min(TokenLifetime.Ticks / 2, TimeSpan.FromSeconds(30).Ticks));
 }

@@ -29,6 +29,7 @@ public static class CallCenterInfrastructureExtensions
         builder.Services.AddSingleton<IAgentUpdatePublisher, AgentUpdatePublisher>();
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.Configure<PresenceOptions>(builder.Configuration.GetSection(PresenceOptions.Section));
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<DialLedger>();
         builder.Services.AddSingleton<SessionStore>();

@@ -14,6 +14,8 @@ public sealed class CallCenterMetrics
     private readonly Counter<long> _dialFailures;
     private readonly Counter<long> _transfersCompleted;
     private readonly Counter<long> _transfersFailed;
+    private readonly Histogram<double> _wrapUp;
+    private readonly Histogram<double> _handleTime;
 
     public CallCenterMetrics(IMeterFactory meters)
     {
@@ -25,6 +27,8 @@ public sealed class CallCenterMetrics
         _dialFailures = meter.CreateCounter<long>("warmtransfer.dials.failed", "{dial}", "Agent dials Twilio refused or the agent did not answer");
         _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the owner left the customer with the colleague");
         _transfersFailed = meter.CreateCounter<long>("warmtransfer.transfers.failed", "{transfer}", "Transfers the colleague declined, missed, left or dropped");
+        _wrapUp = meter.CreateHistogram<double>("warmtransfer.agents.wrap_up", "s", "An agent's after-call work, from the end of their part in a call to Ready or the timer");
+        _handleTime = meter.CreateHistogram<double>("warmtransfer.agents.handle_time", "s", "An agent's part in a call, from answering to the end of their wrap-up");
     }
 
     public void CallerQueued()
@@ -43,6 +47,20 @@ public sealed class CallCenterMetrics
     public void DialFailed(string reason) => _dialFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void TransferCompleted() => _transfersCompleted.Add(1);
+
+    /// <summary>An agent's part in a call is over for good: its wrap-up (when they had one) and the whole handle time.</summary>
+    public void Handled(TimeSpan? wrapUp, TimeSpan? handleTime)
+    {
+        if (wrapUp is { } wrap)
+        {
+            _wrapUp.Record(wrap.TotalSeconds);
+        }
+
+        if (handleTime is { } handle)
+        {
+            _handleTime.Record(handle.TotalSeconds);
+        }
+    }
 
     public void TransferFailed(string reason) => _transfersFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

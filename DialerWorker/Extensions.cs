@@ -12,6 +12,7 @@ public static class Extensions
         builder.AddSubscription<DialRequest, DialRequestHandler>(WorkQueueTopology.DialQueue, prefetch: 16);
         builder.AddSubscription<CallCommand, CallCommandHandler>(WorkQueueTopology.CommandQueue, prefetch: 16);
         builder.Services.AddHostedService<SessionReconciler>();
+        builder.Services.AddHostedService<AgentTimers>();
         return builder;
     }
 }

@@ -57,7 +57,7 @@ public sealed class SessionReconciler(
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         var checkedSessions = 0;
-        var inLine = (await agents.WaitingAsync()).ToHashSet(StringComparer.Ordinal);
+        var inLine = (await agents.WaitingAsync()).Concat(await agents.WaitingTransfersAsync()).ToHashSet(StringComparer.Ordinal);
         foreach (var sessionId in await sessions.QuietAsync(Quiet, Batch))
         {
             await ReconcileSessionAsync(sessionId, inLine, cancellationToken);
@@ -98,6 +98,15 @@ public sealed class SessionReconciler(
             }
         }
 
+        foreach (var sessionId in await agents.WaitingTransfersAsync())
+        {
+            if (await sessions.GetAsync(sessionId) is not { IsEnded: false, Transfer.Outcome: TransferOutcome.Waiting })
+            {
+                logger.LogWarning("Session {SessionId} was in the priority line with no transfer waiting: removed", sessionId);
+                await agents.LeaveLineAsync(sessionId);
+            }
+        }
+
         if (checkedSessions > 0 || freed > 0)
         {
             logger.LogInformation("Reconciled {Sessions} quiet sessions with Twilio; {Freed} agents freed", checkedSessions, freed);
@@ -128,6 +137,12 @@ public sealed class SessionReconciler(
             // Waiting with no place in line (the offer after a failure was lost): back at the front.
             logger.LogWarning("Caller {SessionId} waited outside the line: offered again", sessionId);
             await calls.OfferAsync(sessionId, front: true, cancellationToken);
+        }
+
+        if (session is { IsEnded: false, Transfer.Outcome: TransferOutcome.Waiting } && !inLine.Contains(sessionId))
+        {
+            logger.LogWarning("The transfer of {SessionId} waited outside the priority line: it looks for a colleague again", sessionId);
+            await calls.FindColleagueAsync(sessionId, cancellationToken);
         }
 
         await sessions.TouchAsync(sessionId);

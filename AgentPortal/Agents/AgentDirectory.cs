@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using WarmTransfer.CallCenter;
+using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.AgentPortal.Agents;
 
@@ -15,6 +16,10 @@ public sealed class AgentAccount
     /// <summary><c>pbkdf2-sha256$iterations$salt$hash</c>, from <see cref="AgentPasswords.Hash"/>.</summary>
     [Required]
     public string PasswordHash { get; set; } = string.Empty;
+
+    /// <summary>Their after-call work: how long they stay in wrap-up after their part in a call ends (0 for none).</summary>
+    [Range(0, 3600)]
+    public int WrapUpSeconds { get; set; } = AgentStore.DefaultWrapUpSeconds;
 }
 
 /// <summary>The configured agents (section <c>Agents</c>). Production has none until they are configured.</summary>
@@ -23,4 +28,6 @@ public sealed class AgentDirectoryOptions
     public const string SectionName = "Agents";
 
     public List<AgentAccount> Directory { get; set; } = [];
+
+    public AgentAccount? Find(string agentId) => Directory.FirstOrDefault(agent => agent.Id == agentId);
 }

@@ -1,6 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using WarmTransfer.AgentPortal.Agents;
+using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.AgentPortal.Live;
 
@@ -15,18 +19,48 @@ public interface IAgentClient
 }
 
 /// <summary>
-/// Each signed-in agent's page listens here. SignalR's user is the agent id (the name identifier claim), so a push
-/// to one agent reaches only their own pages, on whichever portal replica they are connected.
+/// Each signed-in agent's page listens here, and proves itself alive: it sends a heartbeat with its softphone's state every few
+/// seconds and at once when that changes. An agent is routable only while those heartbeats are fresh and say the softphone is
+/// registered and free; a page that disconnects makes its agent unroutable at once. SignalR's user is the agent id (the name
+/// identifier claim), so a push to one agent reaches only their own pages, on whichever portal replica they are connected.
 /// </summary>
 [Authorize]
-public sealed class AgentHub(AgentViews views) : Hub<IAgentClient>
+public sealed class AgentHub(AgentViews views, AgentStore agents, CallSessions calls, IOptionsMonitor<AgentDirectoryOptions> directory) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
+    private string AgentId => Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!;
+
     public override async Task OnConnectedAsync()
     {
-        var agentId = Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!;
-        await Clients.Caller.View(await views.BuildAsync(agentId));
+        await Clients.Caller.View(await views.BuildAsync(AgentId));
         await base.OnConnectedAsync();
+    }
+
+    /// <summary>The page is alive; <paramref name="softphone"/> is registered, busy (on a call of its own) or unregistered.</summary>
+    public async Task Heartbeat(string softphone)
+    {
+        if (!SoftphoneState.IsKnown(softphone))
+        {
+            throw new HubException("softphone must be registered, busy or unregistered.");
+        }
+
+        await ReportAsync(softphone);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        // A closed tab or a lost connection: nobody is there to answer a call.
+        await ReportAsync(softphone: null);
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    private async Task ReportAsync(string? softphone)
+    {
+        var agentId = AgentId;
+        var legId = CallSessions.NewLegId();
+        var change = await agents.HeartbeatAsync(agentId, softphone, directory.CurrentValue.Find(agentId)?.WrapUpSeconds, legId);
+        // Not the connection's token: a disconnecting page's report must still be carried out.
+        await calls.AgentChangedAsync(agentId, change, legId, CancellationToken.None);
     }
 }

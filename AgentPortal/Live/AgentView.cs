@@ -3,9 +3,15 @@ namespace WarmTransfer.AgentPortal.Live;
 /// <summary>Everything one agent's page shows, as the server knows it. The page renders it and guesses nothing.</summary>
 public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList<Colleague> Colleagues);
 
-/// <param name="Status">What routing sees: away, available, ringing or in-call.</param>
-/// <param name="Presence">What the agent chose: available or away (on a call it takes effect when the call ends).</param>
-public sealed record AgentSummary(string Id, string DisplayName, string Status, string Presence);
+/// <param name="Status">What routing sees: offline, away, wrap-up, available, ringing or in-call.</param>
+/// <param name="Presence">What the agent chose: available or away (on a call or in wrap-up it takes effect after).</param>
+/// <param name="Reason">Why they are away.</param>
+/// <param name="Since">When they entered their current status: the page shows the time in it.</param>
+/// <param name="WrapUpEndsAt">When their wrap-up ends by itself.</param>
+/// <param name="CanTakeMoreTime">In wrap-up and not yet extended: "More time" is offered.</param>
+/// <param name="Softphone">What their page last said of their softphone (registered, busy, unregistered); null with no page connected.</param>
+public sealed record AgentSummary(string Id, string DisplayName, string Status, string Presence, string? Reason = null, DateTimeOffset? Since = null,
+    DateTimeOffset? WrapUpEndsAt = null, bool CanTakeMoreTime = false, string? Softphone = null);
 
 /// <summary>The customer's call as this agent sees it.</summary>
 /// <param name="Role"><c>owner</c> for the agent who has the customer, <c>consultant</c> for a colleague being brought in.</param>
@@ -29,9 +35,11 @@ public sealed record CallView(
 
 public sealed record CallAgent(string Id, string DisplayName, string Status);
 
-/// <param name="State">ringing, consulting, completed (the colleague has the customer), cancelled or failed.</param>
+/// <param name="AgentId">The colleague; null while the transfer waits for the next free one.</param>
+/// <param name="State">waiting (for the next free colleague), ringing, consulting, completed (the colleague has the customer), cancelled or failed.</param>
 /// <param name="Failure">Why a transfer failed: declined, no-answer, failed, left (the colleague handed the customer back) or dropped.</param>
-public sealed record TransferView(string AgentId, string DisplayName, string State, string? Failure);
+/// <param name="AskedAt">When the owner asked for it: the page shows how long it has waited.</param>
+public sealed record TransferView(string? AgentId, string? DisplayName, string State, string? Failure, DateTimeOffset? AskedAt = null);
 
 /// <summary>A colleague available for a transfer right now.</summary>
 public sealed record Colleague(string Id, string DisplayName);

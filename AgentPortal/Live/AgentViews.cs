@@ -8,8 +8,7 @@ namespace WarmTransfer.AgentPortal.Live;
 /// <summary>Builds agents' views from Redis: their state in the line, and the call session they are on.</summary>
 public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOptionsMonitor<AgentDirectoryOptions> directory)
 {
-    public string DisplayName(string agentId) =>
-        directory.CurrentValue.Directory.FirstOrDefault(a => a.Id == agentId)?.DisplayName ?? agentId;
+    public string DisplayName(string agentId) => directory.CurrentValue.Find(agentId)?.DisplayName ?? agentId;
 
     /// <summary>The agents available right now, longest idle first.</summary>
     public async Task<IReadOnlyList<Colleague>> AvailableAsync() =>
@@ -19,7 +18,8 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
     public async Task<AgentView> BuildAsync(string agentId, IReadOnlyList<Colleague>? available = null)
     {
         var agent = await agents.GetAsync(agentId);
-        var summary = new AgentSummary(agentId, DisplayName(agentId), agent.Status, agent.Presence);
+        var summary = new AgentSummary(agentId, DisplayName(agentId), agent.Status, agent.Presence, agent.Reason, agent.Since, agent.WrapUpEndsAt,
+            agent is { Status: AgentStatus.WrapUp, WrapUpExtended: false }, agent.Softphone);
         var colleagues = (available ?? await AvailableAsync()).Where(c => c.Id != agentId).ToList();
         var session = agent is { Status: AgentStatus.Ringing or AgentStatus.InCall, SessionId: { } id } ? await sessions.GetAsync(id) : null;
         var leg = agent.LegId is { } legId ? session?.Leg(legId) : null;
@@ -37,7 +37,8 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
         var owner = leg.Id == session.OwnerLegId;
         // The owner sees the transfer they asked for, not one an earlier owner made.
         var transfer = owner && session.Transfer is { } made && made.FromAgentId == agent.AgentId
-            ? new TransferView(made.ToAgentId, DisplayName(made.ToAgentId), Words(made.Outcome), made.Failure is { } failure ? Words(failure) : null)
+            ? new TransferView(made.ToAgentId, made.ToAgentId is { } to ? DisplayName(to) : null, Words(made.Outcome),
+                made.Failure is { } failure ? Words(failure) : null, made.AskedAt)
             : null;
         var forMe = session.Transfer is { } asked && asked.ConsultantLegId == leg.Id ? asked : null;
         return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "owner" : "consultant", agent.Status,
@@ -47,6 +48,7 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
 
     private static string Words(TransferOutcome outcome) => outcome switch
     {
+        TransferOutcome.Waiting => "waiting",
         TransferOutcome.Ringing => "ringing",
         TransferOutcome.Consulting => "consulting",
         TransferOutcome.Completed => "completed",

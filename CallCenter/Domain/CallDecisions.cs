@@ -55,6 +55,9 @@ public static class CallDecisions
             case TransferRequested transfer:
                 RequestTransfer(step, transfer);
                 break;
+            case ColleagueFound found:
+                FoundColleague(step, found);
+                break;
             case CancelTransferRequested cancel:
                 CancelTransfer(step, cancel.AgentId);
                 break;
@@ -312,6 +315,11 @@ public static class CallDecisions
                 };
                 HoldForAgent(step);
                 break;
+            case null when session.Transfer is { Outcome: TransferOutcome.Waiting } waiting:
+                // The transfer still waits for the next free colleague, in the priority line: the customer waits with it, on hold music.
+                step.Session = session with { OwnerLegId = null, Phase = CallPhase.BlindTransfer, Transfer = waiting with { Blind = true } };
+                HoldForAgent(step);
+                break;
             default:
                 step.Session = session with { OwnerLegId = null, Phase = CallPhase.Waiting };
                 HoldForAgent(step);
@@ -405,38 +413,85 @@ public static class CallDecisions
     private static void RequestTransfer(Step step, TransferRequested request)
     {
         var session = step.Session;
-        if (session.Leg(request.LegId) is not null)
+        if (request.LegId is { } known && session.Leg(known) is not null)
         {
             return;
         }
 
+        // The colleague routing took for this transfer is free again when it is refused.
+        var taken = request is { ColleagueId: { } colleagueId, LegId: { } legId } ? new FreeAgent(colleagueId, legId, Away: false) : null;
         if (OwnerAction(step, request.AgentId, "transfer the customer") is not { } owner)
         {
-            // The colleague routing took for this transfer is free again.
-            step.Effect(new FreeAgent(request.ColleagueId, request.LegId, Away: false));
+            Effect(step, taken);
             return;
         }
 
         if (session.Transfer is { IsUnderWay: true } || request.ColleagueId == request.AgentId)
         {
             step.Refuse(RefusalKind.Conflict, request.ColleagueId == request.AgentId ? "You cannot transfer a call to yourself." : "A transfer is already under way.");
-            step.Effect(new FreeAgent(request.ColleagueId, request.LegId, Away: false));
+            Effect(step, taken);
             return;
         }
 
-        var leg = new AgentLeg(request.LegId, request.ColleagueId, AgentRole.Consultant, LegStatus.Requested, RequestedAt: step.Now);
-        step.Session = session.WithLeg(leg) with
+        var transfer = new Transfer(request.AgentId, null, null, TransferOutcome.Waiting, Note: request.Note, AskedAt: step.Now);
+        if (request is { ColleagueId: { } colleague, LegId: { } leg })
         {
-            Phase = CallPhase.Consulting,
-            Transfer = new Transfer(request.AgentId, request.ColleagueId, leg.Id, TransferOutcome.Ringing, Note: request.Note),
-        };
-        step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Consultant));
+            Consult(step, transfer, leg, colleague);
+        }
+        else
+        {
+            step.Session = session with { Transfer = transfer };
+            step.Effect(new FindColleague());
+        }
+
         if (request.AndLeave)
         {
-            // A cold transfer: the owner goes now, as if they left while the colleague rings.
+            // A cold transfer: the owner goes now, as if they left while the colleague rings (or before one is found).
             step.Update(owner with { LeaveRequested = true });
             step.Effect(new CompleteLeg(owner.Id, owner.CallSid!));
             OwnerDeparted(step);
+        }
+    }
+
+    /// <summary>Routing found the next free colleague for the waiting transfer: they are rung, unless the transfer is no longer waiting.</summary>
+    private static void FoundColleague(Step step, ColleagueFound found)
+    {
+        var session = step.Session;
+        if (session.Leg(found.LegId) is not null)
+        {
+            return;
+        }
+
+        if (session.IsEnded || session.Transfer is not { Outcome: TransferOutcome.Waiting } waiting)
+        {
+            step.Effect(new FreeAgent(found.AgentId, found.LegId, Away: false));
+            return;
+        }
+
+        Consult(step, waiting, found.LegId, found.AgentId);
+        if (session.Owner is not { IsLive: true })
+        {
+            step.Session = step.Session with { Phase = CallPhase.BlindTransfer };
+        }
+    }
+
+    /// <summary>The colleague is rung for the transfer.</summary>
+    private static void Consult(Step step, Transfer transfer, string legId, string colleagueId)
+    {
+        var leg = new AgentLeg(legId, colleagueId, AgentRole.Consultant, LegStatus.Requested, RequestedAt: step.Now);
+        step.Session = step.Session.WithLeg(leg) with
+        {
+            Phase = CallPhase.Consulting,
+            Transfer = transfer with { ToAgentId = colleagueId, ConsultantLegId = leg.Id, Outcome = TransferOutcome.Ringing },
+        };
+        step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Consultant));
+    }
+
+    private static void Effect(Step step, SessionEffect? effect)
+    {
+        if (effect is not null)
+        {
+            step.Effect(effect);
         }
     }
 
@@ -447,13 +502,21 @@ public static class CallDecisions
             return;
         }
 
-        if (step.Session.Consultant is not { } consultant)
+        if (step.Session.Transfer is { Outcome: TransferOutcome.Waiting })
+        {
+            // Nobody was rung yet: the transfer leaves the priority line.
+            step.Effect(new LeaveLine());
+        }
+        else if (step.Session.Consultant is { } consultant)
+        {
+            Withdraw(step, consultant);
+        }
+        else
         {
             step.Refuse(RefusalKind.Conflict, "No transfer is under way.");
             return;
         }
 
-        Withdraw(step, consultant);
         step.Session = step.Session with
         {
             Phase = CallPhase.Connected,

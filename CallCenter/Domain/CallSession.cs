@@ -17,7 +17,10 @@ public enum CallPhase
     /// <summary>The owner is with the customer and a consultant is being brought in (ringing or in).</summary>
     Consulting,
 
-    /// <summary>The owner left while the consultant was ringing: the customer hears hold music until the consultant joins.</summary>
+    /// <summary>
+    /// The owner left while the consultant was ringing (or before the next free colleague was found): the customer hears hold
+    /// music until the consultant joins.
+    /// </summary>
     BlindTransfer,
 
     /// <summary>The customer hung up or an agent ended the call.</summary>
@@ -81,6 +84,8 @@ public enum LegEnd
 /// <summary>What became of a transfer.</summary>
 public enum TransferOutcome
 {
+    /// <summary>Asked for the next free colleague: waiting in the priority line for one.</summary>
+    Waiting,
     Ringing,
     Consulting,
     Completed,
@@ -134,11 +139,14 @@ public sealed record AgentLeg(
 
 /// <param name="FromAgentId">The owner who asked for it.</param>
 /// <param name="Blind">The owner left before the consultant answered (a cold transfer, or a warm one the owner left early).</param>
+/// <param name="ToAgentId">The colleague; null while the transfer waits for the next free one.</param>
+/// <param name="ConsultantLegId">The colleague's leg; null while the transfer waits.</param>
 /// <param name="Note">What the owner wrote for the consultant.</param>
-public sealed record Transfer(string FromAgentId, string ToAgentId, string ConsultantLegId, TransferOutcome Outcome, TransferFailure? Failure = null,
-    bool Blind = false, string? Note = null)
+/// <param name="AskedAt">When the owner asked for it.</param>
+public sealed record Transfer(string FromAgentId, string? ToAgentId, string? ConsultantLegId, TransferOutcome Outcome, TransferFailure? Failure = null,
+    bool Blind = false, string? Note = null, DateTimeOffset? AskedAt = null)
 {
-    public bool IsUnderWay => Outcome is TransferOutcome.Ringing or TransferOutcome.Consulting;
+    public bool IsUnderWay => Outcome is TransferOutcome.Waiting or TransferOutcome.Ringing or TransferOutcome.Consulting;
 }
 
 /// <summary>
@@ -172,7 +180,7 @@ public sealed record CallSession(
     public AgentLeg? Owner => OwnerLegId is { } id ? Leg(id) : null;
 
     /// <summary>The consultant of the transfer under way.</summary>
-    public AgentLeg? Consultant => Transfer is { IsUnderWay: true } transfer ? Leg(transfer.ConsultantLegId) : null;
+    public AgentLeg? Consultant => Transfer is { IsUnderWay: true, ConsultantLegId: { } legId } ? Leg(legId) : null;
 
     /// <summary>The agent's leg that is still up, if any (an agent has at most one at a time).</summary>
     public AgentLeg? LiveLegOf(string agentId) => Legs.FindLast(leg => leg.AgentId == agentId && leg.IsLive);

@@ -26,7 +26,7 @@ public abstract record SessionEffect
     /// <summary>The customer goes back to the line, at the front, and is offered to the next available agent.</summary>
     public sealed record OfferToNextAgent : SessionEffect;
 
-    /// <summary>The customer is gone: their place in the line goes too.</summary>
+    /// <summary>The session needs no agent from the lines any more (the customer is gone, or a waiting transfer was cancelled).</summary>
     public sealed record LeaveLine : SessionEffect;
 
     /// <summary>The agent is on this leg of the call (in call), if routing still has them on it.</summary>
@@ -34,9 +34,13 @@ public abstract record SessionEffect
 
     /// <summary>
     /// The agent's leg is over: they are free, if routing still has them on this leg (a late event for an old leg frees nobody).
-    /// <paramref name="Away"/> when they missed an offer: no caller is offered to them until they come back.
+    /// <paramref name="Away"/> when they missed an offer: no caller is offered to them until they come back. An agent who was
+    /// in the call goes to wrap-up first.
     /// </summary>
     public sealed record FreeAgent(string AgentId, string LegId, bool Away) : SessionEffect;
+
+    /// <summary>The owner's transfer needs the next free colleague: the longest-idle one now, or the first freed (before any waiting caller).</summary>
+    public sealed record FindColleague : SessionEffect;
 
     /// <summary>A moment the contact center counts: the customer answered by their first agent, a transfer completed or failed.</summary>
     public sealed record Milestone(CallMilestone What) : SessionEffect;

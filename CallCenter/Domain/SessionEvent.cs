@@ -30,10 +30,16 @@ public abstract record SessionEvent
     /// <summary>The customer's call is over: they left the conference, the conference ended, or Twilio says the call completed.</summary>
     public sealed record CustomerLeft(string? ConferenceSid = null) : SessionEvent;
 
-    /// <summary>The owner asks to bring <paramref name="ColleagueId"/> in, who routing has already taken for the leg <paramref name="LegId"/>.</summary>
+    /// <summary>
+    /// The owner asks to bring <paramref name="ColleagueId"/> in, who routing has already taken for the leg <paramref name="LegId"/>;
+    /// with neither, the next free colleague (the transfer waits in the priority line until one is freed).
+    /// </summary>
     /// <param name="Note">What the owner writes for the colleague, shown to them while they ring and in the call.</param>
     /// <param name="AndLeave">A cold transfer: the owner leaves at once, and the customer hears hold music until the colleague answers.</param>
-    public sealed record TransferRequested(string AgentId, string ColleagueId, string LegId, string? Note = null, bool AndLeave = false) : SessionEvent;
+    public sealed record TransferRequested(string AgentId, string? ColleagueId, string? LegId, string? Note = null, bool AndLeave = false) : SessionEvent;
+
+    /// <summary>Routing took <paramref name="AgentId"/> for the transfer waiting for the next free colleague.</summary>
+    public sealed record ColleagueFound(string LegId, string AgentId) : SessionEvent;
 
     public sealed record CancelTransferRequested(string AgentId) : SessionEvent;
 

@@ -35,7 +35,7 @@ public sealed class CallSessions(
 
         // Three round trips: the session written, an agent claimed (or the caller queued), the offer decided on the session as written.
         var legId = NewLegId();
-        if (await agents.ClaimLongestIdleAsync(customerCallSid, legId, front: false) is { } agentId)
+        if (await agents.ClaimLongestIdleAsync(customerCallSid, legId, LinePlace.Back) is { } agentId)
         {
             metrics.CallOffered();
             var offered = new AgentOffered(legId, agentId);
@@ -80,7 +80,7 @@ public sealed class CallSessions(
     public async Task OfferAsync(string sessionId, bool front, CancellationToken cancellationToken)
     {
         var legId = NewLegId();
-        if (await agents.ClaimLongestIdleAsync(sessionId, legId, front) is { } agentId)
+        if (await agents.ClaimLongestIdleAsync(sessionId, legId, front ? LinePlace.Front : LinePlace.Back) is { } agentId)
         {
             metrics.CallOffered();
             await HandleAsync(sessionId, new AgentOffered(legId, agentId), cancellationToken);
@@ -92,21 +92,57 @@ public sealed class CallSessions(
     }
 
     /// <summary>
-    /// The agent is free of <paramref name="legId"/> (or, with none, an idle agent wants calls): the longest-waiting caller is
-    /// offered to them, or they join the idle line.
+    /// The agent is free of <paramref name="legId"/> (or, with none, an idle agent wants calls): a waiting transfer or the
+    /// longest-waiting caller is offered to them, or they join the idle line; after a call they go to wrap-up first.
     /// </summary>
     public async Task FreeAgentAsync(string agentId, string? legId, bool away, CancellationToken cancellationToken)
     {
         var nextLegId = NewLegId();
-        var sessionId = await agents.FreeAsync(agentId, legId, away, nextLegId);
-        await updates.PublishAsync([agentId], cancellationToken);
-        if (sessionId is not null)
+        await AgentChangedAsync(agentId, await agents.FreeAsync(agentId, legId, away, nextLegId), nextLegId, cancellationToken);
+    }
+
+    /// <summary>
+    /// What routing sees of the agent changed: their pages are told, the call they finished is counted, and the transfer or
+    /// caller they were taken for (on <paramref name="legId"/>) is offered to them.
+    /// </summary>
+    public async Task AgentChangedAsync(string agentId, AgentChange change, string legId, CancellationToken cancellationToken)
+    {
+        metrics.Handled(change.WrapUp, change.HandleTime);
+        if (change.Changed)
         {
-            metrics.CallerLeftLine();
-            metrics.CallOffered();
-            logger.LogInformation("Waiting caller {SessionId} offered to {AgentId}", sessionId, agentId);
-            await HandleAsync(sessionId, new AgentOffered(nextLegId, agentId), cancellationToken);
+            await updates.PublishAsync([agentId], cancellationToken);
         }
+
+        if (change.SessionId is not { } sessionId)
+        {
+            return;
+        }
+
+        metrics.CallOffered();
+        if (change.Transfer)
+        {
+            logger.LogInformation("Transfer of {SessionId} offered to {AgentId}, the first colleague freed", sessionId, agentId);
+            await HandleAsync(sessionId, new ColleagueFound(legId, agentId), cancellationToken);
+            return;
+        }
+
+        metrics.CallerLeftLine();
+        logger.LogInformation("Waiting caller {SessionId} offered to {AgentId}", sessionId, agentId);
+        await HandleAsync(sessionId, new AgentOffered(legId, agentId), cancellationToken);
+    }
+
+    /// <summary>The transfer needs the next free colleague: the longest-idle one is rung, or it waits in the priority line.</summary>
+    public async Task FindColleagueAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var legId = NewLegId();
+        if (await agents.ClaimLongestIdleAsync(sessionId, legId, LinePlace.Transfer) is { } agentId)
+        {
+            metrics.CallOffered();
+            await HandleAsync(sessionId, new ColleagueFound(legId, agentId), cancellationToken);
+            return;
+        }
+
+        logger.LogInformation("No colleague available: the transfer of {SessionId} waits in the priority line", sessionId);
     }
 
     private async Task CarryOutAsync(Decision decision, CancellationToken cancellationToken)
@@ -140,6 +176,9 @@ public sealed class CallSessions(
                     break;
                 case OfferToNextAgent:
                     await OfferAsync(session.Id, front: true, cancellationToken);
+                    break;
+                case FindColleague:
+                    await FindColleagueAsync(session.Id, cancellationToken);
                     break;
                 case LeaveLine:
                     if (await agents.LeaveLineAsync(session.Id))
@@ -179,8 +218,11 @@ public sealed class CallSessions(
             case AgentOffered offered:
                 await FreeAgentAsync(offered.AgentId, offered.LegId, away: false, cancellationToken);
                 break;
-            case TransferRequested transfer:
-                await FreeAgentAsync(transfer.ColleagueId, transfer.LegId, away: false, cancellationToken);
+            case TransferRequested { ColleagueId: { } colleagueId, LegId: { } legId }:
+                await FreeAgentAsync(colleagueId, legId, away: false, cancellationToken);
+                break;
+            case ColleagueFound found:
+                await FreeAgentAsync(found.AgentId, found.LegId, away: false, cancellationToken);
                 break;
             case LegProgress { Status: LegCallStatus.InProgress } progress:
                 await work.PublishAsync(new CallCommand(NewLegId(), CallAction.CompleteLeg, sessionId, progress.LegId, progress.CallSid, null), cancellationToken);

@@ -1,194 +1,492 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace WarmTransfer.CallCenter.State;
 
+/// <summary>What routing sees of an agent.</summary>
 public static class AgentStatus
 {
+    /// <summary>Their page or softphone is gone (or never came): they are offered nothing until both are back.</summary>
+    public const string Offline = "offline";
+
+    /// <summary>They chose to be away (with a reason), or missed an offer.</summary>
     public const string Away = "away";
+
+    /// <summary>After-call work: not routable until the timer ends or they press Ready.</summary>
+    public const string WrapUp = "wrap-up";
+
     public const string Available = "available";
     public const string Ringing = "ringing";
     public const string InCall = "in-call";
 }
 
-/// <param name="Presence">What the agent chose (available or away); <paramref name="Status"/> is what routing sees.</param>
+/// <summary>What an agent's page says of their softphone in each heartbeat.</summary>
+public static class SoftphoneState
+{
+    public const string Registered = "registered";
+
+    /// <summary>Registered, but already on a call of its own: it would not ring for another.</summary>
+    public const string Busy = "busy";
+
+    /// <summary>Dropped: the SDK is registering again by itself (a network blip), or it stopped for good.</summary>
+    public const string Unregistered = "unregistered";
+
+    public static bool IsKnown(string? state) => state is Registered or Busy or Unregistered;
+}
+
+/// <param name="Status">What routing sees (<see cref="AgentStatus"/>).</param>
+/// <param name="Presence">What the agent chose (available or away); on a call or in wrap-up it takes effect after.</param>
 /// <param name="SessionId">The call session the agent is rung for or in.</param>
 /// <param name="LegId">Their leg in it: only an event for this leg changes their state.</param>
-/// <param name="Since">When their state last changed.</param>
-public sealed record AgentState(string AgentId, string Status, string Presence, string? SessionId, string? LegId, DateTimeOffset? Since = null);
+/// <param name="Since">When their status last changed: the time in their current activity counts from it.</param>
+/// <param name="Reason">Why they are away, from the configured reasons (or the system's own, a missed call).</param>
+/// <param name="WrapUpEndsAt">When their wrap-up ends by itself.</param>
+/// <param name="WrapUpExtended">Whether they already took more time (once only).</param>
+/// <param name="Softphone">What their page last said of their softphone; null when their page is not connected.</param>
+public sealed record AgentState(
+    string AgentId,
+    string Status,
+    string Presence,
+    string? SessionId,
+    string? LegId,
+    DateTimeOffset? Since = null,
+    string? Reason = null,
+    DateTimeOffset? WrapUpEndsAt = null,
+    bool WrapUpExtended = false,
+    string? Softphone = null);
+
+/// <summary>What a change of an agent's state led to.</summary>
+/// <param name="Changed">What routing sees of the agent changed: their page and the colleagues' lists are told.</param>
+/// <param name="SessionId">The session the agent was taken for (a waiting transfer or caller), on the leg the caller gave.</param>
+/// <param name="Transfer">The session is a transfer waiting for a colleague, not a waiting caller.</param>
+/// <param name="WrapUp">How long the wrap-up that just ended lasted.</param>
+/// <param name="HandleTime">From answering the call to the end of its wrap-up, when the agent's part in a call just ended for good.</param>
+public sealed record AgentChange(bool Changed, string? SessionId = null, bool Transfer = false, TimeSpan? WrapUp = null, TimeSpan? HandleTime = null)
+{
+    public static readonly AgentChange None = new(false);
+}
+
+/// <summary>Where an agent is taken from when none is named.</summary>
+public enum LinePlace
+{
+    /// <summary>A new caller: at the back of the line when nobody is free.</summary>
+    Back,
+
+    /// <summary>A caller whose offer failed or who was handed back: at the front of the line.</summary>
+    Front,
+
+    /// <summary>A transfer to the next free colleague: in the priority line, ahead of every waiting caller.</summary>
+    Transfer,
+}
 
 /// <summary>
-/// The line: agents' presence and calls, the available agents by idle time and the waiting callers, kept under one hash tag so
-/// every change is one script over keys it is given (one Redis Cluster slot). An agent's call state changes only for the
-/// session leg it belongs to, so a late event of an old leg changes nothing.
+/// The line: agents' presence and calls, the available agents by idle time, the transfers and callers waiting, kept under one
+/// hash tag so every change is one script over keys it is given (one Redis Cluster slot). An agent is routable only while
+/// their page's heartbeat is fresh and their softphone registered and free; a softphone re-registering keeps its place for a
+/// grace period. An agent's call state changes only for the session leg it belongs to, so a late event of an old leg changes
+/// nothing. Every timer (a heartbeat's expiry, a grace period, a wrap-up) is a score in one sorted set that
+/// <see cref="SweepAsync"/> visits.
 /// </summary>
-public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time)
+public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, IOptions<PresenceOptions> options)
 {
-    private const string Helpers = """
+    /// <summary>The wrap-up of an agent whose page never said theirs.</summary>
+    public const int DefaultWrapUpSeconds = 30;
+
+    /// <summary>The reason given to an agent set away because they missed an offer.</summary>
+    public const string MissedCallReason = "Missed a call";
+
+    // Every script: KEYS available, waiting callers, agents, waiting transfers, timers. ARGV[1] now (ms), ARGV[2] how long a
+    // heartbeat keeps a page alive (ms), ARGV[3] a re-registering softphone's grace (ms); the script's own from ARGV[4].
+    private const string Helpers = $$"""
+        local now = tonumber(ARGV[1])
+        local page_ms = tonumber(ARGV[2])
+        local grace_ms = tonumber(ARGV[3])
         local function read(agent)
           local raw = redis.call('HGET', KEYS[3], agent)
           if raw then return cjson.decode(raw) end
-          return { status = 'away', presence = 'away' }
+          return { status = 'offline', presence = 'away' }
         end
-        local function write(agent, state)
-          local time = redis.call('TIME')
-          state.since = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-          redis.call('HSET', KEYS[3], agent, cjson.encode(state))
-        end
-        -- The agent is free: away if they chose so; else the longest-waiting caller's session, or the idle line.
-        local function free(agent, state, now, leg)
-          state.session = nil
-          state.leg = nil
-          if state.presence ~= 'available' then
-            state.status = 'away'
-            redis.call('ZREM', KEYS[1], agent)
-            write(agent, state)
-            return false
+        local function status(s, value)
+          if s.status ~= value then
+            s.status = value
+            s.since = now
+            return true
           end
-          local session = redis.call('LPOP', KEYS[2])
-          if session then
-            state.status = 'ringing'
-            state.session = session
-            state.leg = leg
-            redis.call('ZREM', KEYS[1], agent)
-            write(agent, state)
-            return session
-          end
-          state.status = 'available'
-          redis.call('ZADD', KEYS[1], 'NX', now, agent)
-          write(agent, state)
           return false
+        end
+        local function page_live(s) return s.seen ~= nil and now - s.seen <= page_ms end
+        local function live(s) return page_live(s) and s.phone == 'registered' end
+        -- A softphone re-registering (or busy with a call of its own): the agent keeps their place, offered nothing meanwhile.
+        local function holding(s)
+          return page_live(s) and (s.phone == 'busy' or (s.phone == 'unregistered' and s.phone_since ~= nil and now - s.phone_since <= grace_ms))
+        end
+        -- The next moment the agent must be looked at again: their wrap-up's end, their heartbeat's expiry, their grace's end.
+        local function write(agent, s)
+          local due = nil
+          if s.status == 'wrap-up' then
+            due = s.wrap_until
+          elseif s.status == 'available' and s.seen ~= nil then
+            due = s.seen + page_ms + 1
+            if s.phone == 'unregistered' and s.phone_since ~= nil and s.phone_since + grace_ms + 1 < due then due = s.phone_since + grace_ms + 1 end
+          end
+          if due then redis.call('ZADD', KEYS[5], due, agent) else redis.call('ZREM', KEYS[5], agent) end
+          redis.call('HSET', KEYS[3], agent, cjson.encode(s))
+        end
+        -- The agent has no call: away if they chose so; offered the first waiting transfer or caller when routable; else
+        -- available in the idle line (keeping their place while their softphone re-registers), or offline.
+        local function settle(agent, s, leg, changed)
+          s.session = nil
+          s.leg = nil
+          if s.presence ~= 'available' then
+            changed = status(s, 'away') or changed
+            redis.call('ZREM', KEYS[1], agent)
+            write(agent, s)
+            return { changed and 1 or 0, '', '' }
+          end
+          if live(s) then
+            local session = redis.call('LPOP', KEYS[4])
+            local kind = 'transfer'
+            if not session then
+              session = redis.call('LPOP', KEYS[2])
+              kind = 'caller'
+            end
+            if session then
+              status(s, 'ringing')
+              s.session = session
+              s.leg = leg
+              redis.call('ZREM', KEYS[1], agent)
+              write(agent, s)
+              return { 1, session, kind }
+            end
+          end
+          if live(s) or holding(s) then
+            changed = status(s, 'available') or changed
+            redis.call('ZADD', KEYS[1], 'NX', now, agent)
+            write(agent, s)
+            return { changed and 1 or 0, '', '' }
+          end
+          changed = status(s, 'offline') or changed
+          redis.call('ZREM', KEYS[1], agent)
+          write(agent, s)
+          return { changed and 1 or 0, '', '' }
+        end
+        local function idle(s) return s.status == 'available' or s.status == 'offline' or s.status == 'away' end
+        -- The agent's part in a call is over for good (their wrap-up ended, or they had none): how long it took them.
+        local function handled(s, result)
+          result[4] = ''
+          if s.talk_from then result[4] = now - s.talk_from end
+          s.talk_from = nil
+          return result
+        end
+        local function end_wrap_up(agent, s, leg)
+          local took = now - (s.wrap_from or now)
+          s.wrap_until = nil
+          s.wrap_from = nil
+          s.wrap_extended = nil
+          local result = handled(s, settle(agent, s, leg, true))
+          result[5] = took
+          return result
         end
         """;
 
-    // KEYS: available, waiting, agents. ARGV: agent, now, leg the agent must be on ('' for an agent on no call), away ('1'),
-    // leg id for a waiting caller.
-    private const string FreeScript = Helpers + "\n" + """
-        local state = read(ARGV[1])
-        if ARGV[3] == '' then
-          if state.status == 'ringing' or state.status == 'in-call' then return false end
-        elseif state.leg ~= ARGV[3] then
-          return false
+    // ARGV: agent, leg the agent must be on ('' for an agent on no call), away ('1' after a missed offer), leg for a waiting
+    // caller. An agent who was in the call (not only rung) goes to wrap-up first.
+    private static readonly string FreeScript = Helpers + "\n" + $$"""
+        local agent = ARGV[4]
+        local s = read(agent)
+        if ARGV[5] == '' then
+          if not idle(s) then return { 0, '', '' } end
+        elseif s.leg ~= ARGV[5] then
+          return { 0, '', '' }
         end
-        if ARGV[4] == '1' then state.presence = 'away' end
-        return free(ARGV[1], state, ARGV[2], ARGV[5])
+        if ARGV[6] == '1' then
+          s.presence = 'away'
+          s.reason = '{{MissedCallReason}}'
+        end
+        local wrap = tonumber(s.wrap or {{DefaultWrapUpSeconds}})
+        if s.status == 'in-call' and wrap > 0 then
+          status(s, 'wrap-up')
+          s.session = nil
+          s.leg = nil
+          s.wrap_from = now
+          s.wrap_until = now + wrap * 1000
+          s.wrap_extended = nil
+          redis.call('ZREM', KEYS[1], agent)
+          write(agent, s)
+          return { 1, '', '' }
+        end
+        if s.status == 'in-call' then return handled(s, settle(agent, s, ARGV[7], true)) end
+        return settle(agent, s, ARGV[7], true)
         """;
 
-    // KEYS: available, waiting, agents. ARGV: agent, presence.
+    // ARGV: agent, presence, reason ('' none), leg for a waiting caller.
     private const string ChoosePresenceScript = Helpers + "\n" + """
-        local state = read(ARGV[1])
-        state.presence = ARGV[2]
-        if ARGV[2] == 'away' then
-          redis.call('ZREM', KEYS[1], ARGV[1])
-          if state.status == 'available' then state.status = 'away' end
-        end
-        write(ARGV[1], state)
-        return state.status
+        local agent = ARGV[4]
+        local s = read(agent)
+        s.presence = ARGV[5]
+        s.reason = nil
+        if ARGV[5] == 'away' and ARGV[6] ~= '' then s.reason = ARGV[6] end
+        if idle(s) then return settle(agent, s, ARGV[7], true) end
+        write(agent, s)
+        return { 1, '', '' }
         """;
 
-    // KEYS: available, waiting, agents. ARGV: session, leg, 'front' or 'back'.
-    // The longest-idle agent is rung, or the caller joins the line (at the front when an offer failed: they keep their place).
-    private const string ClaimLongestIdleScript = Helpers + "\n" + """
-        local agents = redis.call('ZPOPMIN', KEYS[1])
-        if #agents == 0 then
-          redis.call('LREM', KEYS[2], 0, ARGV[1])
-          if ARGV[3] == 'front' then
-            redis.call('LPUSH', KEYS[2], ARGV[1])
-          else
-            redis.call('RPUSH', KEYS[2], ARGV[1])
+    // ARGV: agent, softphone state ('' when the page closed), wrap-up seconds ('' unknown), leg for a waiting caller.
+    private const string HeartbeatScript = Helpers + "\n" + """
+        local agent = ARGV[4]
+        local s = read(agent)
+        if ARGV[5] == '' then
+          s.seen = nil
+          s.phone = nil
+          s.phone_since = nil
+        else
+          s.seen = now
+          if s.phone ~= ARGV[5] then
+            s.phone = ARGV[5]
+            s.phone_since = now
           end
-          return false
         end
-        local agent = agents[1]
-        local state = read(agent)
-        state.status = 'ringing'
-        state.session = ARGV[1]
-        state.leg = ARGV[2]
-        write(agent, state)
-        return agent
+        if ARGV[6] ~= '' then s.wrap = tonumber(ARGV[6]) end
+        if idle(s) then return settle(agent, s, ARGV[7], false) end
+        write(agent, s)
+        return { 0, '', '' }
         """;
 
-    // KEYS: available, waiting, agents. ARGV: agent, session, leg.
+    // ARGV: agent, leg for a waiting caller.
+    private const string ReadyScript = Helpers + "\n" + """
+        local s = read(ARGV[4])
+        if s.status ~= 'wrap-up' then return { -1, '', '' } end
+        return end_wrap_up(ARGV[4], s, ARGV[5])
+        """;
+
+    // ARGV: agent.
+    private static readonly string MoreTimeScript = Helpers + "\n" + $$"""
+        local s = read(ARGV[4])
+        if s.status ~= 'wrap-up' then return -1 end
+        if s.wrap_extended then return 0 end
+        s.wrap_extended = true
+        s.wrap_until = s.wrap_until + tonumber(s.wrap or {{DefaultWrapUpSeconds}}) * 1000
+        write(ARGV[4], s)
+        return 1
+        """;
+
+    // ARGV: legs for waiting callers, one per agent looked at. Returns, for each agent whose state changed: agent, the leg it
+    // was given, session, kind, handle time, wrap-up time ('' for none).
+    private const string SweepScript = Helpers + "\n" + """
+        local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, #ARGV - 3)
+        local changes = {}
+        for i, agent in ipairs(due) do
+          local s = read(agent)
+          local result = nil
+          if s.status == 'wrap-up' and s.wrap_until <= now then
+            result = end_wrap_up(agent, s, ARGV[3 + i])
+          elseif s.status == 'wrap-up' then
+            write(agent, s)
+          elseif idle(s) then
+            result = settle(agent, s, ARGV[3 + i], false)
+          else
+            redis.call('ZREM', KEYS[5], agent)
+          end
+          if result and result[1] == 1 then
+            table.insert(changes, agent)
+            table.insert(changes, ARGV[3 + i])
+            table.insert(changes, result[2] or '')
+            table.insert(changes, result[3] or '')
+            table.insert(changes, result[4] or '')
+            table.insert(changes, result[5] or '')
+          end
+        end
+        return changes
+        """;
+
+    // ARGV: session, leg, place ('back', 'front' or 'transfer'). The longest-idle routable agent is rung; an agent gone meanwhile
+    // is set offline on the way. With none, the session waits: callers in the line (at the front when an offer failed), a
+    // transfer in the priority line.
+    private const string ClaimLongestIdleScript = Helpers + "\n" + """
+        local agents = redis.call('ZRANGE', KEYS[1], 0, -1)
+        for _, agent in ipairs(agents) do
+          local s = read(agent)
+          if s.status == 'available' and live(s) then
+            status(s, 'ringing')
+            s.session = ARGV[4]
+            s.leg = ARGV[5]
+            redis.call('ZREM', KEYS[1], agent)
+            write(agent, s)
+            return agent
+          elseif not (s.status == 'available' and holding(s)) then
+            if s.status == 'available' then status(s, 'offline') end
+            redis.call('ZREM', KEYS[1], agent)
+            write(agent, s)
+          end
+        end
+        local line = KEYS[2]
+        if ARGV[6] == 'transfer' then line = KEYS[4] end
+        redis.call('LREM', line, 0, ARGV[4])
+        if ARGV[6] == 'front' then
+          redis.call('LPUSH', line, ARGV[4])
+        else
+          redis.call('RPUSH', line, ARGV[4])
+        end
+        return false
+        """;
+
+    // ARGV: agent, session, leg.
     private const string ClaimScript = Helpers + "\n" + """
-        if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-        local state = read(ARGV[1])
-        state.status = 'ringing'
-        state.session = ARGV[2]
-        state.leg = ARGV[3]
-        write(ARGV[1], state)
+        local s = read(ARGV[4])
+        if s.status ~= 'available' or not live(s) then return 0 end
+        status(s, 'ringing')
+        s.session = ARGV[5]
+        s.leg = ARGV[6]
+        redis.call('ZREM', KEYS[1], ARGV[4])
+        write(ARGV[4], s)
         return 1
         """;
 
-    // KEYS: available, waiting, agents. ARGV: agent, leg.
+    // ARGV: agent, leg.
     private const string InCallScript = Helpers + "\n" + """
-        local state = read(ARGV[1])
-        if state.leg ~= ARGV[2] then return 0 end
-        state.status = 'in-call'
-        write(ARGV[1], state)
+        local s = read(ARGV[4])
+        if s.leg ~= ARGV[5] then return 0 end
+        if status(s, 'in-call') then s.talk_from = now end
+        write(ARGV[4], s)
         return 1
         """;
+
+    // ARGV: session.
+    private const string LeaveLineScript = Helpers + "\n" + """
+        return redis.call('LREM', KEYS[2], 0, ARGV[4]) + redis.call('LREM', KEYS[4], 0, ARGV[4])
+        """;
+
+    private readonly PresenceOptions _options = options.Value;
 
     private IDatabase Db => redis.GetDatabase();
 
-    private static RedisKey[] Keys => [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agents];
+    private static RedisKey[] Keys => [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agents, RedisKeys.WaitingTransfers, RedisKeys.AgentTimers];
 
-    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+    private Task<RedisResult> RunAsync(string script, params RedisValue[] arguments) =>
+        Db.ScriptEvaluateAsync(script, Keys,
+            [time.GetUtcNow().ToUnixTimeMilliseconds(), (long)_options.HeartbeatExpiry.TotalMilliseconds, (long)_options.ReregisterGrace.TotalMilliseconds,
+                .. arguments]);
 
     /// <summary>
     /// The agent's leg ended (or, with no leg, an idle agent wants calls): they are free, unless they are on another leg now.
-    /// Returns the waiting caller's session they are rung for on <paramref name="nextLegId"/>, if one was waiting.
+    /// <paramref name="away"/> after a missed offer; an agent who was in the call goes to wrap-up first. A routable agent is
+    /// taken at once for a waiting transfer or caller, on <paramref name="nextLegId"/>.
     /// </summary>
-    public async Task<string?> FreeAsync(string agentId, string? legId, bool away, string nextLegId)
+    public async Task<AgentChange> FreeAsync(string agentId, string? legId, bool away, string nextLegId) =>
+        Change(await RunAsync(FreeScript, agentId, legId ?? string.Empty, away ? "1" : "0", nextLegId));
+
+    /// <summary>What the agent chose (with a reason when away); it takes effect now when idle, or when their call or wrap-up ends.</summary>
+    public async Task<AgentChange> ChoosePresenceAsync(string agentId, string presence, string? reason, string nextLegId) =>
+        Change(await RunAsync(ChoosePresenceScript, agentId, presence, reason ?? string.Empty, nextLegId));
+
+    /// <summary>
+    /// The agent's page is alive, and says this of its softphone (null: the page closed). An agent who becomes routable is
+    /// taken at once for a waiting transfer or caller.
+    /// </summary>
+    public async Task<AgentChange> HeartbeatAsync(string agentId, string? softphone, int? wrapUpSeconds, string nextLegId) =>
+        Change(await RunAsync(HeartbeatScript, agentId, softphone ?? string.Empty, wrapUpSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
+            nextLegId));
+
+    /// <summary>The agent ends their wrap-up early; null when they are not in wrap-up.</summary>
+    public async Task<AgentChange?> ReadyAsync(string agentId, string nextLegId)
     {
-        var result = await Db.ScriptEvaluateAsync(FreeScript, Keys, [agentId, Now, legId ?? string.Empty, away ? "1" : "0", nextLegId]);
+        var result = await RunAsync(ReadyScript, agentId, nextLegId);
+        return (int)result[0] == -1 ? null : Change(result);
+    }
+
+    /// <summary>The agent takes more time in wrap-up, once: true if given, false if already taken, null when not in wrap-up.</summary>
+    public async Task<bool?> MoreTimeAsync(string agentId) => (int)await RunAsync(MoreTimeScript, agentId) switch
+    {
+        1 => true,
+        0 => false,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Every agent whose timer is due (a heartbeat expired, a grace or a wrap-up ended), settled, at most one per leg id given:
+    /// the agents that changed, each with the leg id it was given for a session it was taken for.
+    /// </summary>
+    public async Task<IReadOnlyList<(string AgentId, string LegId, AgentChange Change)>> SweepAsync(IReadOnlyList<string> nextLegIds)
+    {
+        var result = (RedisResult[])(await RunAsync(SweepScript, [.. nextLegIds.Select(id => (RedisValue)id)]))!;
+        var changes = new List<(string, string, AgentChange)>();
+        for (var i = 0; i + 5 < result.Length; i += 6)
+        {
+            changes.Add(((string)result[i]!, (string)result[i + 1]!, new AgentChange(true, Text(result[i + 2]), (string?)result[i + 3] == "transfer",
+                Millis(result[i + 5]), Millis(result[i + 4]))));
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// Takes the longest-idle routable agent for the session's leg; null when none is: the caller waits in line (at its front
+    /// when <paramref name="place"/> says so), or a transfer waits in the priority line.
+    /// </summary>
+    public async Task<string?> ClaimLongestIdleAsync(string sessionId, string legId, LinePlace place)
+    {
+        var result = await RunAsync(ClaimLongestIdleScript, sessionId, legId, place switch
+        {
+            LinePlace.Front => "front",
+            LinePlace.Transfer => "transfer",
+            _ => "back",
+        });
         return result.IsNull ? null : (string?)result;
     }
 
-    /// <summary>What the agent chose; it takes effect now when idle, or when their call ends. Returns what routing sees now.</summary>
-    public async Task<string> ChoosePresenceAsync(string agentId, string presence) =>
-        (string)(await Db.ScriptEvaluateAsync(ChoosePresenceScript, Keys, [agentId, presence]))!;
-
-    /// <summary>Takes the agent who has been idle longest for the session's leg; null when none is free (the caller waits in line).</summary>
-    public async Task<string?> ClaimLongestIdleAsync(string sessionId, string legId, bool front)
-    {
-        var result = await Db.ScriptEvaluateAsync(ClaimLongestIdleScript, Keys, [sessionId, legId, front ? "front" : "back"]);
-        return result.IsNull ? null : (string?)result;
-    }
-
-    /// <summary>Takes this agent for the session's leg if they are available.</summary>
-    public async Task<bool> ClaimAsync(string agentId, string sessionId, string legId) =>
-        (int)await Db.ScriptEvaluateAsync(ClaimScript, Keys, [agentId, sessionId, legId]) == 1;
+    /// <summary>Takes this agent for the session's leg if they are available and routable.</summary>
+    public async Task<bool> ClaimAsync(string agentId, string sessionId, string legId) => (int)await RunAsync(ClaimScript, agentId, sessionId, legId) == 1;
 
     /// <summary>The agent answered this leg (nothing changes if they are on another one now).</summary>
-    public async Task InCallAsync(string agentId, string legId) =>
-        await Db.ScriptEvaluateAsync(InCallScript, Keys, [agentId, legId]);
+    public async Task InCallAsync(string agentId, string legId) => await RunAsync(InCallScript, agentId, legId);
 
-    /// <summary>The caller is gone: out of the line.</summary>
-    public async Task<bool> LeaveLineAsync(string sessionId) => await Db.ListRemoveAsync(RedisKeys.WaitingCallers, sessionId) > 0;
+    /// <summary>The session needs no agent any more (the caller is gone, or its transfer was cancelled): out of both lines.</summary>
+    public async Task<bool> LeaveLineAsync(string sessionId) => (int)await RunAsync(LeaveLineScript, sessionId) > 0;
 
     public async Task<AgentState> GetAsync(string agentId) => Parse(agentId, await Db.HashGetAsync(RedisKeys.Agents, agentId));
 
     public async Task<IReadOnlyList<AgentState>> AllAsync() =>
         [.. (await Db.HashGetAllAsync(RedisKeys.Agents)).Select(entry => Parse(entry.Name!, entry.Value))];
 
+    /// <summary>The agents in the idle line, longest idle first (an agent whose softphone is re-registering keeps their place).</summary>
     public async Task<IReadOnlyList<string>> AvailableAgentsAsync() =>
         [.. (await Db.SortedSetRangeByRankAsync(RedisKeys.AvailableAgents)).Select(agent => agent.ToString())];
 
     public async Task<IReadOnlyList<string>> WaitingAsync() =>
         [.. (await Db.ListRangeAsync(RedisKeys.WaitingCallers)).Select(session => session.ToString())];
 
+    /// <summary>Sessions whose owner waits for the next free colleague, first asked first served.</summary>
+    public async Task<IReadOnlyList<string>> WaitingTransfersAsync() =>
+        [.. (await Db.ListRangeAsync(RedisKeys.WaitingTransfers)).Select(session => session.ToString())];
+
+    /// <summary>A script's answer: changed (1 or 0), session taken for, 'transfer' or 'caller', handle time and wrap-up time in ms.</summary>
+    private static AgentChange Change(RedisResult result)
+    {
+        var values = (RedisResult[])result!;
+        RedisResult At(int index) => index < values.Length ? values[index] : RedisResult.Create(RedisValue.Null);
+        return new AgentChange((int)values[0] == 1, Text(At(1)), (string?)At(2) == "transfer", Millis(At(4)), Millis(At(3)));
+    }
+
+    private static string? Text(RedisResult value) => value.IsNull || (string?)value is not { Length: > 0 } text ? null : text;
+
+    private static TimeSpan? Millis(RedisResult value) =>
+        value.IsNull || (string?)value is not { Length: > 0 } text ? null : TimeSpan.FromMilliseconds(double.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+
     private static AgentState Parse(string agentId, RedisValue value)
     {
         if (value.IsNull)
         {
-            return new AgentState(agentId, AgentStatus.Away, AgentStatus.Away, null, null);
+            return new AgentState(agentId, AgentStatus.Offline, AgentStatus.Away, null, null);
         }
 
         var json = JsonDocument.Parse((string)value!).RootElement;
         string? Field(string name) => json.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.String ? field.GetString() : null;
-        var since = json.TryGetProperty("since", out var ms) && ms.ValueKind == JsonValueKind.Number
+        DateTimeOffset? Moment(string name) => json.TryGetProperty(name, out var ms) && ms.ValueKind == JsonValueKind.Number
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms.GetInt64())
-            : (DateTimeOffset?)null;
-        return new AgentState(agentId, Field("status") ?? AgentStatus.Away, Field("presence") ?? AgentStatus.Away, Field("session"), Field("leg"), since);
+            : null;
+        return new AgentState(agentId, Field("status") ?? AgentStatus.Offline, Field("presence") ?? AgentStatus.Away, Field("session"), Field("leg"),
+            Moment("since"), Field("reason"), Moment("wrap_until"), json.TryGetProperty("wrap_extended", out var extended) && extended.ValueKind == JsonValueKind.True,
+            json.TryGetProperty("seen", out _) ? Field("phone") : null);
     }
 }

@@ -14,6 +14,12 @@ public static class RedisKeys
     /// <summary>Sessions of callers waiting for an agent, first come first served.</summary>
     public static readonly RedisKey WaitingCallers = "wt:{line}:callers:waiting";
 
+    /// <summary>Sessions whose owner waits for the next free colleague: served before any waiting caller.</summary>
+    public static readonly RedisKey WaitingTransfers = "wt:{line}:transfers:waiting";
+
+    /// <summary>Agents scored by the next moment their state must be looked at again (a heartbeat's expiry, a grace's or a wrap-up's end).</summary>
+    public static readonly RedisKey AgentTimers = "wt:{line}:agents:timers";
+
     /// <summary>Every agent's state (presence, status, the session and leg they are on), one hash field per agent.</summary>
     public static readonly RedisKey Agents = "wt:{line}:agents";
 

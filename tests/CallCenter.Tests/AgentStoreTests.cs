@@ -1,13 +1,22 @@
+using Microsoft.Extensions.Options;
 using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.CallCenter.Tests;
 
-/// <summary>The line in a real Redis: claims, frees and presence, each one script over the line's keys.</summary>
+/// <summary>
+/// The line in a real Redis: claims, frees, presence that is proved alive, wrap-up and the priority line, each one script over
+/// the line's keys. Time is the test's: heartbeats expire and timers end when the test moves the clock.
+/// </summary>
 public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
 {
-    private readonly AgentStore _agents = new(redis.Connection, TimeProvider.System);
+    private readonly ManualTime _time = new();
+    private AgentStore _agents = null!;
 
-    public async Task InitializeAsync() => await redis.Connection.GetServers()[0].FlushDatabaseAsync();
+    public async Task InitializeAsync()
+    {
+        await redis.Connection.GetServers()[0].FlushDatabaseAsync();
+        _agents = new AgentStore(redis.Connection, _time, Options.Create(new PresenceOptions()));
+    }
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -17,71 +26,273 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await AvailableAsync("alice");
         await AvailableAsync("bob");
 
-        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", front: false));
-        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA2", "leg2", front: false));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA3", "leg3", front: false));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA4", "leg4", front: true));
+        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back));
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Back));
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA4", "leg4", LinePlace.Front));
 
         Assert.Equal(["CA4", "CA3"], await _agents.WaitingAsync());
-        Assert.Equal(new AgentState("alice", AgentStatus.Ringing, AgentStatus.Available, "CA1", "leg1"), (await _agents.GetAsync("alice")) with { Since = null });
+        var alice = await _agents.GetAsync("alice");
+        Assert.Equal((AgentStatus.Ringing, AgentStatus.Available, "CA1", "leg1"), (alice.Status, alice.Presence, alice.SessionId, alice.LegId));
     }
 
     [Fact]
     public async Task An_agent_is_freed_only_from_the_leg_they_are_on_and_then_takes_the_longest_waiting_caller()
     {
         await AvailableAsync("alice");
-        await _agents.ClaimLongestIdleAsync("CA1", "leg1", front: false);
-        await _agents.ClaimLongestIdleAsync("CA2", "leg2", front: false);
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
 
-        Assert.Null(await _agents.FreeAsync("alice", "an-old-leg", away: false, nextLegId: "leg3"));
+        Assert.False((await _agents.FreeAsync("alice", "an-old-leg", away: false, nextLegId: "leg3")).Changed);
         Assert.Equal(AgentStatus.Ringing, (await _agents.GetAsync("alice")).Status);
 
-        Assert.Equal("CA2", await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg3"));
+        var freed = await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg3");
+        Assert.Equal(("CA2", false), (freed.SessionId, freed.Transfer));
         Assert.Equal(("CA2", "leg3"), ((await _agents.GetAsync("alice")).SessionId, (await _agents.GetAsync("alice")).LegId));
         Assert.Empty(await _agents.WaitingAsync());
     }
 
     [Fact]
-    public async Task An_agent_who_missed_an_offer_is_away_and_not_offered_the_next_caller()
+    public async Task An_agent_who_missed_an_offer_is_away_with_the_reason_and_not_offered_the_next_caller()
     {
         await AvailableAsync("alice");
-        await _agents.ClaimLongestIdleAsync("CA1", "leg1", front: false);
-        await _agents.ClaimLongestIdleAsync("CA2", "leg2", front: false);
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
 
-        Assert.Null(await _agents.FreeAsync("alice", "leg1", away: true, nextLegId: "leg3"));
+        Assert.Null((await _agents.FreeAsync("alice", "leg1", away: true, nextLegId: "leg3")).SessionId);
 
-        Assert.Equal((AgentStatus.Away, AgentStatus.Away), ((await _agents.GetAsync("alice")).Status, (await _agents.GetAsync("alice")).Presence));
+        var alice = await _agents.GetAsync("alice");
+        Assert.Equal((AgentStatus.Away, AgentStatus.Away, AgentStore.MissedCallReason), (alice.Status, alice.Presence, alice.Reason));
         Assert.Equal(["CA2"], await _agents.WaitingAsync());
         Assert.Empty(await _agents.AvailableAgentsAsync());
     }
 
     [Fact]
-    public async Task Away_chosen_on_a_call_takes_effect_when_the_call_ends()
+    public async Task Away_chosen_on_a_call_takes_effect_when_the_call_and_its_wrap_up_end()
     {
-        await AvailableAsync("alice");
-        await _agents.ClaimLongestIdleAsync("CA1", "leg1", front: false);
+        await AvailableAsync("alice", wrapUpSeconds: 30);
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
         await _agents.InCallAsync("alice", "leg1");
 
-        Assert.Equal(AgentStatus.InCall, await _agents.ChoosePresenceAsync("alice", AgentStatus.Away));
+        await _agents.ChoosePresenceAsync("alice", AgentStatus.Away, "Lunch", "unused");
+        Assert.Equal(AgentStatus.InCall, (await _agents.GetAsync("alice")).Status);
         await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg2");
+        Assert.Equal(AgentStatus.WrapUp, (await _agents.GetAsync("alice")).Status);
 
-        Assert.Equal(AgentStatus.Away, (await _agents.GetAsync("alice")).Status);
+        await _agents.ReadyAsync("alice", "leg3");
+
+        var alice = await _agents.GetAsync("alice");
+        Assert.Equal((AgentStatus.Away, "Lunch"), (alice.Status, alice.Reason));
         Assert.Empty(await _agents.AvailableAgentsAsync());
     }
 
     [Fact]
-    public async Task Only_an_available_agent_can_be_claimed_for_a_transfer()
+    public async Task Only_an_available_and_live_agent_can_be_claimed_for_a_transfer()
     {
         await AvailableAsync("bob");
+        await AvailableAsync("dave");
+        await _agents.HeartbeatAsync("dave", SoftphoneState.Unregistered, 0, "unused");
 
         Assert.True(await _agents.ClaimAsync("bob", "CA1", "leg1"));
         Assert.False(await _agents.ClaimAsync("bob", "CA2", "leg2"));
         Assert.False(await _agents.ClaimAsync("carol", "CA2", "leg2"));
+        Assert.False(await _agents.ClaimAsync("dave", "CA2", "leg2"));
     }
 
-    private async Task AvailableAsync(string agentId)
+    [Fact]
+    public async Task Available_with_no_page_is_offline_and_offered_nothing()
     {
-        await _agents.ChoosePresenceAsync(agentId, AgentStatus.Available);
-        await _agents.FreeAsync(agentId, legId: null, away: false, nextLegId: "unused");
+        var chosen = await _agents.ChoosePresenceAsync("alice", AgentStatus.Available, null, "unused");
+
+        Assert.True(chosen.Changed);
+        Assert.Equal((AgentStatus.Offline, AgentStatus.Available), ((await _agents.GetAsync("alice")).Status, (await _agents.GetAsync("alice")).Presence));
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal(["CA1"], await _agents.WaitingAsync());
+    }
+
+    [Fact]
+    public async Task A_page_that_stops_its_heartbeat_makes_its_agent_unroutable_within_the_expiry_and_is_swept_offline()
+    {
+        await AvailableAsync("alice");
+        await AvailableAsync("bob");
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        await _agents.HeartbeatAsync("bob", SoftphoneState.Registered, 0, "unused");
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        // Alice's last heartbeat is 11 s old: the caller goes to Bob, though Alice has been idle longer.
+        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
+
+        await AvailableAsync("carol");
+        _time.Advance(TimeSpan.FromSeconds(11));
+        var swept = await _agents.SweepAsync(["leg2", "leg3"]);
+        Assert.Equal(["carol"], swept.Select(change => change.AgentId));
+        Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("carol")).Status);
+    }
+
+    [Fact]
+    public async Task A_closed_page_makes_its_agent_offline_at_once_and_a_heartbeat_brings_them_back_to_the_waiting_caller()
+    {
+        await AvailableAsync("alice");
+        await _agents.HeartbeatAsync("alice", softphone: null, 0, "unused");
+        Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+
+        var back = await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "leg2");
+
+        Assert.Equal("CA1", back.SessionId);
+        Assert.Equal(("CA1", "leg2"), ((await _agents.GetAsync("alice")).SessionId, (await _agents.GetAsync("alice")).LegId));
+    }
+
+    [Fact]
+    public async Task A_softphone_that_re_registers_within_the_grace_keeps_its_place_and_is_offered_nothing_meanwhile()
+    {
+        await AvailableAsync("alice");
+        await AvailableAsync("bob");
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Unregistered, 0, "unused");
+
+        Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
+        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back));
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var back = await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "leg3");
+
+        Assert.Equal("CA2", back.SessionId);
+    }
+
+    [Fact]
+    public async Task A_softphone_gone_past_the_grace_is_offline_until_it_registers_again_by_itself()
+    {
+        await AvailableAsync("alice");
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Unregistered, 0, "unused");
+        _time.Advance(TimeSpan.FromSeconds(8));
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Unregistered, 0, "unused");
+        _time.Advance(TimeSpan.FromSeconds(8));
+
+        Assert.Equal(["alice"], (await _agents.SweepAsync(["leg1"])).Select(change => change.AgentId));
+        Assert.Equal((AgentStatus.Offline, AgentStatus.Available), ((await _agents.GetAsync("alice")).Status, (await _agents.GetAsync("alice")).Presence));
+
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "unused");
+        Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
+        Assert.Equal(["alice"], await _agents.AvailableAgentsAsync());
+    }
+
+    [Fact]
+    public async Task A_softphone_busy_with_a_call_of_its_own_is_offered_nothing()
+    {
+        await AvailableAsync("alice");
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Busy, 0, "unused");
+
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+
+        Assert.Equal("CA1", (await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "leg2")).SessionId);
+    }
+
+    [Fact]
+    public async Task Wrap_up_holds_routing_for_its_time_then_the_agent_takes_the_waiting_caller_and_handle_time_is_counted()
+    {
+        await AvailableAsync("alice", wrapUpSeconds: 20);
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.InCallAsync("alice", "leg1");
+        _time.Advance(TimeSpan.FromSeconds(60));
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 20, "unused");
+
+        await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg2");
+        var alice = await _agents.GetAsync("alice");
+        Assert.Equal((AgentStatus.WrapUp, _time.GetUtcNow().AddSeconds(20)), (alice.Status, alice.WrapUpEndsAt));
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg3", LinePlace.Back));
+
+        _time.Advance(TimeSpan.FromSeconds(19));
+        await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 20, "unused");
+        Assert.Empty(await _agents.SweepAsync(["leg4"]));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var (agentId, legId, change) = Assert.Single(await _agents.SweepAsync(["leg4"]));
+
+        Assert.Equal(("alice", "leg4", "CA2"), (agentId, legId, change.SessionId));
+        Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(80)), (change.WrapUp, change.HandleTime));
+    }
+
+    [Fact]
+    public async Task More_time_extends_wrap_up_once_and_Ready_ends_it_at_once()
+    {
+        await AvailableAsync("alice", wrapUpSeconds: 30);
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.InCallAsync("alice", "leg1");
+        await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg2");
+        var ends = (await _agents.GetAsync("alice")).WrapUpEndsAt;
+
+        Assert.True(await _agents.MoreTimeAsync("alice"));
+        Assert.False(await _agents.MoreTimeAsync("alice"));
+        var extended = await _agents.GetAsync("alice");
+        Assert.Equal((ends + TimeSpan.FromSeconds(30), true), (extended.WrapUpEndsAt, extended.WrapUpExtended));
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var ready = await _agents.ReadyAsync("alice", "leg3");
+
+        Assert.Equal(TimeSpan.FromSeconds(5), ready!.WrapUp);
+        Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
+        Assert.Null(await _agents.ReadyAsync("alice", "leg4"));
+        Assert.Null(await _agents.MoreTimeAsync("alice"));
+    }
+
+    [Fact]
+    public async Task An_agent_only_rung_has_no_wrap_up()
+    {
+        await AvailableAsync("alice", wrapUpSeconds: 30);
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+
+        await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg2");
+
+        Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
+    }
+
+    [Fact]
+    public async Task A_waiting_transfer_is_served_by_the_first_colleague_freed_before_any_waiting_caller()
+    {
+        await AvailableAsync("alice");
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Front);
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA0", "leg4", LinePlace.Transfer));
+        Assert.Equal(["CA0"], await _agents.WaitingTransfersAsync());
+
+        var freed = await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg5");
+
+        Assert.Equal(("CA0", true), (freed.SessionId, freed.Transfer));
+        Assert.Empty(await _agents.WaitingTransfersAsync());
+        Assert.Equal(["CA3", "CA2"], await _agents.WaitingAsync());
+    }
+
+    [Fact]
+    public async Task A_session_leaves_both_lines()
+    {
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Transfer);
+
+        Assert.True(await _agents.LeaveLineAsync("CA1"));
+        Assert.True(await _agents.LeaveLineAsync("CA2"));
+        Assert.False(await _agents.LeaveLineAsync("CA2"));
+        Assert.Empty(await _agents.WaitingAsync());
+        Assert.Empty(await _agents.WaitingTransfersAsync());
+    }
+
+    /// <summary>A live page with a registered softphone, and the agent chose Available.</summary>
+    private async Task AvailableAsync(string agentId, int wrapUpSeconds = 0)
+    {
+        await _agents.HeartbeatAsync(agentId, SoftphoneState.Registered, wrapUpSeconds, "unused");
+        await _agents.ChoosePresenceAsync(agentId, AgentStatus.Available, null, "unused");
+        // Each agent idle from its own millisecond: the longest-idle order is the order they came.
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
     }
 }

@@ -258,6 +258,80 @@ public sealed class CallDecisionTests
     }
 
     [Fact]
+    public void A_transfer_to_the_next_free_colleague_waits_in_the_priority_line_and_rings_the_colleague_routing_finds()
+    {
+        var call = CallUnderTest.Connected();
+
+        call.Apply(new TransferRequested("alice", null, null, "Billing question"));
+
+        call.Single<FindColleague>();
+        Assert.Empty(call.Effects.OfType<DialAgent>());
+        Assert.Equal(new Transfer("alice", null, null, TransferOutcome.Waiting, Note: "Billing question", AskedAt: call.Now), call.Session.Transfer);
+        Assert.Equal(CallPhase.Connected, call.Session.Phase);
+        Assert.Equal("A transfer is already under way.", call.Apply(new TransferRequested("alice", null, null)).Refusal?.Message);
+        Assert.Equal(RefusalKind.Conflict, call.Apply(new ReturnToQueueRequested("alice")).Refusal?.Kind);
+
+        call.Apply(new ColleagueFound("t1", "bob"));
+
+        Assert.Equal(new DialAgent("t1", "bob", AgentRole.Consultant), call.Single<DialAgent>());
+        Assert.Equal((CallPhase.Consulting, TransferOutcome.Ringing, "bob"), (call.Session.Phase, call.Session.Transfer!.Outcome, call.Session.Transfer.ToAgentId));
+        Assert.Equal("Billing question", call.Session.Transfer.Note);
+
+        // A colleague found twice (a second routing answer) is let go.
+        call.Apply(new ColleagueFound("t2", "carol"));
+        Assert.Equal(new FreeAgent("carol", "t2", Away: false), call.Single<FreeAgent>());
+    }
+
+    [Fact]
+    public void Cancelling_a_waiting_transfer_takes_it_out_of_the_priority_line_and_a_colleague_found_late_is_freed()
+    {
+        var call = CallUnderTest.Connected();
+        call.Apply(new TransferRequested("alice", null, null));
+
+        call.Apply(new CancelTransferRequested("alice"));
+
+        call.Single<LeaveLine>();
+        Assert.Equal((CallPhase.Connected, TransferOutcome.Cancelled), (call.Session.Phase, call.Session.Transfer!.Outcome));
+
+        call.Apply(new ColleagueFound("t1", "bob"));
+        Assert.Equal(new FreeAgent("bob", "t1", Away: false), call.Single<FreeAgent>());
+        Assert.Empty(call.Effects.OfType<DialAgent>());
+    }
+
+    [Fact]
+    public void An_owner_who_leaves_while_the_transfer_waits_leaves_the_customer_on_hold_music_for_the_first_colleague_freed()
+    {
+        var call = CallUnderTest.Connected();
+
+        call.Apply(new TransferRequested("alice", null, null, AndLeave: true));
+
+        call.Single<FindColleague>();
+        call.Single<HoldCustomer>();
+        Assert.Empty(call.Effects.OfType<OfferToNextAgent>());
+        Assert.Equal((CallPhase.BlindTransfer, true), (call.Session.Phase, call.Session.Transfer!.Blind));
+
+        call.Hangs("o1");
+        call.Apply(new ColleagueFound("t1", "bob"));
+        Assert.Equal(CallPhase.BlindTransfer, call.Session.Phase);
+        call.Progress("t1", LegCallStatus.InProgress);
+
+        call.Single<ResumeCustomer>();
+        Assert.Equal(("t1", TransferOutcome.Completed), (call.Session.OwnerLegId, call.Session.Transfer!.Outcome));
+    }
+
+    [Fact]
+    public void A_customer_who_hangs_up_while_their_transfer_waits_leaves_the_priority_line()
+    {
+        var call = CallUnderTest.Connected();
+        call.Apply(new TransferRequested("alice", null, null));
+
+        call.Apply(new CustomerLeft());
+
+        call.Single<LeaveLine>();
+        Assert.True(call.Session.IsEnded);
+    }
+
+    [Fact]
     public void A_cold_transfer_leaves_the_customer_on_hold_music_until_the_colleague_answers_and_takes_them()
     {
         var call = CallUnderTest.Connected();
@@ -269,7 +343,7 @@ public sealed class CallDecisionTests
         call.Single<HoldCustomer>();
         Assert.Equal(CallPhase.BlindTransfer, call.Session.Phase);
         Assert.Null(call.Session.OwnerLegId);
-        Assert.Equal(new Transfer("alice", "bob", "t1", TransferOutcome.Ringing, Blind: true, Note: "Wants a refund"), call.Session.Transfer);
+        Assert.Equal(new Transfer("alice", "bob", "t1", TransferOutcome.Ringing, Blind: true, Note: "Wants a refund", AskedAt: call.Now), call.Session.Transfer);
 
         var aliceGone = call.Hangs("o1");
         Assert.Equal(new FreeAgent("alice", "o1", Away: false), Assert.Single(aliceGone.OfType<FreeAgent>()));

@@ -178,9 +178,9 @@ public sealed class GeneratedCallTests
             {
                 _claims[offered.AgentId] = offered.LegId;
             }
-            else if (@event is TransferRequested transfer)
+            else if (@event is TransferRequested { ColleagueId: { } colleague, LegId: { } leg })
             {
-                _claims[transfer.ColleagueId] = transfer.LegId;
+                _claims[colleague] = leg;
             }
 
             _customerLeftDelivered |= @event is CustomerLeft;
@@ -239,14 +239,14 @@ public sealed class GeneratedCallTests
             var consultant = session.Consultant;
             Check(consultant is null || consultant is { IsLive: true, Withdrawn: false }, "a transfer under way has its consultant's leg up");
             Check(session.Transfer is not { Outcome: TransferOutcome.Completed } completed
-                || session.Leg(completed.ConsultantLegId)!.Role == AgentRole.Owner, "a completed transfer made the consultant owner");
+                || session.Leg(completed.ConsultantLegId!)!.Role == AgentRole.Owner, "a completed transfer made the consultant owner");
             var consistent = session.Phase switch
             {
                 CallPhase.Waiting => owner is null && consultant is null,
                 CallPhase.Offered => owner is { IsLive: true, HasAnswered: false } && consultant is null,
                 CallPhase.Connected => owner is { IsLive: true, HasAnswered: true } && consultant is null,
                 CallPhase.Consulting => owner is { IsLive: true, HasAnswered: true } && consultant is not null,
-                CallPhase.BlindTransfer => owner is null && consultant is not null && session.Transfer!.Blind,
+                CallPhase.BlindTransfer => owner is null && (consultant is not null || session.Transfer is { Outcome: TransferOutcome.Waiting }) && session.Transfer!.Blind,
                 _ => false,
             };
             Check(consistent, $"the phase {session.Phase} agrees with the legs");
