@@ -32,7 +32,8 @@ public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName)
 /// <param name="SdkUrl">The voice SDK the page loads.</param>
 /// <param name="TokenRefreshMs">How long before its token expires the device asks for a new one (the SDK's tokenRefreshMs).</param>
 /// <param name="EmulatorUrl">The emulator's page, where a developer places simulated customer calls (emulator mode only).</param>
-public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl);
+/// <param name="HeartbeatMs">How often the page tells the portal it and its softphone are alive.</param>
+public sealed record SoftphoneConfiguration(string Mode, string SdkUrl, long TokenRefreshMs, string? EmulatorUrl, long HeartbeatMs);
 
 /// <summary>
 /// The signed-in agent's API: token, presence, wrap-up, call state, transfer, hold, leave, return to queue and end. An agent acts only on the call
@@ -141,13 +142,14 @@ public static class PortalApi
     /// Which voice SDK the page loads: Twilio's bundle (served by the portal) with real Twilio, the emulator's module with
     /// the emulator; the page code is the same. In emulator mode the emulator's page places simulated customer calls.
     /// </summary>
-    private static IResult Softphone(IOptions<TwilioOptions> options, IOptions<PortalOptions> portal)
+    private static IResult Softphone(IOptions<TwilioOptions> options, IOptions<PortalOptions> portal, IOptions<PresenceOptions> presence)
     {
         var refreshMs = (long)portal.Value.TokenRefreshBeforeExpiry.TotalMilliseconds;
+        var heartbeatMs = (long)presence.Value.HeartbeatInterval.TotalMilliseconds;
         return options.Value.ApiBaseUrl is { Length: > 0 } emulator
             ? TypedResults.Ok(new SoftphoneConfiguration("emulator", new Uri(new Uri(emulator), "/sdk/voice-sdk.js").AbsoluteUri, refreshMs,
-                new Uri(emulator).AbsoluteUri))
-            : TypedResults.Ok(new SoftphoneConfiguration("twilio", "/lib/twilio.min.js", refreshMs, null));
+                new Uri(emulator).AbsoluteUri, heartbeatMs))
+            : TypedResults.Ok(new SoftphoneConfiguration("twilio", "/lib/twilio.min.js", refreshMs, null, heartbeatMs));
     }
 
     private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,

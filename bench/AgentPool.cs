@@ -12,13 +12,15 @@ public static class AgentPool
         {
             await system.Emulator.SetAnswerRuleAsync($"client:{ids[i]}", answer, answerAfterMilliseconds, ct);
             var portal = await PortalClient.SignInAsync(system.Portal, ids[i], BenchSystem.AgentPassword, ct, timeout: TimeSpan.FromSeconds(30));
-            agents[i] = new HeadlessAgent(ids[i], portal, listen ? await portal.ConnectHubAsync(ct) : null);
+            // A real client: its page's hub connection and heartbeat, and a registered softphone; the answer rule answers for it.
+            var desk = await portal.OpenDeskAsync(ct);
+            agents[i] = new HeadlessAgent(ids[i], portal, listen ? desk.Hub : null);
         });
 
         // One after another, so the longest-idle order is the directory's order.
         foreach (var agent in agents)
         {
-            await agent.Portal.PostOkAsync("/api/presence", new { status = "available" }, cancellationToken);
+            await agent.Portal.GoAvailableAsync(cancellationToken);
         }
 
         return agents;

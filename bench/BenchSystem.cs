@@ -12,9 +12,10 @@ namespace WarmTransfer.Benchmarks;
 /// <param name="WithBaseline">Also run the baseline: Kestrel answering fixed TwiML with no work.</param>
 /// <param name="RingTimeoutSeconds">How long an agent's softphone rings before the call counts as not answered; null for the dialer's own.</param>
 /// <param name="TokenLifetime">How long the portal's softphone tokens live; null for the portal's own.</param>
+/// <param name="WrapUpSeconds">Every headless agent's wrap-up after a call (0: none, for scenarios that measure one path only).</param>
 public sealed record SystemSettings(
     int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WorkersStartedLater = false, bool WithBaseline = false,
-    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null);
+    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0);
 
 /// <summary>
 /// The whole system as the AppHost starts it — emulator, Redis, RabbitMQ, WebhookApi, DialerWorker, AgentPortal — in a
@@ -128,7 +129,8 @@ public sealed class BenchSystem : IAsyncDisposable
             AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", tokenLifetime.ToString("c", CultureInfo.InvariantCulture));
         }
 
-        AppHostLauncher.AddPortalAgents(builder, AgentIds(settings.Agents), i => $"Bench agent {i + 1}", AgentPasswords.Hash(AgentPassword));
+        AppHostLauncher.AddPortalAgents(builder, AgentIds(settings.Agents), i => $"Bench agent {i + 1}", AgentPasswords.Hash(AgentPassword),
+            _ => settings.WrapUpSeconds);
 
         try
         {

@@ -1,9 +1,11 @@
-import { startSoftphone } from './softphone.js';
+import { startSoftphone, FATAL_TOKEN_ERRORS } from './softphone.js';
 
 /** The agent's page: it renders the view the server pushes and sends the agent's actions; it guesses no state. */
 
 const $ = (id) => document.getElementById(id);
-const statusWords = { away: 'Away', available: 'Available', ringing: 'Ringing', 'in-call': 'On a call' };
+const statusWords = {
+  offline: 'Offline', away: 'Away', 'wrap-up': 'Wrap-up', available: 'Available', ringing: 'Ringing', 'in-call': 'On a call',
+};
 const failureWords = {
   'no-answer': (name) => `${name} did not answer.`,
   declined: (name) => `${name} declined the call.`,
@@ -24,6 +26,13 @@ let leaving = false;
 let returning = false;
 let coldTransferTo = null;
 let choosingPresence = null;
+let softphoneStopped = false;
+let heartbeatWorker = null;
+
+/** "1:05" for 65 seconds. */
+const minutes = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+const secondsSince = (at) => Math.max(0, Math.floor((Date.now() - Date.parse(at)) / 1000));
+const secondsUntil = (at) => Math.max(0, Math.ceil((Date.parse(at) - Date.now()) / 1000));
 
 /** Whether the agent was the only one left with the customer. */
 const leftAlone = (call) => !call.agents.some((a) => a.id !== me.id && a.status === 'in-call');
@@ -91,6 +100,8 @@ $('sign-out').addEventListener('click', () => act(async () => {
   await api('/api/presence', { method: 'POST', body: { status: 'away' } });
   device?.destroy();
   device = null;
+  heartbeatWorker?.terminate();
+  heartbeatWorker = null;
   await hub?.stop();
   hub = null;
   await api('/account/sign-out', { method: 'POST' });
@@ -112,11 +123,13 @@ async function startDesk(session) {
   $('agent-name').textContent = `${session.displayName} (${session.id})`;
 
   const configuration = await api('/api/softphone');
+  const profile = await api('/api/me');
+  $('away-reason').replaceChildren(new Option('No reason', ''), ...profile.awayReasons.map((reason) => new Option(reason, reason)));
   if (configuration.emulatorUrl) {
     $('emulator-link').href = configuration.emulatorUrl;
     $('emulator-hint').hidden = false;
   }
-  await connectHub();
+  await connectHub(configuration.heartbeatMs);
   device = await startSoftphone({
     configuration,
     fetchToken: async () => (await api('/api/token')).token,
@@ -125,7 +138,18 @@ async function startDesk(session) {
   });
 }
 
-async function connectHub() {
+/** What the page tells the portal of its softphone: only a registered, free softphone is offered calls. */
+function softphoneReport() {
+  if (!device || softphoneState !== 'ready') return 'unregistered';
+  return device.isBusy ? 'busy' : 'registered';
+}
+
+/** The page is alive: the portal routes calls to this agent only while these keep coming. */
+function heartbeat() {
+  if (hub?.state === signalR.HubConnectionState.Connected) hub.send('Heartbeat', softphoneReport()).catch(() => { /* the next one will do */ });
+}
+
+async function connectHub(heartbeatMs) {
   hub = new signalR.HubConnectionBuilder()
     .withUrl('/hubs/agent', { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
     .withAutomaticReconnect()
@@ -134,45 +158,68 @@ async function connectHub() {
   hub.on('view', render);
   hub.on('available', (colleagues) => view && render({ ...view, colleagues: colleagues.filter((c) => c.id !== me.id) }));
   hub.onreconnecting(() => { $('live-state').textContent = 'reconnecting'; });
-  hub.onreconnected(() => { $('live-state').textContent = 'connected'; });
+  hub.onreconnected(() => { $('live-state').textContent = 'connected'; heartbeat(); });
   hub.onclose(() => { $('live-state').textContent = 'offline'; });
   await hub.start();
   $('live-state').textContent = 'connected';
+  // A worker's timer keeps its pace in a background tab, where the page's own timers are slowed down.
+  const source = `setInterval(() => postMessage(0), ${Number(heartbeatMs) || 3000});`;
+  heartbeatWorker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  heartbeatWorker.onmessage = heartbeat;
+  heartbeat();
 }
 
-function showSoftphoneState(state, reason) {
+function showSoftphoneState(state, reason, code) {
+  if (softphoneStopped) return;
   softphoneState = state;
   const element = $('softphone-state');
   element.textContent = state;
   element.className = `state state-${state}`;
   $('softphone-reason').textContent = reason ? `— ${reason}` : '';
-  // A softphone that cannot ring must not be offered calls.
-  if ((state === 'offline' || state === 'error') && view?.agent.presence === 'available') {
-    act(() => api('/api/presence', { method: 'POST', body: { status: 'away' } }), 'message');
-    say('Your softphone is not ready, so you are away until it is.', { problem: true });
+  // A drop is not the end: the SDK registers again by itself and the agent keeps their choice. A refused token is.
+  if (FATAL_TOKEN_ERRORS.has(code)) {
+    softphoneStopped = true;
+    device?.destroy();
+    softphoneState = 'error';
+    say(`Your softphone stopped: ${reason} (${code}). Sign out and sign in again to take calls.`, { problem: true });
   }
+  heartbeat();
   if (view) render(view);
 }
 
-for (const radio of document.querySelectorAll('input[name="presence"]')) {
-  radio.addEventListener('change', () => act(async () => {
+/** Away with the reason chosen beside it. */
+function choosePresence(status) {
+  return act(async () => {
     // Until a view shows the choice, a view pushed before it does not undo the agent's click.
-    choosingPresence = radio.value;
+    choosingPresence = status;
     try {
-      await api('/api/presence', { method: 'POST', body: { status: radio.value } });
+      await api('/api/presence', { method: 'POST', body: { status, reason: status === 'away' ? $('away-reason').value : null } });
     } catch (error) {
       choosingPresence = null;
       if (view) render(view);
       throw error;
     }
-  }, 'message'));
+  }, 'message');
 }
+
+for (const radio of document.querySelectorAll('input[name="presence"]')) {
+  radio.addEventListener('change', () => choosePresence(radio.value));
+}
+$('away-reason').addEventListener('change', () => {
+  if (view?.agent.presence === 'away') choosePresence('away');
+});
+
+// ---- wrap-up ----
+
+$('ready').addEventListener('click', () => act(() => api('/api/wrap-up/ready', { method: 'POST' }), 'wrap-up-message'));
+$('more-time').addEventListener('click', () => act(() => api('/api/wrap-up/more-time', { method: 'POST' }), 'wrap-up-message'));
 
 // ---- ringing ----
 
 function ring(call) {
   incoming = call;
-  const done = () => { if (incoming === call) { incoming = null; render(view); } };
+  // The softphone is busy while a call is open: the portal hears it at once.
+  const done = () => { heartbeat(); if (incoming === call) { incoming = null; render(view); } };
   call.on('cancel', done);
   call.on('reject', done);
   call.on('accept', done);
@@ -202,7 +249,7 @@ $('transfer-form').addEventListener('submit', (event) => {
   const leave = event.submitter?.id === 'transfer-and-leave';
   const body = { colleague: $('colleague').value, note: $('transfer-note').value, leave };
   // The page may hear that the call is over before the portal answers.
-  if (leave) coldTransferTo = $('colleague').selectedOptions[0]?.text ?? null;
+  if (leave) coldTransferTo = $('colleague').value ? $('colleague').selectedOptions[0]?.text : 'the next free colleague';
   act(async () => {
     try {
       await api('/api/transfer', { method: 'POST', body });
@@ -234,15 +281,23 @@ function render(next) {
   const routing = $('routing-status');
   routing.textContent = statusWords[agent.status] ?? agent.status;
   routing.className = `state state-${agent.status}`;
+  $('activity-reason').textContent = agent.status === 'away' && agent.reason ? `— ${agent.reason}` : '';
   if (choosingPresence === agent.presence) choosingPresence = null;
   for (const radio of document.querySelectorAll('input[name="presence"]')) {
     radio.checked = radio.value === (choosingPresence ?? agent.presence);
     radio.disabled = radio.value === 'available' && softphoneState !== 'ready' && agent.presence !== 'available';
   }
-  const busy = agent.status === 'ringing' || agent.status === 'in-call';
+  if (agent.presence === 'away' && document.activeElement !== $('away-reason')) $('away-reason').value = agent.reason ?? '';
+  const busy = agent.status === 'ringing' || agent.status === 'in-call' || agent.status === 'wrap-up';
   $('presence-hint').textContent = busy
-    ? `You will be ${agent.presence === 'away' ? 'away' : 'available'} when this call ends.`
-    : '';
+    ? `You will be ${agent.presence === 'away' ? 'away' : 'available'} when this ${agent.status === 'wrap-up' ? 'wrap-up' : 'call'} ends.`
+    : agent.status === 'offline' && agent.presence === 'available'
+      ? 'You are offline: calls come to you once your page and softphone are connected again.'
+      : '';
+  $('wrap-up').hidden = agent.status !== 'wrap-up';
+  $('more-time').hidden = !agent.canTakeMoreTime;
+  if (agent.status !== 'wrap-up') say('', { target: 'wrap-up-message' });
+  tick();
 
   renderIncoming(next.call);
 
@@ -253,7 +308,7 @@ function render(next) {
       ? previous.call.agents.find((a) => a.id !== me.id && a.status === 'in-call')?.displayName
       : null;
     say(handedTo ? `You left the call; ${handedTo} has the customer.`
-      : coldTransferTo ? `You left the call; ${coldTransferTo} is being rung, and the customer hears hold music until they answer.`
+      : coldTransferTo ? `You left the call; ${coldTransferTo} takes the customer, who hears hold music until then.`
       : handedBack && leaving ? `You left the call and handed the customer back to ${handedBack}.`
       : returning ? 'You returned the customer to the queue: the next available agent takes them.'
       : 'The call ended.');
@@ -292,29 +347,29 @@ function renderCall(call, colleagues) {
   hold.setAttribute('aria-pressed', String(call.customerOnHold));
 
   const transfer = call.transfer;
-  const underWay = ['ringing', 'consulting', 'completed'].includes(transfer?.state);
+  const underWay = ['waiting', 'ringing', 'consulting', 'completed'].includes(transfer?.state);
   const owner = call.role === 'owner';
   $('transfer-form').hidden = !owner;
-  $('cancel-transfer').hidden = transfer?.state !== 'ringing';
+  $('cancel-transfer').hidden = !['waiting', 'ringing'].includes(transfer?.state);
   // The owner leaves to hand the customer over; a colleague brought in leaves to hand them back. End call is the owner's.
   $('leave').hidden = owner && transfer?.state !== 'consulting';
   $('leave').textContent = owner ? 'Leave call' : 'Leave (hand the customer back)';
   $('end').hidden = !owner;
-  $('return-to-queue').hidden = !owner || ['ringing', 'consulting'].includes(transfer?.state);
+  $('return-to-queue').hidden = !owner || ['waiting', 'ringing', 'consulting'].includes(transfer?.state);
   showNote($('call-note'), call.transferNote);
   hold.hidden = !owner;
 
+  // The next free colleague is always there to choose: with nobody free, the transfer waits ahead of every caller.
   const select = $('colleague');
   const chosen = select.value;
-  select.replaceChildren(...(colleagues.length
-    ? colleagues.map((c) => new Option(c.displayName, c.id, false, c.id === chosen))
-    : [new Option('No colleague is available', '')]));
-  select.disabled = underWay || colleagues.length === 0;
-  $('transfer').disabled = underWay || colleagues.length === 0;
+  select.replaceChildren(new Option(colleagues.length ? 'Next free colleague' : 'Next free colleague (nobody is free now)', '', false, chosen === ''),
+    ...colleagues.map((c) => new Option(c.displayName, c.id, false, c.id === chosen)));
+  select.disabled = underWay;
+  $('transfer').disabled = underWay;
   $('transfer').hidden = underWay;
-  $('transfer-and-leave').disabled = underWay || colleagues.length === 0;
+  $('transfer-and-leave').disabled = underWay;
   $('transfer-and-leave').hidden = underWay;
-  $('transfer-note').disabled = underWay || colleagues.length === 0;
+  $('transfer-note').disabled = underWay;
 
   const target = transfer?.displayName;
   if (call.problem) {
@@ -322,6 +377,7 @@ function renderCall(call, colleagues) {
     return;
   }
   switch (transfer?.state) {
+    case 'waiting': say(`Waiting for a colleague (${minutes(secondsSince(transfer.askedAt))})…`, { target: 'call-message' }); break;
     case 'ringing': say(`Ringing ${target}…`, { target: 'call-message' }); break;
     case 'consulting': say(`${target} is in the call. Leave the call to hand the customer over.`, { target: 'call-message' }); break;
     case 'completed': say(`${target} has the customer.`, { target: 'call-message' }); break;
@@ -335,19 +391,31 @@ function renderCall(call, colleagues) {
   }
 }
 
+/** The times that run on the page: in the current activity, left in wrap-up, waited for a colleague. */
+function tick() {
+  const agent = view?.agent;
+  $('activity-time').textContent = agent?.since ? minutes(secondsSince(agent.since)) : '';
+  $('wrap-up-left').textContent = agent?.wrapUpEndsAt ? minutes(secondsUntil(agent.wrapUpEndsAt)) : '';
+  const transfer = view?.call?.myStatus === 'in-call' ? view.call.transfer : null;
+  if (transfer?.state === 'waiting' && !view.call.problem) {
+    say(`Waiting for a colleague (${minutes(secondsSince(transfer.askedAt))})…`, { target: 'call-message' });
+  }
+}
+
+setInterval(tick, 1000);
+
 function runTimer(connectedAt) {
   clearInterval(timer);
   timer = null;
   if (!connectedAt) { $('call-timer').textContent = '0:00'; return; }
   const start = Date.parse(connectedAt);
-  const tick = () => {
+  const show = () => {
     const seconds = Math.max(0, Math.floor((Date.now() - start) / 1000));
-    const text = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-    $('call-timer').textContent = text;
+    $('call-timer').textContent = minutes(seconds);
     $('call-timer').dateTime = `PT${seconds}S`;
   };
-  tick();
-  timer = setInterval(tick, 1000);
+  show();
+  timer = setInterval(show, 1000);
 }
 
 // ---- start ----

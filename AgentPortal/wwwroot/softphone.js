@@ -21,9 +21,13 @@ async function loadDevice(configuration) {
   return window.Twilio.Device;
 }
 
+/** Token errors after which the SDK stops for good: invalid (20101), expired (20104), authentication failed (20151). */
+export const FATAL_TOKEN_ERRORS = new Set([20101, 20104, 20151]);
+
 /**
- * A registered softphone. `onState(state, reason)` gets connecting, ready, offline or error; `onIncoming(call)` a
- * ringing call (with accept(), reject(), disconnect() and the events cancel, disconnect, reject).
+ * A registered softphone. `onState(state, reason, code)` gets connecting, ready, offline or error (with Twilio's error
+ * code); `onIncoming(call)` a ringing call (with accept(), reject(), disconnect() and the events accept, cancel, disconnect,
+ * reject). A drop is not the end: the SDK registers again by itself.
  * @param {{configuration: object, fetchToken: () => Promise<string>, onState: Function, onIncoming: Function}} options
  */
 export async function startSoftphone({ configuration, fetchToken, onState, onIncoming }) {
@@ -33,7 +37,7 @@ export async function startSoftphone({ configuration, fetchToken, onState, onInc
   device.on('registering', () => onState('connecting'));
   device.on('registered', () => onState('ready'));
   device.on('unregistered', () => onState('offline'));
-  device.on('error', (error) => onState('error', error?.message ?? String(error)));
+  device.on('error', (error) => onState('error', error?.message ?? String(error), error?.code));
   device.on('incoming', (call) => onIncoming(call));
   device.on('tokenWillExpire', async () => {
     try {

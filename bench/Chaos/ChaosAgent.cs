@@ -41,6 +41,7 @@ public sealed class ChaosAgent : IAsyncDisposable
     private AgentView? _view;
     private string? _answered;
     private TimeSpan _reconnectDelay = FirstReconnect;
+    private DateTimeOffset? _wrapUpAt;
     private DateTimeOffset? _callThinkAt, _idleThinkAt, _presenceAt, _pageBackAt, _hubBackAt, _softphoneBackAt, _renewAt;
     private volatile bool _draining;
     private bool _drainApplied;
@@ -200,6 +201,7 @@ public sealed class ChaosAgent : IAsyncDisposable
                 if (_answered == callSid)
                 {
                     _answered = null;
+                    await ReportSoftphoneAsync(CancellationToken.None);
                 }
 
                 break;
@@ -222,6 +224,7 @@ public sealed class ChaosAgent : IAsyncDisposable
 
         _ringing.Clear();
         _answered = null;
+        await ReportSoftphoneAsync(CancellationToken.None);
         if (_dropRequested)
         {
             // Logged, and the outage chosen, when the drop was asked for.
@@ -289,6 +292,23 @@ public sealed class ChaosAgent : IAsyncDisposable
             await RenewTokenAsync(cancellationToken);
         }
 
+        // Wrap-up: after a moment's notes the agent presses Ready (now and then asking for more time first), or waits it out.
+        if (_view?.Agent.Status == "wrap-up")
+        {
+            _wrapUpAt ??= now + (_draining ? DrainAnswer : _behaviour.WrapUpThink.Next(_random));
+            if (Due(_wrapUpAt, now) && _press.IsCompleted)
+            {
+                _wrapUpAt = null;
+                var moreTime = !_draining && _view.Agent.CanTakeMoreTime && _random.Next(100) < _behaviour.MoreTime;
+                Press(moreTime ? BenchActions.MoreTime : BenchActions.Ready, moreTime ? "/api/wrap-up/more-time" : "/api/wrap-up/ready", new { }, null,
+                    cancellationToken);
+            }
+        }
+        else
+        {
+            _wrapUpAt = null;
+        }
+
         // Away (chosen by the system after a missed call, or left so by a closed page): the agent makes themselves available
         // again once their page and softphone are there, after a moment's thought, as often as the page still says away.
         if (_view?.Agent.Status == AgentStatuses.Away && _device is not null)
@@ -336,6 +356,7 @@ public sealed class ChaosAgent : IAsyncDisposable
         {
             _answered = callSid;
             await device.AcceptAsync(callSid, cancellationToken);
+            await ReportSoftphoneAsync(cancellationToken);
         }
         else
         {
@@ -359,8 +380,10 @@ public sealed class ChaosAgent : IAsyncDisposable
         var choice = Pick(
             ("talk", _behaviour.Talk),
             (call.CustomerOnHold ? BenchActions.Resume : BenchActions.Hold, first ? _behaviour.HoldOrResume : 0),
-            (BenchActions.Transfer, first && transferFree && colleagues.Count > 0 ? _behaviour.Transfer : 0),
-            (BenchActions.CancelTransfer, call.Transfer is { State: "ringing" } ? _behaviour.CancelTransfer : 0),
+            // A named colleague the view offers, or the next free one (who may be nobody yet: the transfer waits).
+            (BenchActions.Transfer, first && transferFree ? _behaviour.Transfer : 0),
+            (BenchActions.ReturnToQueue, first && transferFree ? _behaviour.ReturnToQueue : 0),
+            (BenchActions.CancelTransfer, call.Transfer is { State: "waiting" or "ringing" } ? _behaviour.CancelTransfer : 0),
             (BenchActions.Leave, _behaviour.Leave),
             (BenchActions.EndCallPressed, _behaviour.EndCall),
             (BenchActions.SoftphoneGone, _device is not null ? _behaviour.DropSoftphone : 0),
@@ -371,8 +394,13 @@ public sealed class ChaosAgent : IAsyncDisposable
                 Press(choice, "/api/hold", new { hold = choice == BenchActions.Hold }, conference, cancellationToken);
                 break;
             case BenchActions.Transfer:
-                var colleague = colleagues[_random.Next(colleagues.Count)].Id;
-                Press(choice, "/api/transfer", new { colleague }, conference, cancellationToken, $"to {colleague}");
+                var colleague = colleagues.Count > 0 && _random.Next(2) == 0 ? colleagues[_random.Next(colleagues.Count)].Id : string.Empty;
+                var leave = _random.Next(100) < _behaviour.ColdTransfer;
+                Press(choice, "/api/transfer", new { colleague, leave }, conference, cancellationToken,
+                    $"{(leave ? "cold " : "")}to {(colleague.Length > 0 ? colleague : "the next free colleague")}");
+                break;
+            case BenchActions.ReturnToQueue:
+                Press(choice, "/api/return-to-queue", new { }, conference, cancellationToken);
                 break;
             case BenchActions.CancelTransfer:
                 Press(choice, "/api/transfer/cancel", new { }, conference, cancellationToken);
@@ -483,6 +511,7 @@ public sealed class ChaosAgent : IAsyncDisposable
         _hubBackAt = null;
         var hub = await _portal!.ConnectHubAsync(cancellationToken);
         _hub = hub;
+        await ReportSoftphoneAsync(cancellationToken);
         var generation = ++_hubGeneration;
         _ = Task.Run(async () =>
         {
@@ -518,6 +547,7 @@ public sealed class ChaosAgent : IAsyncDisposable
             _reconnectDelay = FirstReconnect;
             _renewAt = _token.ExpiresAt - _refreshBefore;
             _log.Act(Id, BenchActions.SoftphoneRegistered, detail: device.DeviceId);
+            await ReportSoftphoneAsync(cancellationToken);
         }
         catch (Exception exception) when (!IsStopping(exception, cancellationToken))
         {
@@ -536,6 +566,27 @@ public sealed class ChaosAgent : IAsyncDisposable
         if (_device is { } device)
         {
             await device.UpdateTokenAsync(_token.Token, cancellationToken);
+        }
+    }
+
+    /// <summary>What the page says of its softphone in its heartbeat: registered and free, busy with a call, or gone.</summary>
+    private string SoftphoneNow => _device is null ? "unregistered" : _answered is null ? "registered" : "busy";
+
+    /// <summary>The page tells the portal at once when its softphone changes, as the page's SDK events do.</summary>
+    private async Task ReportSoftphoneAsync(CancellationToken cancellationToken)
+    {
+        if (_hub is not { } hub)
+        {
+            return;
+        }
+
+        try
+        {
+            await hub.ReportSoftphoneAsync(SoftphoneNow, cancellationToken);
+        }
+        catch (Exception exception) when (exception is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection is going; the page reports again once it is back.
         }
     }
 

@@ -40,7 +40,8 @@ public sealed class ChaosScenario(ChaosSettings settings)
         var s = settings;
         Progress.Report(Name, $"seed {s.Seed}: starting the system with {s.Agents} agents");
         await using var system = await BenchSystem.StartAsync(
-            new SystemSettings(CallsPerSecond: null, Agents: s.Agents, RingTimeoutSeconds: s.RingTimeoutSeconds, TokenLifetime: s.TokenLifetime),
+            new SystemSettings(CallsPerSecond: null, Agents: s.Agents, RingTimeoutSeconds: s.RingTimeoutSeconds, TokenLifetime: s.TokenLifetime,
+                WrapUpSeconds: s.WrapUpSeconds),
             cancellationToken);
         var log = new ChaosLog(TimeProvider.System);
         await BreakTwilioAsync(system.Emulator, log, cancellationToken);

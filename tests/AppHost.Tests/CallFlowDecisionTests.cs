@@ -331,7 +331,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     {
         await headlessBrowser();
         var session = await PortalClient.SignInAsync(fixture.App, agentId, $"{agentId}-dev-password");
-        await session.PostOkAsync("/api/presence", new { status = "available" });
+        await session.GoAvailableAsync();
         return session;
     }
 

@@ -27,7 +27,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         {
             await _emulator.AnswerAsAsync(agent);
             var session = await PortalClient.SignInAsync(fixture.App, agent, $"{agent}-dev-password");
-            await session.PostOkAsync("/api/presence", new { status = "available" });
+            await session.GoAvailableAsync();
             _sessions.Add(session);
         }
     }

@@ -65,8 +65,8 @@ public sealed class LifecycleTests(ITestOutputHelper output)
                 using var emulator = EmulatorAdmin.For(app);
                 await emulator.AnswerAsAsync("agent1");
                 await emulator.AnswerAsAsync("agent2");
-                await agent1.PostOkAsync("/api/presence", new { status = "available" });
-                await agent2.PostOkAsync("/api/presence", new { status = "available" });
+                await agent1.GoAvailableAsync();
+                await agent2.GoAvailableAsync();
                 var customer = await emulator.CallSupportLineAsync("+15557658005");
                 await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Length == 2 ? null : "no agent joined the new caller",
                     CleanAfterRestart);
@@ -82,7 +82,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     private static async Task<PortalClient> AvailableAsync(DistributedApplication app, string agentId)
     {
         var agent = await PortalClient.SignInAsync(app, agentId, $"{agentId}-dev-password");
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
         return agent;
     }
 

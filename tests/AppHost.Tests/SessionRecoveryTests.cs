@@ -36,7 +36,7 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
     {
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
         await _emulator.AnswerAsAsync("agent1");
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
         var customer = await _emulator.CallSupportLineAsync("+15557654000");
         await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "in-call" ? null : "agent1 is not in the call", StepTimeout);
         var waiting = await _emulator.CallSupportLineAsync("+15557654001");
@@ -58,7 +58,7 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
     {
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         await _emulator.AnswerAsAsync("agent3");
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
         Assert.True(await _emulator.SetDeliveryAsync(new DeliverySettings(Concurrent: false, Lossy: true, Duplicate: false, Seed: 11, DropRate: 1.0)));
 
         var customer = await _emulator.CallSupportLineAsync("+15557654300");
@@ -79,7 +79,7 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
     {
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent2", "agent2-dev-password");
         await _emulator.AnswerAsAsync("agent2", afterMilliseconds: 1500);
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
         Assert.True(await _emulator.SetFaultAsync(new FaultRule(FaultRule.CreateCall, ActedThenErrorRate: 1.0)));
 
         var customer = await _emulator.CallSupportLineAsync("+15557654100");
@@ -99,7 +99,7 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
     {
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
         await _emulator.AnswerAsAsync("agent1");
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
         var customer = await _emulator.CallSupportLineAsync("+15557654200");
         await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 is not with the customer", StepTimeout);
 

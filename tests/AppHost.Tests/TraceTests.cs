@@ -11,7 +11,7 @@ public sealed class TraceTests(WarmTransferAppFixture fixture)
         using var emulator = EmulatorAdmin.For(fixture.App);
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         await emulator.AnswerAsAsync("agent3");
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
 
         var customer = await emulator.CallSupportLineAsync("+15557653000");
         try

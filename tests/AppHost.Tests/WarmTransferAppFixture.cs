@@ -24,6 +24,16 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 
     public const string LoadAgentPassword = "load-agent-password";
 
+    /// <summary>An agent (password <see cref="LoadAgentPassword"/>) whose wrap-up runs out within a test.</summary>
+    public const string ShortWrapUpAgent = "wendy";
+
+    public const int ShortWrapUpSeconds = 4;
+
+    /// <summary>An agent whose wrap-up outlasts any test: it ends with Ready.</summary>
+    public const string LongWrapUpAgent = "walter";
+
+    public const int LongWrapUpSeconds = 600;
+
     // PBKDF2 of LoadAgentPassword, in the portal's format.
     private const string LoadAgentPasswordHash = "pbkdf2-sha256$100000$efc6zPf6ty00biD2ZHgSJg==$6/4aQse4jo41baO9n64VDWogiUUMoA5qXiztg7CbLkg=";
 
@@ -46,8 +56,11 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds",
             RingTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", TokenLifetime.ToString());
-        // Headless load agents beside the three development agents.
-        AppHostLauncher.AddPortalAgents(builder, LoadAgents, i => $"Load agent {i + 1}", LoadAgentPasswordHash);
+        // Headless load agents beside the three development agents; none of them has a wrap-up but the two agents that test it.
+        AppHostLauncher.SetDevelopmentAgentsWrapUp(builder, 0);
+        AppHostLauncher.AddPortalAgents(builder, LoadAgents, i => $"Load agent {i + 1}", LoadAgentPasswordHash, _ => 0);
+        AppHostLauncher.AddPortalAgents(builder, [ShortWrapUpAgent, LongWrapUpAgent], i => i == 0 ? "Wendy Wrap" : "Walter Wrap", LoadAgentPasswordHash,
+            i => i == 0 ? ShortWrapUpSeconds : LongWrapUpSeconds, firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count);
         var stopwatch = Stopwatch.StartNew();
         App = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;
@@ -87,7 +100,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
                 await headlessBrowser(agentId);
                 var session = await PortalClient.SignInAsync(App, agentId, LoadAgentPassword);
                 agents.Add(session);
-                await session.PostOkAsync("/api/presence", new { status = "available" });
+                await session.GoAvailableAsync();
             }
 
             return agents;

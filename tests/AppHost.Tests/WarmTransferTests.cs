@@ -24,8 +24,8 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await emulator.AnswerAsAsync("agent2");
 
         // 1. Both agents go available; agent1 has been idle longest.
-        await first.PostOkAsync("/api/presence", new { status = "available" });
-        await second.PostOkAsync("/api/presence", new { status = "available" });
+        await first.GoAvailableAsync();
+        await second.GoAvailableAsync();
         Assert.Equal(["agent1", "agent2"], (await db.SortedSetRangeByRankAsync("wt:{line}:agents:available")).Select(v => v.ToString()).Where(a => a is "agent1" or "agent2"));
 
         // 2. A customer calls: they wait on hold in their own conference, and agent1 is dialed.
@@ -106,7 +106,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
             && (await emulator.ParticipantsAsync(customer)) is ["customer:start=False,end=True,hold=False,audio=wait-music"]
             ? null : $"caller not waiting on hold: [{string.Join(" | ", await emulator.ParticipantsAsync(customer))}]", StepTimeout);
 
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
 
         await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
             "customer:start=False,end=True,hold=False,audio=conference",
@@ -129,10 +129,10 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         using var colleague = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
         await emulator.AnswerAsAsync("agent1");
         await emulator.NeverAnswerAsAsync("agent3");
-        await first.PostOkAsync("/api/presence", new { status = "available" });
+        await first.GoAvailableAsync();
         var customer = await emulator.CallSupportLineAsync("+15557651200");
         await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 not in", StepTimeout);
-        await colleague.PostOkAsync("/api/presence", new { status = "available" });
+        await colleague.GoAvailableAsync();
 
         using var transfer = await first.PostAsync("/api/transfer", new { colleague = "agent3" });
         Assert.Equal(HttpStatusCode.Accepted, transfer.StatusCode);
@@ -163,7 +163,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         var db = redis.GetDatabase();
         using var agent = await PortalClient.SignInAsync(fixture.App, "agent1", "agent1-dev-password");
         await emulator.AnswerAsAsync("agent1");
-        await agent.PostOkAsync("/api/presence", new { status = "available" });
+        await agent.GoAvailableAsync();
         var customer = await emulator.CallSupportLineAsync("+15557651300");
         await Eventually.HoldsAsync(async () => (await emulator.ParticipantsAsync(customer)).Length == 2 ? null : "agent1 not in", StepTimeout);
 

@@ -75,6 +75,9 @@ public static class BenchActions
     public const string Transfer = "transfer";
     public const string CancelTransfer = "cancel-transfer";
     public const string Leave = "leave";
+    public const string ReturnToQueue = "return-to-queue";
+    public const string Ready = "ready";
+    public const string MoreTime = "more-time";
     public const string WentAvailable = "available";
     public const string DeviceDropped = "device-drop";
 }

@@ -58,22 +58,37 @@ public static class AppHostLauncher
             return Task.CompletedTask;
         }));
 
-    /// <summary>Adds agents to the portal's directory, after the three development agents (entries 0 to 2).</summary>
+    /// <summary>Adds agents to the portal's directory, from entry <paramref name="firstEntry"/> (after the development agents).</summary>
     /// <param name="displayName">The display name of the agent at a 0-based index.</param>
+    /// <param name="wrapUpSeconds">The wrap-up of the agent at a 0-based index.</param>
     public static void AddPortalAgents(
-        IDistributedApplicationTestingBuilder builder, IReadOnlyList<string> agentIds, Func<int, string> displayName, string passwordHash) =>
+        IDistributedApplicationTestingBuilder builder, IReadOnlyList<string> agentIds, Func<int, string> displayName, string passwordHash,
+        Func<int, int> wrapUpSeconds, int firstEntry = DevelopmentAgents) =>
         builder.Resources.Single(r => r.Name == "agentportal").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
         {
             for (var i = 0; i < agentIds.Count; i++)
             {
-                var entry = (i + 3).ToString(CultureInfo.InvariantCulture);
+                var entry = (firstEntry + i).ToString(CultureInfo.InvariantCulture);
                 context.EnvironmentVariables[$"Agents__Directory__{entry}__Id"] = agentIds[i];
                 context.EnvironmentVariables[$"Agents__Directory__{entry}__DisplayName"] = displayName(i);
                 context.EnvironmentVariables[$"Agents__Directory__{entry}__PasswordHash"] = passwordHash;
+                context.EnvironmentVariables[$"Agents__Directory__{entry}__WrapUpSeconds"] = wrapUpSeconds(i).ToString(CultureInfo.InvariantCulture);
             }
 
             return Task.CompletedTask;
         }));
+
+    /// <summary>The development agents (agent1–agent3, the first entries of the portal's directory).</summary>
+    public const int DevelopmentAgents = 3;
+
+    /// <summary>Gives the development agents this wrap-up after each call (0: none).</summary>
+    public static void SetDevelopmentAgentsWrapUp(IDistributedApplicationTestingBuilder builder, int seconds)
+    {
+        for (var entry = 0; entry < DevelopmentAgents; entry++)
+        {
+            SetEnvironment(builder, "agentportal", $"Agents__Directory__{entry}__WrapUpSeconds", seconds.ToString(CultureInfo.InvariantCulture));
+        }
+    }
 
     /// <summary>Builds and starts the app, then waits until every resource that runs at start reports healthy.</summary>
     public static async Task<DistributedApplication> StartHealthyAsync(

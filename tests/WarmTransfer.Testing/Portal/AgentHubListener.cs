@@ -12,11 +12,15 @@ public sealed record ReceivedView(DateTimeOffset At, AgentView View);
 /// <summary>
 /// An agent page's connection to the portal's agent hub (<c>/hubs/agent</c>): SignalR's JSON protocol over a WebSocket,
 /// signed in with the page's cookie. Every pushed view is kept in order; the list of available colleagues, pushed to every
-/// page, in <see cref="Available"/>.
+/// page, in <see cref="Available"/>. Once told its softphone's state (<see cref="ReportSoftphoneAsync"/>) it sends the page's
+/// heartbeat with it every <see cref="HeartbeatInterval"/>, as the page does.
 /// </summary>
 public sealed class AgentHubListener : IAsyncDisposable
 {
     public const string Path = "/hubs/agent";
+
+    /// <summary>How often the page says it is alive (the portal's default).</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(3);
 
     private const char RecordSeparator = '\u001e';
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -35,6 +39,21 @@ public sealed class AgentHubListener : IAsyncDisposable
 
     /// <summary>Who is available for a transfer, as last pushed.</summary>
     public IReadOnlyList<Colleague> Available { get; private set; } = [];
+
+    /// <summary>What the page last said of its softphone: registered, busy or unregistered; null until it says anything.</summary>
+    public string? Softphone { get; private set; }
+
+    /// <summary>Tells the portal the softphone's state now, and in every heartbeat after.</summary>
+    public async Task ReportSoftphoneAsync(string softphone, CancellationToken cancellationToken = default)
+    {
+        Softphone = softphone;
+        await HeartbeatAsync(cancellationToken);
+    }
+
+    private Task HeartbeatAsync(CancellationToken cancellationToken) =>
+        Softphone is { } softphone
+            ? SendAsync(JsonSerializer.Serialize(new { type = 1, target = "Heartbeat", arguments = new[] { softphone } }), cancellationToken)
+            : Task.CompletedTask;
 
     /// <summary>Completes when the connection ends, whoever ended it.</summary>
     public Task Completion => _listening;
@@ -62,7 +81,7 @@ public sealed class AgentHubListener : IAsyncDisposable
     {
         var buffer = new byte[64 * 1024];
         var pending = new StringBuilder();
-        using var keepAlive = new PeriodicTimer(TimeSpan.FromSeconds(10));
+        using var keepAlive = new PeriodicTimer(HeartbeatInterval);
         var pinging = PingAsync(keepAlive, cancellationToken);
         try
         {
@@ -132,7 +151,8 @@ public sealed class AgentHubListener : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await SendAsync("{\"type\":6}", cancellationToken);
+                // The heartbeat is traffic enough to keep the connection alive; a page with nothing to say pings.
+                await (Softphone is null ? SendAsync("{\"type\":6}", cancellationToken) : HeartbeatAsync(cancellationToken));
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or ObjectDisposedException)

@@ -7,7 +7,8 @@ public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList
 
 /// <param name="Status">What routing sees: away, available, ringing or in-call.</param>
 /// <param name="Presence">What the agent chose: available or away.</param>
-public sealed record AgentSummary(string Id, string? DisplayName, string Status, string? Presence);
+public sealed record AgentSummary(string Id, string? DisplayName, string Status, string? Presence, string? Reason = null, DateTimeOffset? Since = null,
+    DateTimeOffset? WrapUpEndsAt = null, bool CanTakeMoreTime = false, string? Softphone = null);
 
 /// <summary>The customer's call as this agent sees it; <see cref="Conference"/> is the customer's call SID.</summary>
 /// <param name="Role"><c>owner</c> for the agent who has the customer, <c>consultant</c> for a colleague being brought in.</param>
@@ -31,7 +32,7 @@ public sealed record CallAgent(string Id, string? DisplayName, string Status);
 
 /// <param name="State">ringing, consulting, completed, cancelled or failed.</param>
 /// <param name="Failure">declined, no-answer, failed, left (handed back) or dropped.</param>
-public sealed record TransferView(string AgentId, string? DisplayName, string State, string? Failure);
+public sealed record TransferView(string? AgentId, string? DisplayName, string State, string? Failure, DateTimeOffset? AskedAt = null);
 
 /// <summary>A colleague available for a transfer.</summary>
 public sealed record Colleague(string Id, string? DisplayName = null);

@@ -8,7 +8,7 @@ namespace WarmTransfer.Testing;
 /// An agent using the portal as the browser does: cookie sign-in, an anti-forgery token on every POST, the API, and the
 /// live view over the agent hub (<see cref="ConnectHubAsync"/>).
 /// </summary>
-public sealed class PortalClient : IDisposable
+public sealed class PortalClient : IDisposable, IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -127,5 +127,44 @@ public sealed class PortalClient : IDisposable
     public Task<AgentHubListener> ConnectHubAsync(CancellationToken cancellationToken = default) =>
         AgentHubListener.ConnectAsync(Portal, _cookies, cancellationToken);
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>The agent's page with its softphone, once opened (<see cref="OpenDeskAsync"/>).</summary>
+    public AgentDesk? Desk { get; private set; }
+
+    /// <summary>Opens the agent's page with a registered softphone, as a browser does; once.</summary>
+    public async Task<AgentDesk> OpenDeskAsync(CancellationToken cancellationToken = default) =>
+        Desk ??= await AgentDesk.OpenAsync(this, cancellationToken);
+
+    /// <summary>Opens the page (if it is not open) and chooses Available: routing offers calls to this agent.</summary>
+    public async Task GoAvailableAsync(CancellationToken cancellationToken = default)
+    {
+        await OpenDeskAsync(cancellationToken);
+        await PostOkAsync("/api/presence", new { status = "available" }, cancellationToken);
+    }
+
+    /// <summary>Closes the page, if open, as a closed tab does: the agent is offered no more calls.</summary>
+    public async Task CloseDeskAsync()
+    {
+        if (Desk is { } desk)
+        {
+            Desk = null;
+            await desk.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseDeskAsync();
+        _http.Dispose();
+    }
+
+    /// <summary>Closes the page (waiting for it, off the caller's context) and the client.</summary>
+    public void Dispose()
+    {
+        if (Desk is not null)
+        {
+            Task.Run(CloseDeskAsync).Wait(TimeSpan.FromSeconds(10));
+        }
+
+        _http.Dispose();
+    }
 }
