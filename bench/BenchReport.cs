@@ -52,11 +52,17 @@ public sealed record BenchReport(
 
         if (FullFlow is { } flow)
         {
-            Row(text, "Full flow", $"{flow.Customers} customers, {flow.Agents} agents, {flow.CallsPerSecondBudget} calls/s budget, {flow.Seconds:0} s",
-                $"completed {flow.Completed} ({flow.Transferred} transferred, {flow.WithoutTransfer} no colleague free), lost {flow.Lost}",
+            Row(text, "Full flow", $"{flow.Customers} customers, {flow.Agents} agents ({flow.WrapUpSeconds} s wrap-up), {flow.CallsPerSecondBudget} calls/s budget, {flow.Seconds:0} s",
+                $"completed {flow.Completed}, lost {flow.Lost} (plans: {string.Join(", ", flow.Plans.Select(p => $"{p.Key} {p.Value}"))})",
                 Target(flow.Lost == 0, "0 lost"));
+            Row(text, "Full flow", "transfers to the next free colleague: asked / completed / cancelled by their owner (failed attempts, asked again)",
+                $"{flow.TransfersAsked} / {flow.TransfersCompleted} / {flow.TransfersCancelled} ({flow.TransfersFailed})",
+                Target(flow.TransfersAsked == flow.TransfersCompleted + flow.TransfersCancelled, "every asked transfer completes or is cancelled"));
+            Row(text, "Full flow", "returned to the queue and served by the next agent", flow.Returned.ToString(CultureInfo.InvariantCulture), "");
+            Row(text, "Full flow", $"offers to agents whose page had closed ({flow.GhostAgents} agents closed theirs for a while); callers' wait behind them",
+                $"{flow.GhostOffers}; {flow.WaitBehindGhosts:0.0} s", Target(flow.GhostOffers == 0, "0 s"));
             Row(text, "Full flow", "time to first answer", Percentiles(flow.TimeToFirstAnswer), "");
-            Row(text, "Full flow", "time to transfer completion (asked → colleague alone with the customer)", Percentiles(flow.TimeToTransfer), "");
+            Row(text, "Full flow", "time to transfer (asked → the colleague has the customer)", Percentiles(flow.TimeToTransfer), "");
             Row(text, "Full flow", "peak memory (largest process of each service)",
                 string.Join(", ", flow.Services.Select(m => $"{m.Service}{(m.Processes > 1 ? $" ({m.Processes} processes)" : "")} {m.PeakMiB:0} MiB")), "");
             Row(text, "Full flow", $"processor time used, of {Machine.Cores * flow.Seconds:0} s on {Machine.Cores} cores", ProcessorTime(flow.Services, flow.Seconds), "");

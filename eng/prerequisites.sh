@@ -48,7 +48,7 @@ wt_install_packages() {
 # npm packages of the JavaScript tests, exactly as locked.
 wt_install_npm_packages() {
   local dir
-  for dir in tests/TwilioEmulator.Tests/js; do
+  for dir in tests/TwilioEmulator.Tests/js tests/AppHost.Tests/js; do
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
       (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     fi

@@ -136,6 +136,8 @@ async function startDesk(session) {
     onState: showSoftphoneState,
     onIncoming: ring,
   });
+  // Registered before the device was in hand: say so now rather than at the next beat.
+  heartbeat();
 }
 
 /** What the page tells the portal of its softphone: only a registered, free softphone is offered calls. */
@@ -362,8 +364,8 @@ function renderCall(call, colleagues) {
   // The next free colleague is always there to choose: with nobody free, the transfer waits ahead of every caller.
   const select = $('colleague');
   const chosen = select.value;
-  select.replaceChildren(new Option(colleagues.length ? 'Next free colleague' : 'Next free colleague (nobody is free now)', '', false, chosen === ''),
-    ...colleagues.map((c) => new Option(c.displayName, c.id, false, c.id === chosen)));
+  select.replaceChildren(...colleagues.map((c) => new Option(c.displayName, c.id, false, c.id === chosen)),
+    new Option(colleagues.length ? 'Next free colleague' : 'Next free colleague (nobody is free now)', '', false, chosen === '' && colleagues.length > 0));
   select.disabled = underWay;
   $('transfer').disabled = underWay;
   $('transfer').hidden = underWay;

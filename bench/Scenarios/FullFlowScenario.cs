@@ -5,58 +5,97 @@ using System.Net;
 namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="Completed">Customers served and their call ended by an agent.</param>
-/// <param name="Transferred">Of those, warm-transferred to a second agent first.</param>
-/// <param name="WithoutTransfer">Of those, ended by the first agent after finding no colleague free for the agents' patience.</param>
+/// <param name="Plans">How many customers each plan was for: warm or cold transfer to the next free colleague, return to the queue, none.</param>
+/// <param name="TransfersAsked">Transfers (warm or cold) the owners asked for and the portal accepted.</param>
+/// <param name="TransfersCompleted">Of those, the colleague took the customer.</param>
+/// <param name="TransfersCancelled">Of those, cancelled by their owner after waiting longer than the agents' patience.</param>
+/// <param name="TransfersFailed">Transfer attempts that failed (the colleague did not take the call); the owner asks again.</param>
+/// <param name="Returned">Customers returned to the queue and then served by the next agent.</param>
 /// <param name="Lost">Customers whose call ended without an agent ending it, or who were not served in time.</param>
 /// <param name="TimeToFirstAnswer">From the customer calling to the first agent being in the call.</param>
-/// <param name="TimeToTransfer">From the first agent asking for the colleague to the colleague having the customer alone.</param>
+/// <param name="TimeToTransfer">From the owner asking for the next free colleague to the colleague having the customer.</param>
+/// <param name="GhostOffers">Calls created to an agent whose page had closed before it (goal 0).</param>
+/// <param name="WaitBehindGhosts">Seconds callers spent while such calls rang (goal 0).</param>
 /// <param name="Services">Each service's peak memory, and the processor time it used while the customers called.</param>
 public sealed record FullFlowResult(
-    int Customers, int Agents, int CallsPerSecondBudget, double Seconds, int Completed, int Transferred, int WithoutTransfer, int Lost,
-    Percentiles TimeToFirstAnswer, Percentiles TimeToTransfer, IReadOnlyList<ServiceUsage> Services, AgentBehaviour Behaviour);
+    int Customers, int Agents, int CallsPerSecondBudget, int WrapUpSeconds, double Seconds, int Completed, IReadOnlyDictionary<string, int> Plans,
+    int TransfersAsked, int TransfersCompleted, int TransfersCancelled, int TransfersFailed, int Returned, int Lost,
+    Percentiles TimeToFirstAnswer, Percentiles TimeToTransfer, int GhostAgents, int GhostOffers, double WaitBehindGhosts,
+    IReadOnlyList<ServiceUsage> Services, AgentBehaviour Behaviour);
 
 /// <summary>How the headless agents act, in milliseconds.</summary>
-public sealed record AgentBehaviour(int AnswerAfter, int TalkBeforeTransfer, int Consult, int TalkAfterTransfer, int TransferPatience);
+public sealed record AgentBehaviour(int AnswerAfter, int TalkBeforeTransfer, int Consult, int TalkAfterTransfer, int TransferPatience, int GhostAway);
+
+/// <summary>What the owner does with a customer after talking for a while.</summary>
+public enum CallPlan
+{
+    /// <summary>Asks for the next free colleague, consults, then leaves.</summary>
+    Warm,
+
+    /// <summary>Transfers to the next free colleague and leaves at once.</summary>
+    Cold,
+
+    /// <summary>Returns the customer to the queue (its front), for the next available agent.</summary>
+    Return,
+
+    /// <summary>Ends the call.</summary>
+    None,
+}
 
 /// <summary>
-/// Many customers at once and a smaller team of headless agents: each call is answered, warm-transferred to a colleague
-/// (the first agent asks, the colleague answers, they consult, the first agent leaves), then ended by the colleague.
-/// The agents act only on what the portal pushes them, through its API, as the page does.
+/// Many customers at once and a smaller team of headless agents, each a real client (page, heartbeat, softphone). Each call is
+/// answered, then — by a fixed pattern over the customers — warm- or cold-transferred to the next free colleague (the
+/// transfer waits ahead of every caller when nobody is free), returned to the queue, or simply ended; the agent who ends up
+/// with the customer ends the call. Every agent has a wrap-up after each call. A tenth of the agents close their page for a
+/// while during the run (their softphone stops answering with it): no caller may wait behind them. The agents act only on
+/// what the portal pushes them, through its API, as the page does.
 /// </summary>
 public sealed class FullFlowScenario(BenchSize size)
 {
     public const string Name = "flow";
 
-    private static readonly AgentBehaviour Behaviour = new(AnswerAfter: 300, TalkBeforeTransfer: 1000, Consult: 500, TalkAfterTransfer: 1000, TransferPatience: 10_000);
+    /// <summary>Mostly warm transfers, some cold, one in ten returned to the queue, one in ten with no transfer.</summary>
+    private static readonly CallPlan[] Pattern =
+        [CallPlan.Warm, CallPlan.Cold, CallPlan.Warm, CallPlan.Return, CallPlan.Warm, CallPlan.Warm, CallPlan.Cold, CallPlan.Warm, CallPlan.None, CallPlan.Warm];
+
+    private const int WrapUpSeconds = 2;
+
+    private static readonly AgentBehaviour Behaviour = new(AnswerAfter: 300, TalkBeforeTransfer: 1000, Consult: 500, TalkAfterTransfer: 1000,
+        TransferPatience: 120_000, GhostAway: 15_000);
 
     private readonly ConcurrentDictionary<string, CustomerCall> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<(string AgentId, DateTimeOffset From, DateTimeOffset To)> _pagesClosed = [];
 
     public async Task<FullFlowResult> RunAsync(CancellationToken cancellationToken)
     {
-        Progress.Report(Name, $"starting the system with {size.FlowAgents} agents, the AppHost's own dialing budget");
-        await using var system = await BenchSystem.StartAsync(new SystemSettings(CallsPerSecond: null, Agents: size.FlowAgents), cancellationToken);
+        Progress.Report(Name, $"starting the system with {size.FlowAgents} agents, the AppHost's own dialing budget, {WrapUpSeconds} s wrap-up");
+        await using var system = await BenchSystem.StartAsync(new SystemSettings(CallsPerSecond: null, Agents: size.FlowAgents, WrapUpSeconds: WrapUpSeconds),
+            cancellationToken);
         var agents = await AgentPool.SignInAvailableAsync(system, size.FlowAgents, "answer", Behaviour.AnswerAfter, listen: true, cancellationToken);
+        var ghosts = agents.Take(size.FlowAgents / 10).ToList();
+        var firstEvent = (await system.Emulator.EventsAsync(cancellationToken: cancellationToken)).LastOrDefault()?.Sequence ?? 0;
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var acting = agents.Select(agent => ActAsync(agent, stopping.Token)).ToList();
         var started = Stopwatch.GetTimestamp();
         var before = system.Usage();
         try
         {
-            Progress.Report(Name, $"{size.FlowCustomers} customers calling");
+            Progress.Report(Name, $"{size.FlowCustomers} customers calling; {ghosts.Count} agents close their page for {Behaviour.GhostAway / 1000} s");
+            var leaving = ghosts.Select(ghost => CloseForAWhileAsync(system, ghost, cancellationToken)).ToList();
             await OpenLoop.RunAsync(size.FlowArrivalRate, TimeSpan.FromSeconds(size.FlowCustomers / size.FlowArrivalRate), async (i, ct) =>
             {
                 var placedAt = Stopwatch.GetTimestamp();
                 var sid = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct);
-                _calls[sid] = new CustomerCall(placedAt);
+                _calls[sid] = new CustomerCall(placedAt, Pattern[i % Pattern.Length]);
                 return true;
             }, cancellationToken);
+            await Task.WhenAll(leaving);
 
             var deadline = Stopwatch.GetTimestamp() + (long)(size.FlowTimeout.TotalSeconds * Stopwatch.Frequency);
-            var ended = 0;
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 var statuses = (await system.Emulator.CallsAsync(cancellationToken)).ToDictionary(c => c.Sid, c => c.Status, StringComparer.Ordinal);
-                ended = _calls.Keys.Count(sid => statuses.GetValueOrDefault(sid) is "completed" or "canceled" or "failed" or "busy" or "no-answer");
+                var ended = _calls.Keys.Count(sid => statuses.GetValueOrDefault(sid) is "completed" or "canceled" or "failed" or "busy" or "no-answer");
                 if (ended == _calls.Count)
                 {
                     break;
@@ -84,10 +123,16 @@ public sealed class FullFlowScenario(BenchSize size)
                 }
             }
 
-            var result = new FullFlowResult(_calls.Count, size.FlowAgents, system.CallsPerSecondBudget, Math.Round(seconds, 1), completed.Count,
-                completed.Count(c => c.EndedBy == "transfer"), completed.Count(c => c.EndedBy == "first"), _calls.Count - completed.Count,
-                firstAnswer.Summary(), transfer.Summary(), ServiceUsage.Between(before, system.Usage()), Behaviour);
-            Progress.Report(Name, $"{result.Completed} completed ({result.Transferred} transferred, {result.WithoutTransfer} without), {result.Lost} lost in {result.Seconds} s");
+            var (ghostOffers, waitBehindGhosts) = GhostOffers(await system.Emulator.EventsAsync(firstEvent, cancellationToken));
+            var result = new FullFlowResult(_calls.Count, size.FlowAgents, system.CallsPerSecondBudget, WrapUpSeconds, Math.Round(seconds, 1), completed.Count,
+                Enum.GetValues<CallPlan>().ToDictionary(plan => plan.ToString().ToLowerInvariant(), plan => _calls.Values.Count(c => c.Plan == plan)),
+                _calls.Values.Count(c => c.TransferRequestedAt is not null), _calls.Values.Count(c => c.TransferCompletedAt is not null),
+                _calls.Values.Count(c => c.TransferCancelled), _calls.Values.Sum(c => c.TransferFailures),
+                _calls.Values.Count(c => c is { Plan: CallPlan.Return, HandedOverAt: not null }), _calls.Count - completed.Count,
+                firstAnswer.Summary(), transfer.Summary(), ghosts.Count, ghostOffers, Math.Round(waitBehindGhosts.TotalSeconds, 1),
+                ServiceUsage.Between(before, system.Usage()), Behaviour);
+            Progress.Report(Name, $"{result.Completed} completed, transfers asked {result.TransfersAsked} / completed {result.TransfersCompleted} / cancelled "
+                + $"{result.TransfersCancelled}, {result.Lost} lost, {result.GhostOffers} offers to ghosts, in {result.Seconds} s");
             return result;
         }
         finally
@@ -98,22 +143,67 @@ public sealed class FullFlowScenario(BenchSize size)
         }
     }
 
+    /// <summary>
+    /// A ghost: a little into the run the agent's page closes (their laptop shuts, so their softphone answers nothing either),
+    /// and comes back a while later.
+    /// </summary>
+    private async Task CloseForAWhileAsync(BenchSystem system, HeadlessAgent agent, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        await system.Emulator.SetAnswerRuleAsync($"client:{agent.Id}", "never", 0, cancellationToken);
+        var closed = DateTimeOffset.UtcNow;
+        await agent.Portal.CloseDeskAsync();
+        await Task.Delay(Behaviour.GhostAway, cancellationToken);
+        var reopened = DateTimeOffset.UtcNow;
+        _pagesClosed.Add((agent.Id, closed, reopened));
+        await system.Emulator.SetAnswerRuleAsync($"client:{agent.Id}", "answer", Behaviour.AnswerAfter, cancellationToken);
+        await agent.Portal.OpenDeskAsync(cancellationToken);
+    }
+
+    /// <summary>Calls the dialer created to an agent while their page was closed, and how long they rang (until their call ended).</summary>
+    private (int Offers, TimeSpan Rang) GhostOffers(IReadOnlyList<EmulatorEvent> events)
+    {
+        var offers = 0;
+        var rang = TimeSpan.Zero;
+        foreach (var creation in events.Where(e => e is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 }))
+        {
+            var agent = creation.Parameter("To").Replace("client:", "", StringComparison.Ordinal);
+            if (!_pagesClosed.Any(closed => closed.AgentId == agent && closed.From < creation.Timestamp && creation.Timestamp < closed.To))
+            {
+                continue;
+            }
+
+            offers++;
+            var sid = creation.Response is { } body ? System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("sid").GetString() : null;
+            var ended = events.Where(e => e.CallSid == sid && e.Parameter("CallStatus") is "completed" or "no-answer" or "busy" or "failed" or "canceled")
+                .Select(e => e.Timestamp).DefaultIfEmpty(creation.Timestamp).Min();
+            rang += ended - creation.Timestamp;
+        }
+
+        return (offers, rang);
+    }
+
     /// <summary>One agent: acts on the newest pushed view, and looks again every 100 ms while something is pending.</summary>
     private async Task ActAsync(HeadlessAgent agent, CancellationToken cancellationToken)
     {
         AgentView? view = null;
+        var finished = new HashSet<string>(StringComparer.Ordinal);
         while (!cancellationToken.IsCancellationRequested)
         {
             using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             tick.CancelAfter(TimeSpan.FromMilliseconds(100));
+            // A ghost's page closes and opens again: its hub connection is new.
+            var hub = agent.Portal.Desk?.Hub;
             try
             {
-                if (!await agent.Hub!.Views.WaitToReadAsync(tick.Token))
+                if (hub is null || !await hub.Views.WaitToReadAsync(tick.Token))
                 {
-                    return;
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                    view = null;
+                    continue;
                 }
 
-                while (agent.Hub.Views.TryRead(out var newer))
+                while (hub.Views.TryRead(out var newer))
                 {
                     view = newer.View;
                 }
@@ -132,7 +222,7 @@ public sealed class FullFlowScenario(BenchSize size)
             {
                 try
                 {
-                    await StepAsync(agent, call, customer, cancellationToken);
+                    await StepAsync(agent, call, customer, finished, cancellationToken);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -146,89 +236,133 @@ public sealed class FullFlowScenario(BenchSize size)
         }
     }
 
-    private static async Task StepAsync(HeadlessAgent agent, CallView call, CustomerCall customer, CancellationToken cancellationToken)
+    /// <param name="finished">The customers this agent handed on: if they come back to them, they are this agent's to end.</param>
+    private static async Task StepAsync(HeadlessAgent agent, CallView call, CustomerCall customer, HashSet<string> finished, CancellationToken cancellationToken)
     {
         var now = Stopwatch.GetTimestamp();
-        switch (call)
+        if (call is not { Role: "owner", MyStatus: "in-call" })
         {
-            // The colleague, alone with the customer once the first agent left: the transfer is complete.
-            case { Role: "owner", MyStatus: "in-call" } when customer.Colleague == agent.Id:
+            return;
+        }
+
+        var first = customer.FirstOwner is null || customer.FirstOwner == agent.Id && !finished.Contains(call.Conference);
+        if (!first)
+        {
+            // The colleague (or the next agent after a return to the queue) has the customer: they end the call after a while.
+            customer.HandedOverAt ??= now;
+            if (customer.Plan is CallPlan.Warm or CallPlan.Cold)
+            {
                 customer.TransferCompletedAt ??= now;
-                if (Elapsed(customer.TransferCompletedAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
+            }
+
+            if (Elapsed(customer.HandedOverAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
+            {
+                customer.EndedBy = agent.Id;
+                await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
+            }
+
+            return;
+        }
+
+        customer.FirstOwner ??= agent.Id;
+        customer.AnsweredAt ??= now;
+        switch (call.Transfer?.State)
+        {
+            case "waiting" or "ringing":
+                if (Elapsed(customer.TransferRequestedAt!.Value, now) > Behaviour.TransferPatience && !customer.TransferCancelled)
                 {
-                    customer.EndedBy = "transfer";
-                    await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
+                    customer.TransferCancelled = true;
+                    await agent.Portal.PostOkAsync("/api/transfer/cancel", new { }, cancellationToken);
                 }
 
                 return;
-            case { Role: "owner", MyStatus: "in-call", Transfer: null or { State: "failed" or "cancelled" } }:
-                customer.AnsweredAt ??= now;
-                if (Elapsed(customer.AnsweredAt.Value, now) < Behaviour.TalkBeforeTransfer || customer.EndedBy is not null)
-                {
-                    return;
-                }
-
-                customer.FirstTransferTry ??= now;
-                if (Elapsed(customer.FirstTransferTry.Value, now) > Behaviour.TransferPatience)
-                {
-                    customer.EndedBy = "first";
-                    await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
-                    return;
-                }
-
-                var colleagues = agent.Hub!.Available.Where(c => c.Id != agent.Id).ToList();
-                if (colleagues.Count == 0)
-                {
-                    return;
-                }
-
-                var colleague = colleagues[Random.Shared.Next(colleagues.Count)].Id;
-                using (var transfer = await agent.Portal.PostAsync("/api/transfer", new { colleague }, cancellationToken))
-                {
-                    // 409: taken a moment ago by someone else; another colleague is tried on the next look.
-                    if (transfer.StatusCode == HttpStatusCode.Accepted)
-                    {
-                        customer.TransferRequestedAt = now;
-                        customer.Colleague = colleague;
-                    }
-                }
-
-                return;
-            case { Role: "owner", Transfer.State: "consulting" }:
+            case "consulting":
                 customer.ConsultingSince ??= now;
-                if (Elapsed(customer.ConsultingSince.Value, now) >= Behaviour.Consult && !customer.FirstLeft)
+                if (Elapsed(customer.ConsultingSince.Value, now) >= Behaviour.Consult && finished.Add(call.Conference))
                 {
-                    customer.FirstLeft = true;
                     await agent.Portal.PostOkAsync("/api/leave", new { }, cancellationToken);
                 }
 
                 return;
+            case "completed":
+                return;
+            case "failed" when customer.Asking:
+                // The colleague did not take it: asked again on this look.
+                customer.Asking = false;
+                customer.TransferFailures++;
+                break;
+        }
+
+        if (Elapsed(customer.AnsweredAt.Value, now) < Behaviour.TalkBeforeTransfer || customer.EndedBy is not null)
+        {
+            return;
+        }
+
+        if (customer.Plan == CallPlan.None || customer.TransferCancelled)
+        {
+            customer.EndedBy = agent.Id;
+            await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
+            return;
+        }
+
+        if (customer.Plan == CallPlan.Return)
+        {
+            if (finished.Add(call.Conference))
+            {
+                await agent.Portal.PostOkAsync("/api/return-to-queue", new { }, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (!customer.Asking)
+        {
+            var cold = customer.Plan == CallPlan.Cold;
+            using var transfer = await agent.Portal.PostAsync("/api/transfer", new { colleague = "", leave = cold }, cancellationToken);
+            if (transfer.StatusCode == HttpStatusCode.Accepted)
+            {
+                customer.Asking = true;
+                customer.TransferRequestedAt ??= now;
+                if (cold)
+                {
+                    finished.Add(call.Conference);
+                }
+            }
         }
     }
 
     private static double Elapsed(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
 
     /// <summary>One customer's progress, in stopwatch timestamps; written by the one agent acting at each step.</summary>
-    private sealed class CustomerCall(long placedAt)
+    private sealed class CustomerCall(long placedAt, CallPlan plan)
     {
         public long PlacedAt { get; } = placedAt;
 
+        public CallPlan Plan { get; } = plan;
+
+        /// <summary>The agent who answered first.</summary>
+        public string? FirstOwner { get; set; }
+
         public long? AnsweredAt { get; set; }
 
-        public long? FirstTransferTry { get; set; }
-
+        /// <summary>When the first transfer was asked for.</summary>
         public long? TransferRequestedAt { get; set; }
+
+        /// <summary>A transfer was asked for and has not failed: the owner does not ask again.</summary>
+        public bool Asking { get; set; }
+
+        public int TransferFailures { get; set; }
+
+        public bool TransferCancelled { get; set; }
 
         public long? ConsultingSince { get; set; }
 
-        public bool FirstLeft { get; set; }
-
-        /// <summary>The colleague the call is being transferred to.</summary>
-        public string? Colleague { get; set; }
+        /// <summary>When the next agent (a colleague, or the one who took the customer from the queue) had the customer.</summary>
+        public long? HandedOverAt { get; set; }
 
         public long? TransferCompletedAt { get; set; }
 
-        /// <summary>Which agent ended the call: <c>transfer</c> (the colleague, after the transfer) or <c>first</c> (no colleague was free).</summary>
+        /// <summary>The agent who ended the call.</summary>
         public string? EndedBy { get; set; }
     }
 }

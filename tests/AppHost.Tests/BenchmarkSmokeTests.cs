@@ -53,10 +53,15 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
     {
         var flow = (await RunAsync("flow")).GetProperty("fullFlow");
 
+        // The smoke's two customers: one warm and one cold transfer to the next free colleague, each completed.
         var customers = flow.GetProperty("customers").GetInt32();
         Assert.True(customers > 0);
         Assert.Equal(customers, flow.GetProperty("completed").GetInt32());
-        Assert.Equal(customers, flow.GetProperty("transferred").GetInt32());
+        Assert.Equal((1, 1), (flow.GetProperty("plans").GetProperty("warm").GetInt32(), flow.GetProperty("plans").GetProperty("cold").GetInt32()));
+        Assert.Equal(customers, flow.GetProperty("transfersAsked").GetInt32());
+        Assert.Equal(customers, flow.GetProperty("transfersCompleted").GetInt32());
+        Assert.Equal(0, flow.GetProperty("transfersCancelled").GetInt32());
+        Assert.Equal(0, flow.GetProperty("ghostOffers").GetInt32());
         Assert.Equal(0, flow.GetProperty("lost").GetInt32());
         Assert.Equal(customers, flow.GetProperty("timeToFirstAnswer").GetProperty("count").GetInt32());
         Assert.Equal(customers, flow.GetProperty("timeToTransfer").GetProperty("count").GetInt32());

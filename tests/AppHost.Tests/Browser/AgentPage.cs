@@ -72,6 +72,21 @@ public sealed class AgentPage : IAsyncDisposable
         await Expect(Page.Locator("#routing-status")).ToHaveTextAsync(routingSees);
     }
 
+    /// <summary>axe-core's WCAG 2 A and AA rules over the page as it is now: each violation with the elements it found.</summary>
+    public async Task<IReadOnlyList<string>> AccessibilityViolationsAsync()
+    {
+        Assert.True(File.Exists(BrowserFixture.AxeScript), $"axe-core is not at {BrowserFixture.AxeScript}: run ./test.sh, which installs it.");
+        if (!await Page.EvaluateAsync<bool>("() => typeof axe === 'object'"))
+        {
+            await Page.AddScriptTagAsync(new() { Path = BrowserFixture.AxeScript });
+        }
+
+        return await Page.EvaluateAsync<string[]>("""
+            async () => (await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })).violations
+              .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
+            """);
+    }
+
     public async Task ScreenshotAsync(string step) =>
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, $"{++_step:00}-{step}.png"), FullPage = true });
 

@@ -15,6 +15,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Screenshots of each step, kept as test artifacts under <c>artifacts/screenshots</c>.</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
 
+    /// <summary>axe-core's engine, installed from tests/AppHost.Tests/js by ./test.sh.</summary>
+    public static string AxeScript { get; } = Path.Combine(RepositoryRoot(), "tests", "AppHost.Tests", "js", "node_modules", "axe-core", "axe.min.js");
+
     public async Task InitializeAsync()
     {
         var executable = Environment.GetEnvironmentVariable("WARMTRANSFER_CHROMIUM") ?? "/usr/bin/chromium";

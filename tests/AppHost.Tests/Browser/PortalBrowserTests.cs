@@ -54,7 +54,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await alice.ScreenshotAsync("in-call");
 
         // 2. She transfers to Bob, the one colleague available; Bob's page rings with who and which customer.
-        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Bob Agent");
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Bob AgentNext free colleague");
         await alice.Page.GetByLabel("Transfer to…").SelectOptionAsync("agent2");
         await alice.Button("Transfer").ClickAsync();
         await Expect(alice.CallMessage).ToHaveTextAsync("Ringing Bob Agent…");
@@ -149,7 +149,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await Expect(bob.Call).ToBeHiddenAsync();
         // Bob declined an offer: routing leaves him away until he comes back, so Alice cannot pick him again.
         await Expect(bob.Page.Locator("#routing-status")).ToHaveTextAsync("Away");
-        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("No colleague is available");
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Next free colleague (nobody is free now)");
         await ConferenceIsAsync(emulator, customer, "customer", "agent1");
         await alice.ScreenshotAsync("transfer-rejected");
 
@@ -161,7 +161,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
 
         // Carol comes available: Alice can try her instead.
         await carol.ChoosePresenceAsync("Available", "Available");
-        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Carol Agent");
+        await Expect(alice.Page.GetByLabel("Transfer to…")).ToHaveTextAsync("Carol AgentNext free colleague");
         await Expect(alice.Button("Transfer")).ToBeEnabledAsync();
         await carol.ChoosePresenceAsync("Away", "Away");
 
@@ -224,7 +224,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await alice.ScreenshotAsync("transfer-with-note");
         await alice.Button("Transfer and leave").ClickAsync();
         await Expect(alice.Call).ToBeHiddenAsync();
-        await Expect(alice.Message).ToHaveTextAsync("You left the call; Bob Agent is being rung, and the customer hears hold music until they answer.");
+        await Expect(alice.Message).ToHaveTextAsync("You left the call; Bob Agent takes the customer, who hears hold music until then.");
         await Expect(bob.Incoming).ToContainTextAsync("Alice Agent is transferring customer");
         await Expect(bob.Incoming).ToContainTextAsync("Note from your colleague: Wants a refund for order 1234");
         await bob.ScreenshotAsync("cold-transfer-ringing");
@@ -358,11 +358,11 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         (await emulator.DevicesAsync()).Where(d => d.Identity == identity).Select(d => d.TokenExpires).Max();
 
     /// <summary>The agent's page, signed in with the softphone ready; their calls ring this browser.</summary>
-    private async Task<AgentPage> OpenDeskAsync(string test, string agentId, EmulatorAdmin emulator, int width = 1100)
+    private async Task<AgentPage> OpenDeskAsync(string test, string agentId, EmulatorAdmin emulator, int width = 1100, string? password = null)
     {
         await emulator.RingDevicesOfAsync(agentId);
         var page = await AgentPage.OpenAsync(browser.Browser, Portal, test, agentId, width);
-        await page.SignInAsync(agentId, $"{agentId}-dev-password");
+        await page.SignInAsync(agentId, password ?? $"{agentId}-dev-password");
         await page.ChoosePresenceAsync("Away", "Away");
         return page;
     }

@@ -9,12 +9,15 @@ public sealed class AgentDesk : IAsyncDisposable
 {
     private readonly PortalClient _portal;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SoftphoneDevice _device;
+    private SoftphoneDevice _device;
     private SoftphoneToken _token;
     private Task _renewing = Task.CompletedTask;
 
-    private AgentDesk(PortalClient portal, AgentHubListener hub, SoftphoneDevice device, SoftphoneToken token)
+    private readonly Uri _emulator;
+
+    private AgentDesk(PortalClient portal, Uri emulator, AgentHubListener hub, SoftphoneDevice device, SoftphoneToken token)
     {
+        _emulator = emulator;
         _portal = portal;
         Hub = hub;
         _device = device;
@@ -36,7 +39,7 @@ public sealed class AgentDesk : IAsyncDisposable
         {
             var token = await portal.TokenAsync(cancellationToken);
             var device = await SoftphoneDevice.RegisterAsync(emulator, token.Token, cancellationToken);
-            var desk = new AgentDesk(portal, hub, device, token);
+            var desk = new AgentDesk(portal, emulator, hub, device, token);
             await hub.ReportSoftphoneAsync("registered", cancellationToken);
             desk._renewing = desk.RenewAsync(TimeSpan.FromMilliseconds(settings.TokenRefreshMs), desk._stopping.Token);
             return desk;
@@ -46,6 +49,18 @@ public sealed class AgentDesk : IAsyncDisposable
             await hub.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The softphone's network dropped: the page says it is unregistered (the SDK's 'unregistered').</summary>
+    public Task SoftphoneDroppedAsync(CancellationToken cancellationToken = default) => Hub.ReportSoftphoneAsync("unregistered", cancellationToken);
+
+    /// <summary>The softphone registers again, as the SDK does by itself after a drop, and the page says so.</summary>
+    public async Task ReregisterAsync(CancellationToken cancellationToken = default)
+    {
+        var old = _device;
+        _device = await SoftphoneDevice.RegisterAsync(_emulator, _token.Token, cancellationToken);
+        await old.DisposeAsync();
+        await Hub.ReportSoftphoneAsync("registered", cancellationToken);
     }
 
     /// <summary>Renews the softphone's token before it expires, as the SDK's tokenWillExpire does.</summary>
