@@ -4,6 +4,7 @@ using Twilio.Exceptions;
 using WarmTransfer.CallCenter.Domain;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
+using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Telephony;
 
 namespace WarmTransfer.DialerWorker;
@@ -14,14 +15,26 @@ namespace WarmTransfer.DialerWorker;
 /// else is reported to the session's agents in plain words.
 /// </summary>
 public sealed class CallCommandHandler(
-    ICallControl control, CallSessions calls, IOptions<DialerOptions> options, TimeProvider time, ILogger<CallCommandHandler> logger)
+    ICallControl control, CallSessions calls, SessionStore sessions, LegCheck legs, IOptions<DialerOptions> options, TimeProvider time,
+    ILogger<CallCommandHandler> logger)
     : IMessageHandler<CallCommand>
 {
+    /// <summary>How often, and how far apart, a declined leg is looked up while Twilio still has it ringing.</summary>
+    private const int DeclineChecks = 4;
+
+    private static readonly TimeSpan DeclineCheckPause = TimeSpan.FromMilliseconds(250);
+
     private readonly ResiliencePipeline _retry = TwilioRetry.Pipeline(options.Value, time);
 
     public async Task<bool> HandleAsync(CallCommand command, CancellationToken cancellationToken)
     {
         using var retryAfter = RetryAfterScope.Begin();
+        if (command.Action == CallAction.CheckLeg)
+        {
+            await _retry.ExecuteAsync(async ct => await CheckDeclinedAsync(command, ct), cancellationToken);
+            return true;
+        }
+
         try
         {
             await _retry.ExecuteAsync(async _ => await RunAsync(command), cancellationToken);
@@ -45,6 +58,24 @@ public sealed class CallCommandHandler(
             logger.LogError(exception, "{Action} for session {SessionId} failed after its retries; dead-lettered", command.Action, command.SessionId);
             await calls.HandleAsync(command.SessionId, new SessionEvent.CommandFailed(Words(command.Action, "Twilio did not answer")), cancellationToken);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The agent's page declined the leg's call: Twilio is asked where it is until it has ended (its status callback may be
+    /// lost), and the session told. A leg Twilio still rings after the last look is left to its own callback and to reconciliation.
+    /// </summary>
+    private async Task CheckDeclinedAsync(CallCommand command, CancellationToken cancellationToken)
+    {
+        for (var look = 0; look < DeclineChecks; look++)
+        {
+            if (await sessions.GetAsync(command.SessionId) is not { } session || session.Leg(command.LegId!) is not { IsLive: true, HasAnswered: false } leg)
+            {
+                return;
+            }
+
+            await legs.CheckAsync(session, leg, cancellationToken);
+            await Task.Delay(DeclineCheckPause, time, cancellationToken);
         }
     }
 

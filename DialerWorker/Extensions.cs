@@ -11,6 +11,7 @@ public static class Extensions
         builder.Services.AddSingleton<ICallControl, TwilioCallControl>();
         builder.AddSubscription<DialRequest, DialRequestHandler>(WorkQueueTopology.DialQueue, prefetch: 16);
         builder.AddSubscription<CallCommand, CallCommandHandler>(WorkQueueTopology.CommandQueue, prefetch: 16);
+        builder.Services.AddSingleton<LegCheck>();
         builder.Services.AddHostedService<SessionReconciler>();
         builder.Services.AddHostedService<AgentTimers>();
         return builder;

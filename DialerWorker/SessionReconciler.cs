@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Twilio.Clients;
 using WarmTransfer.CallCenter.Domain;
@@ -16,9 +15,9 @@ public sealed class SessionReconciler(
     SessionStore sessions,
     AgentStore agents,
     CallSessions calls,
+    LegCheck legs,
     IConnectionMultiplexer redis,
     ITwilioRestClient twilio,
-    IOptions<DialerOptions> options,
     TimeProvider time,
     ILogger<SessionReconciler> logger) : BackgroundService
 {
@@ -30,9 +29,6 @@ public sealed class SessionReconciler(
     private const int Batch = 200;
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}";
-
-    // A dial this old with no call known was lost on its way (the worker gives up and says so well before).
-    private readonly TimeSpan _lostDial = TwilioRetry.WorstCase(options.Value) + TimeSpan.FromSeconds(60);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,7 +73,7 @@ public sealed class SessionReconciler(
             var session = await sessions.GetAsync(sessionId);
             if (session?.Leg(legId) is { IsLive: true } leg)
             {
-                session = await ReconcileLegAsync(session, leg, cancellationToken);
+                session = await legs.CheckAsync(session, leg, cancellationToken);
             }
 
             if (session?.Leg(legId) is not { IsLive: true })
@@ -129,7 +125,7 @@ public sealed class SessionReconciler(
 
         foreach (var leg in session.Legs.Where(leg => leg.IsLive))
         {
-            await ReconcileLegAsync(session, leg, cancellationToken);
+            await legs.CheckAsync(session, leg, cancellationToken);
         }
 
         if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !inLine.Contains(sessionId))
@@ -146,23 +142,5 @@ public sealed class SessionReconciler(
         }
 
         await sessions.TouchAsync(sessionId);
-    }
-
-    /// <summary>
-    /// Feeds Twilio's view of the leg's call to its session (or, for a dial with no call long after it was asked for, its loss);
-    /// returns the session as it is now: unchanged when Twilio agrees with it, null when it is gone.
-    /// </summary>
-    private async Task<CallSession?> ReconcileLegAsync(CallSession session, AgentLeg leg, CancellationToken cancellationToken)
-    {
-        SessionEvent? truth = leg.CallSid is { } callSid
-            ? await TwilioCalls.StatusAsync(twilio, callSid) switch
-            {
-                // Twilio no longer knows the call: it ended long ago (or the account was reset).
-                null => new SessionEvent.LegProgress(leg.Id, callSid, leg.HasAnswered ? LegCallStatus.Completed : LegCallStatus.Canceled),
-                var status when LegCallStatuses.TryParse(status.ToString(), out var parsed) => new SessionEvent.LegProgress(leg.Id, callSid, parsed),
-                _ => null,
-            }
-            : leg.RequestedAt < time.GetUtcNow() - _lostDial ? new SessionEvent.DialFailed(leg.Id) : null;
-        return truth is null ? session : (await calls.HandleAsync(session.Id, truth, cancellationToken))?.Session;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using WarmTransfer.AgentPortal.Agents;
+using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
 
@@ -25,7 +26,8 @@ public interface IAgentClient
 /// identifier claim), so a push to one agent reaches only their own pages, on whichever portal replica they are connected.
 /// </summary>
 [Authorize]
-public sealed class AgentHub(AgentViews views, AgentStore agents, CallSessions calls, IOptionsMonitor<AgentDirectoryOptions> directory) : Hub<IAgentClient>
+public sealed class AgentHub(
+    AgentViews views, AgentStore agents, CallSessions calls, IDialRequestPublisher work, IOptionsMonitor<AgentDirectoryOptions> directory) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -46,6 +48,19 @@ public sealed class AgentHub(AgentViews views, AgentStore agents, CallSessions c
         }
 
         await ReportAsync(softphone);
+    }
+
+    /// <summary>
+    /// The agent declined the call they were rung with. Twilio's status callback says so too, but may never come: the worker
+    /// asks Twilio at once, so the caller goes to the next agent without waiting for reconciliation. Only the leg the agent is
+    /// rung on now is looked up, whatever the page names.
+    /// </summary>
+    public async Task Declined(string callSid)
+    {
+        if (await agents.GetAsync(AgentId) is { Status: AgentStatus.Ringing, SessionId: { } sessionId, LegId: { } legId })
+        {
+            await work.PublishAsync(new CallCommand($"{sessionId}.{legId}.declined", CallAction.CheckLeg, sessionId, legId, null, null), CancellationToken.None);
+        }
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)

@@ -223,7 +223,11 @@ function ring(call) {
   // The softphone is busy while a call is open: the portal hears it at once.
   const done = () => { heartbeat(); if (incoming === call) { incoming = null; render(view); } };
   call.on('cancel', done);
-  call.on('reject', done);
+  call.on('reject', () => {
+    // Twilio may never say so: the portal asks it at once, and the caller goes to the next agent.
+    if (hub?.state === signalR.HubConnectionState.Connected) hub.send('Declined', call.parameters.CallSid).catch(() => { /* reconciliation finds it */ });
+    done();
+  });
   call.on('accept', done);
   call.on('disconnect', done);
   render(view);

@@ -17,6 +17,12 @@ public enum CallAction
 
     /// <summary>End the customer's conference for everyone (End call).</summary>
     EndConference,
+
+    /// <summary>
+    /// Ask Twilio where an agent leg's call is and tell its session: the agent's page said it declined the call, whose status
+    /// callback may never come.
+    /// </summary>
+    CheckLeg,
 }
 
 /// <summary>

@@ -361,6 +361,11 @@ public sealed class ChaosAgent : IAsyncDisposable
         else
         {
             await device.RejectAsync(callSid, cancellationToken);
+            // As the page does on the SDK's 'reject'.
+            if (_hub is { } hub)
+            {
+                await hub.DeclinedAsync(callSid, cancellationToken);
+            }
         }
     }
 

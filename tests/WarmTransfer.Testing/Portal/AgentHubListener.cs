@@ -50,6 +50,10 @@ public sealed class AgentHubListener : IAsyncDisposable
         await HeartbeatAsync(cancellationToken);
     }
 
+    /// <summary>The page declined the call it was rung with (the SDK's call 'reject').</summary>
+    public Task DeclinedAsync(string callSid, CancellationToken cancellationToken = default) =>
+        SendAsync(JsonSerializer.Serialize(new { type = 1, target = "Declined", arguments = new[] { callSid } }), cancellationToken);
+
     private Task HeartbeatAsync(CancellationToken cancellationToken) =>
         Softphone is { } softphone
             ? SendAsync(JsonSerializer.Serialize(new { type = 1, target = "Heartbeat", arguments = new[] { softphone } }), cancellationToken)
