@@ -153,7 +153,7 @@ public static class PortalApi
     }
 
     private static async Task<IResult> PresenceAsync(PresenceRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,
-        IOptions<PortalOptions> portal, CancellationToken cancellationToken)
+        IOptions<PortalOptions> portal)
     {
         if (request.Status is not (AgentStatus.Available or AgentStatus.Away))
         {
@@ -170,12 +170,13 @@ public static class PortalApi
         // Free now (idle and routable): a waiting transfer or caller is offered to them, or they join the idle line; their page is told.
         var agentId = AgentId(user);
         var legId = CallSessions.NewLegId();
-        await calls.AgentChangedAsync(agentId, await agents.ChoosePresenceAsync(agentId, request.Status, reason, legId), legId, cancellationToken);
+        // Once Redis changed, the rest is carried out even if the page stops waiting: a caller taken for the agent is offered.
+        await calls.AgentChangedAsync(agentId, await agents.ChoosePresenceAsync(agentId, request.Status, reason, legId), legId, CancellationToken.None);
         return TypedResults.NoContent();
     }
 
     /// <summary>The agent ends their wrap-up: they are routable again at once.</summary>
-    private static async Task<IResult> ReadyAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(ClaimsPrincipal user, AgentStore agents, CallSessions calls)
     {
         var agentId = AgentId(user);
         var legId = CallSessions.NewLegId();
@@ -184,7 +185,7 @@ public static class PortalApi
             return TypedResults.Problem("You are not in wrap-up.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        await calls.AgentChangedAsync(agentId, change, legId, cancellationToken);
+        await calls.AgentChangedAsync(agentId, change, legId, CancellationToken.None);
         return TypedResults.NoContent();
     }
 

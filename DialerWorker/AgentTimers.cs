@@ -40,7 +40,16 @@ public sealed class AgentTimers(
                 var legIds = Enumerable.Range(0, Batch).Select(_ => CallSessions.NewLegId()).ToList();
                 foreach (var (agentId, legId, change) in await agents.SweepAsync(legIds))
                 {
-                    await calls.AgentChangedAsync(agentId, change, legId, stoppingToken);
+                    try
+                    {
+                        // Redis has changed: what it led to is carried out, even while the worker stops.
+                        await calls.AgentChangedAsync(agentId, change, legId, CancellationToken.None);
+                    }
+                    catch (Exception exception)
+                    {
+                        // The session the agent was taken for is found by reconciliation, and the agent freed.
+                        logger.LogWarning(exception, "Agent {AgentId}'s change was not carried out", agentId);
+                    }
                 }
 
                 await CheckLongRingsAsync(stoppingToken);

@@ -74,7 +74,7 @@ public sealed class AgentHub(
     {
         var agentId = AgentId;
         var legId = CallSessions.NewLegId();
-        var change = await agents.HeartbeatAsync(agentId, softphone, directory.CurrentValue.Find(agentId)?.WrapUpSeconds, legId);
+        var change = await agents.HeartbeatAsync(agentId, Context.ConnectionId, softphone, directory.CurrentValue.Find(agentId)?.WrapUpSeconds, legId);
         // Not the connection's token: a disconnecting page's report must still be carried out.
         await calls.AgentChangedAsync(agentId, change, legId, CancellationToken.None);
     }

@@ -78,7 +78,7 @@ async function act(action, target = 'call-message') {
 
 async function showSignIn() {
   $('sign-in').hidden = false;
-  for (const id of ['account', 'desk-status', 'incoming', 'call']) $(id).hidden = true;
+  for (const id of ['account', 'desk-status', 'incoming', 'call', 'wrap-up']) $(id).hidden = true;
   $('agent-id').focus();
 }
 
@@ -100,6 +100,8 @@ $('sign-out').addEventListener('click', () => act(async () => {
   await api('/api/presence', { method: 'POST', body: { status: 'away' } });
   device?.destroy();
   device = null;
+  softphoneStopped = false;
+  softphoneState = 'offline';
   heartbeatWorker?.terminate();
   heartbeatWorker = null;
   await hub?.stop();
@@ -142,7 +144,7 @@ async function startDesk(session) {
 
 /** What the page tells the portal of its softphone: only a registered, free softphone is offered calls. */
 function softphoneReport() {
-  if (!device || softphoneState !== 'ready') return 'unregistered';
+  if (!device || softphoneStopped || device.state !== 'registered') return 'unregistered';
   return device.isBusy ? 'busy' : 'registered';
 }
 
@@ -387,7 +389,7 @@ function renderCall(call, colleagues) {
     case 'ringing': say(`Ringing ${target}…`, { target: 'call-message' }); break;
     case 'consulting': say(`${target} is in the call. Leave the call to hand the customer over.`, { target: 'call-message' }); break;
     case 'completed': say(`${target} has the customer.`, { target: 'call-message' }); break;
-    case 'cancelled': say(`Transfer to ${target} cancelled. You still have the customer.`, { target: 'call-message' }); break;
+    case 'cancelled': say(`Transfer to ${target ?? 'the next free colleague'} cancelled. You still have the customer.`, { target: 'call-message' }); break;
     case 'failed':
       say(`${(failureWords[transfer.failure] ?? failureWords.failed)(target)} You still have the customer.`, { problem: true, target: 'call-message' });
       break;
@@ -403,7 +405,8 @@ function tick() {
   $('activity-time').textContent = agent?.since ? minutes(secondsSince(agent.since)) : '';
   $('wrap-up-left').textContent = agent?.wrapUpEndsAt ? minutes(secondsUntil(agent.wrapUpEndsAt)) : '';
   const transfer = view?.call?.myStatus === 'in-call' ? view.call.transfer : null;
-  if (transfer?.state === 'waiting' && !view.call.problem) {
+  // A problem shown there (a failed Cancel) stays until the next view.
+  if (transfer?.state === 'waiting' && !view.call.problem && !$('call-message').classList.contains('problem')) {
     say(`Waiting for a colleague (${minutes(secondsSince(transfer.askedAt))})…`, { target: 'call-message' });
   }
 }

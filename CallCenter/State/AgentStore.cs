@@ -160,7 +160,9 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
               return { 1, session, kind }
             end
           end
-          if live(s) or holding(s) then
+          -- A softphone re-registering keeps an available agent's place; an agent just off a call keeps it while their softphone
+          -- finishes with it. Anyone else waits offline until their softphone is registered.
+          if live(s) or (holding(s) and s.status ~= 'offline' and s.status ~= 'away') then
             changed = status(s, 'available') or changed
             redis.call('ZADD', KEYS[1], 'NX', now, agent)
             write(agent, s)
@@ -232,16 +234,21 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         return { 1, '', '' }
         """;
 
-    // ARGV: agent, softphone state ('' when the page closed), wrap-up seconds ('' unknown), leg for a waiting caller.
+    // ARGV: agent, softphone state ('' when the page closed), wrap-up seconds ('' unknown), leg for a waiting caller, the page's
+    // connection. A page that closes ends the agent's presence only if it is the page that beat last: a connection found dead
+    // long after its page reconnected on another, or a second tab closing, changes nothing.
     private const string HeartbeatScript = Helpers + "\n" + """
         local agent = ARGV[4]
         local s = read(agent)
         if ARGV[5] == '' then
+          if s.page ~= ARGV[8] then return { 0, '', '' } end
           s.seen = nil
           s.phone = nil
           s.phone_since = nil
+          s.page = nil
         else
           s.seen = now
+          s.page = ARGV[8]
           if s.phone ~= ARGV[5] then
             s.phone = ARGV[5]
             s.phone_since = now
@@ -352,9 +359,10 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         return 1
         """;
 
-    // ARGV: session.
+    // ARGV: session. Returns how many times it was in the callers' line.
     private const string LeaveLineScript = Helpers + "\n" + """
-        return redis.call('LREM', KEYS[2], 0, ARGV[4]) + redis.call('LREM', KEYS[4], 0, ARGV[4])
+        redis.call('LREM', KEYS[4], 0, ARGV[4])
+        return redis.call('LREM', KEYS[2], 0, ARGV[4])
         """;
 
     private readonly PresenceOptions _options = options.Value;
@@ -381,12 +389,12 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         Change(await RunAsync(ChoosePresenceScript, agentId, presence, reason ?? string.Empty, nextLegId));
 
     /// <summary>
-    /// The agent's page is alive, and says this of its softphone (null: the page closed). An agent who becomes routable is
-    /// taken at once for a waiting transfer or caller.
+    /// The agent's page (its connection <paramref name="page"/>) is alive, and says this of its softphone (null: the page
+    /// closed). An agent who becomes routable is taken at once for a waiting transfer or caller.
     /// </summary>
-    public async Task<AgentChange> HeartbeatAsync(string agentId, string? softphone, int? wrapUpSeconds, string nextLegId) =>
+    public async Task<AgentChange> HeartbeatAsync(string agentId, string page, string? softphone, int? wrapUpSeconds, string nextLegId) =>
         Change(await RunAsync(HeartbeatScript, agentId, softphone ?? string.Empty, wrapUpSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
-            nextLegId));
+            nextLegId, page));
 
     /// <summary>The agent ends their wrap-up early; null when they are not in wrap-up.</summary>
     public async Task<AgentChange?> ReadyAsync(string agentId, string nextLegId)
@@ -441,7 +449,10 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     /// <summary>The agent answered this leg (nothing changes if they are on another one now).</summary>
     public async Task InCallAsync(string agentId, string legId) => await RunAsync(InCallScript, agentId, legId);
 
-    /// <summary>The session needs no agent any more (the caller is gone, or its transfer was cancelled): out of both lines.</summary>
+    /// <summary>
+    /// The session needs no agent any more (the caller is gone, or its transfer was cancelled): out of both lines. True when it
+    /// was a caller waiting in line.
+    /// </summary>
     public async Task<bool> LeaveLineAsync(string sessionId) => (int)await RunAsync(LeaveLineScript, sessionId) > 0;
 
     public async Task<AgentState> GetAsync(string agentId) => Parse(agentId, await Db.HashGetAsync(RedisKeys.Agents, agentId));

@@ -93,7 +93,7 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Chaos_scenario_keeps_the_call_sessions_promises_and_reports_every_invariant_and_its_seed()
+    public async Task Chaos_scenario_keeps_every_invariant_and_reports_each_with_its_seed()
     {
         var chaos = (await RunAsync("chaos", "--seed", "4242")).GetProperty("chaos");
 
@@ -106,10 +106,8 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         Assert.True(chaos.GetProperty("snapshots").GetInt32() > 0);
         var invariants = chaos.GetProperty("invariants").EnumerateArray().ToList();
         Assert.Equal(["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"], invariants.Select(i => i.GetProperty("id").GetString()));
-        Assert.All(invariants, invariant => Assert.InRange(invariant.GetProperty("count").GetInt32(), 0, int.MaxValue));
-        // The call sessions keep these under Twilio's real delivery; I5 and I6 need presence that is proved alive, and are reported.
-        var kept = invariants.Where(i => i.GetProperty("id").GetString() is "I1" or "I2" or "I3" or "I4" or "I7" or "I8").ToList();
-        Assert.All(kept, invariant => Assert.True(invariant.GetProperty("count").GetInt32() == 0,
+        // Every promise holds under Twilio's real delivery, with agents whose pages and softphones come and go.
+        Assert.All(invariants, invariant => Assert.True(invariant.GetProperty("count").GetInt32() == 0,
             $"{invariant.GetProperty("id").GetString()} broken {invariant.GetProperty("count").GetInt32()} times:\n{_stdout}"));
         var violations = invariants.Sum(i => i.GetProperty("count").GetInt32());
         Assert.Equal(violations, chaos.GetProperty("violations").GetInt32());

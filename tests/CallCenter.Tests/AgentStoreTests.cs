@@ -91,7 +91,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     {
         await AvailableAsync("bob");
         await AvailableAsync("dave");
-        await _agents.HeartbeatAsync("dave", SoftphoneState.Unregistered, 0, "unused");
+        await _agents.HeartbeatAsync("dave", "page", SoftphoneState.Unregistered, 0, "unused");
 
         Assert.True(await _agents.ClaimAsync("bob", "CA1", "leg1"));
         Assert.False(await _agents.ClaimAsync("bob", "CA2", "leg2"));
@@ -117,7 +117,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await AvailableAsync("bob");
 
         _time.Advance(TimeSpan.FromSeconds(9));
-        await _agents.HeartbeatAsync("bob", SoftphoneState.Registered, 0, "unused");
+        await _agents.HeartbeatAsync("bob", "page", SoftphoneState.Registered, 0, "unused");
         _time.Advance(TimeSpan.FromSeconds(2));
 
         // Alice's last heartbeat is 11 s old: the caller goes to Bob, though Alice has been idle longer.
@@ -135,14 +135,36 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     public async Task A_closed_page_makes_its_agent_offline_at_once_and_a_heartbeat_brings_them_back_to_the_waiting_caller()
     {
         await AvailableAsync("alice");
-        await _agents.HeartbeatAsync("alice", softphone: null, 0, "unused");
+        await _agents.HeartbeatAsync("alice", "page", softphone: null, 0, "unused");
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
         Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
 
-        var back = await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "leg2");
+        var back = await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg2");
 
         Assert.Equal("CA1", back.SessionId);
         Assert.Equal(("CA1", "leg2"), ((await _agents.GetAsync("alice")).SessionId, (await _agents.GetAsync("alice")).LegId));
+    }
+
+    [Fact]
+    public async Task A_page_found_closed_after_the_agent_reconnected_on_another_changes_nothing()
+    {
+        await AvailableAsync("alice");
+        await _agents.HeartbeatAsync("alice", "page2", SoftphoneState.Registered, 0, "unused");
+
+        await _agents.HeartbeatAsync("alice", "page", softphone: null, 0, "unused");
+
+        Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
+        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+    }
+
+    [Fact]
+    public async Task A_page_whose_softphone_is_not_registered_yet_is_offline_not_available()
+    {
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Unregistered, 0, "unused");
+        await _agents.ChoosePresenceAsync("alice", AgentStatus.Available, null, "unused");
+
+        Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
+        Assert.Empty(await _agents.AvailableAgentsAsync());
     }
 
     [Fact]
@@ -150,14 +172,14 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     {
         await AvailableAsync("alice");
         await AvailableAsync("bob");
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Unregistered, 0, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Unregistered, 0, "unused");
 
         Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
         Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
         Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back));
 
         _time.Advance(TimeSpan.FromSeconds(5));
-        var back = await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "leg3");
+        var back = await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg3");
 
         Assert.Equal("CA2", back.SessionId);
     }
@@ -166,15 +188,15 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     public async Task A_softphone_gone_past_the_grace_is_offline_until_it_registers_again_by_itself()
     {
         await AvailableAsync("alice");
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Unregistered, 0, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Unregistered, 0, "unused");
         _time.Advance(TimeSpan.FromSeconds(8));
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Unregistered, 0, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Unregistered, 0, "unused");
         _time.Advance(TimeSpan.FromSeconds(8));
 
         Assert.Equal(["alice"], (await _agents.SweepAsync(["leg1"])).Select(change => change.AgentId));
         Assert.Equal((AgentStatus.Offline, AgentStatus.Available), ((await _agents.GetAsync("alice")).Status, (await _agents.GetAsync("alice")).Presence));
 
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "unused");
         Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
         Assert.Equal(["alice"], await _agents.AvailableAgentsAsync());
     }
@@ -183,11 +205,11 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     public async Task A_softphone_busy_with_a_call_of_its_own_is_offered_nothing()
     {
         await AvailableAsync("alice");
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Busy, 0, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Busy, 0, "unused");
 
         Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
 
-        Assert.Equal("CA1", (await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 0, "leg2")).SessionId);
+        Assert.Equal("CA1", (await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg2")).SessionId);
     }
 
     [Fact]
@@ -197,7 +219,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
         await _agents.InCallAsync("alice", "leg1");
         _time.Advance(TimeSpan.FromSeconds(60));
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 20, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 20, "unused");
 
         await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg2");
         var alice = await _agents.GetAsync("alice");
@@ -205,7 +227,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg3", LinePlace.Back));
 
         _time.Advance(TimeSpan.FromSeconds(19));
-        await _agents.HeartbeatAsync("alice", SoftphoneState.Registered, 20, "unused");
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 20, "unused");
         Assert.Empty(await _agents.SweepAsync(["leg4"]));
         _time.Advance(TimeSpan.FromSeconds(1));
         var (agentId, legId, change) = Assert.Single(await _agents.SweepAsync(["leg4"]));
@@ -266,14 +288,15 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     }
 
     [Fact]
-    public async Task A_session_leaves_both_lines()
+    public async Task A_session_leaves_both_lines_and_only_a_caller_counts_as_one_who_left_the_line()
     {
         await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
         await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Transfer);
 
         Assert.True(await _agents.LeaveLineAsync("CA1"));
-        Assert.True(await _agents.LeaveLineAsync("CA2"));
+        // A transfer leaves the priority line, and is not counted as a caller who left.
         Assert.False(await _agents.LeaveLineAsync("CA2"));
+        Assert.False(await _agents.LeaveLineAsync("CA1"));
         Assert.Empty(await _agents.WaitingAsync());
         Assert.Empty(await _agents.WaitingTransfersAsync());
     }
@@ -281,7 +304,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     /// <summary>A live page with a registered softphone, and the agent chose Available.</summary>
     private async Task AvailableAsync(string agentId, int wrapUpSeconds = 0)
     {
-        await _agents.HeartbeatAsync(agentId, SoftphoneState.Registered, wrapUpSeconds, "unused");
+        await _agents.HeartbeatAsync(agentId, "page", SoftphoneState.Registered, wrapUpSeconds, "unused");
         await _agents.ChoosePresenceAsync(agentId, AgentStatus.Available, null, "unused");
         // Each agent idle from its own millisecond: the longest-idle order is the order they came.
         _time.Advance(TimeSpan.FromMilliseconds(1));
