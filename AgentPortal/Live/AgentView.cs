@@ -37,7 +37,7 @@ public sealed record CallAgent(string Id, string DisplayName, string Status);
 
 /// <param name="AgentId">The colleague; null while the transfer waits for the next free one.</param>
 /// <param name="State">waiting (for the next free colleague), ringing, consulting, completed (the colleague has the customer), cancelled or failed.</param>
-/// <param name="Failure">Why a transfer failed: declined, no-answer, failed, left (the colleague handed the customer back) or dropped.</param>
+/// <param name="Failure">Why a transfer failed: declined, no-answer, failed, left (the colleague handed the customer back), dropped or offline (their page went away).</param>
 /// <param name="AskedAt">When the owner asked for it: the page shows how long it has waited.</param>
 public sealed record TransferView(string? AgentId, string? DisplayName, string State, string? Failure, DateTimeOffset? AskedAt = null);
 

@@ -62,6 +62,7 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
         TransferFailure.NoAnswer => "no-answer",
         TransferFailure.Left => "left",
         TransferFailure.Dropped => "dropped",
+        TransferFailure.Offline => "offline",
         _ => "failed",
     };
 }

@@ -12,6 +12,7 @@ const failureWords = {
   failed: (name) => `The call to ${name} failed.`,
   left: (name) => `${name} left the call and handed the customer back.`,
   dropped: (name) => `${name}'s call dropped.`,
+  offline: (name) => `${name} went offline.`,
 };
 
 let antiforgery = null;

@@ -58,6 +58,9 @@ public static class CallDecisions
             case ColleagueFound found:
                 FoundColleague(step, found);
                 break;
+            case AgentGone gone:
+                Gone(step, gone);
+                break;
             case CancelTransferRequested cancel:
                 CancelTransfer(step, cancel.AgentId);
                 break;
@@ -472,6 +475,30 @@ public static class CallDecisions
         if (session.Owner is not { IsLive: true })
         {
             step.Session = step.Session with { Phase = CallPhase.BlindTransfer };
+        }
+    }
+
+    /// <summary>
+    /// The agent rung on the leg has no page any more: nobody will answer. The offer is withdrawn now rather than after the
+    /// ring time: the caller goes to the next agent at the front of the line, or the transfer fails and the owner is told.
+    /// </summary>
+    private static void Gone(Step step, AgentGone gone)
+    {
+        var session = step.Session;
+        if (session.IsEnded || session.Leg(gone.LegId) is not { IsLive: true, Withdrawn: false, HasAnswered: false } leg || leg.AgentId != gone.AgentId)
+        {
+            return;
+        }
+
+        Withdraw(step, leg);
+        if (leg.Id == session.OwnerLegId)
+        {
+            step.Session = step.Session with { OwnerLegId = null, Phase = CallPhase.Waiting };
+            step.Effect(new OfferToNextAgent());
+        }
+        else if (session.Consultant?.Id == leg.Id)
+        {
+            ConsultantDeparted(step, TransferFailure.Offline);
         }
     }
 

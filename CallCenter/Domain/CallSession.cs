@@ -105,6 +105,9 @@ public enum TransferFailure
 
     /// <summary>The consultant's leg ended without Leave (hung up, softphone gone).</summary>
     Dropped,
+
+    /// <summary>The consultant's page went away while they were rung.</summary>
+    Offline,
 }
 
 /// <summary>The customer's side of the call. Their CallSid is the session's id.</summary>

@@ -38,6 +38,9 @@ public abstract record SessionEvent
     /// <param name="AndLeave">A cold transfer: the owner leaves at once, and the customer hears hold music until the colleague answers.</param>
     public sealed record TransferRequested(string AgentId, string? ColleagueId, string? LegId, string? Note = null, bool AndLeave = false) : SessionEvent;
 
+    /// <summary>The agent's page went away (closed, or its heartbeat stopped) while they were rung on <paramref name="LegId"/>.</summary>
+    public sealed record AgentGone(string AgentId, string LegId) : SessionEvent;
+
     /// <summary>Routing took <paramref name="AgentId"/> for the transfer waiting for the next free colleague.</summary>
     public sealed record ColleagueFound(string LegId, string AgentId) : SessionEvent;
 

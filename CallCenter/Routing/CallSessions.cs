@@ -118,6 +118,13 @@ public sealed class CallSessions(
             return;
         }
 
+        if (change.GoneFromLeg is { } goneFrom)
+        {
+            logger.LogInformation("Agent {AgentId}'s page went away while rung for {SessionId}: the offer is withdrawn", agentId, sessionId);
+            await HandleAsync(sessionId, new AgentGone(agentId, goneFrom), cancellationToken);
+            return;
+        }
+
         metrics.CallOffered();
         if (change.Transfer)
         {

@@ -62,7 +62,9 @@ public sealed record AgentState(
 /// <param name="Transfer">The session is a transfer waiting for a colleague, not a waiting caller.</param>
 /// <param name="WrapUp">How long the wrap-up that just ended lasted.</param>
 /// <param name="HandleTime">From answering the call to the end of its wrap-up, when the agent's part in a call just ended for good.</param>
-public sealed record AgentChange(bool Changed, string? SessionId = null, bool Transfer = false, TimeSpan? WrapUp = null, TimeSpan? HandleTime = null)
+/// <param name="GoneFromLeg">The agent's page went away while they were rung for <paramref name="SessionId"/> on this leg: the offer is withdrawn.</param>
+public sealed record AgentChange(
+    bool Changed, string? SessionId = null, bool Transfer = false, TimeSpan? WrapUp = null, TimeSpan? HandleTime = null, string? GoneFromLeg = null)
 {
     public static readonly AgentChange None = new(false);
 }
@@ -126,6 +128,8 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           local due = nil
           if s.status == 'wrap-up' then
             due = s.wrap_until
+          elseif s.status == 'ringing' and s.seen ~= nil then
+            due = s.seen + page_ms + 1
           elseif s.status == 'available' and s.seen ~= nil then
             due = s.seen + page_ms + 1
             if s.phone == 'unregistered' and s.phone_since ~= nil and s.phone_since + grace_ms + 1 < due then due = s.phone_since + grace_ms + 1 end
@@ -246,6 +250,11 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           s.phone = nil
           s.phone_since = nil
           s.page = nil
+          if s.status == 'ringing' and s.session then
+            -- Gone while rung: the offer is withdrawn, and the caller goes to the next agent.
+            write(agent, s)
+            return { 1, s.session, 'gone', '', '', s.leg }
+          end
         else
           s.seen = now
           s.page = ARGV[8]
@@ -286,18 +295,26 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         for i, agent in ipairs(due) do
           local s = read(agent)
           local result = nil
+          local given = nil
           if s.status == 'wrap-up' and s.wrap_until <= now then
             result = end_wrap_up(agent, s, ARGV[3 + i])
           elseif s.status == 'wrap-up' then
             write(agent, s)
           elseif idle(s) then
             result = settle(agent, s, ARGV[3 + i], false)
+          elseif s.status == 'ringing' and s.session and not page_live(s) then
+            -- Their page stopped beating while they were rung: gone, as if it had closed.
+            s.seen = nil
+            s.page = nil
+            write(agent, s)
+            result = { 1, s.session, 'gone', '', '' }
+            given = s.leg
           else
             redis.call('ZREM', KEYS[5], agent)
           end
           if result and result[1] == 1 then
             table.insert(changes, agent)
-            table.insert(changes, ARGV[3 + i])
+            table.insert(changes, given or ARGV[3 + i])
             table.insert(changes, result[2] or '')
             table.insert(changes, result[3] or '')
             table.insert(changes, result[4] or '')
@@ -421,8 +438,9 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         var changes = new List<(string, string, AgentChange)>();
         for (var i = 0; i + 5 < result.Length; i += 6)
         {
-            changes.Add(((string)result[i]!, (string)result[i + 1]!, new AgentChange(true, Text(result[i + 2]), (string?)result[i + 3] == "transfer",
-                Millis(result[i + 5]), Millis(result[i + 4]))));
+            var kind = (string?)result[i + 3];
+            changes.Add(((string)result[i]!, (string)result[i + 1]!, new AgentChange(true, Text(result[i + 2]), kind == "transfer",
+                Millis(result[i + 5]), Millis(result[i + 4]), kind == "gone" ? (string?)result[i + 1] : null)));
         }
 
         return changes;
@@ -471,12 +489,16 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     public async Task<IReadOnlyList<string>> WaitingTransfersAsync() =>
         [.. (await Db.ListRangeAsync(RedisKeys.WaitingTransfers)).Select(session => session.ToString())];
 
-    /// <summary>A script's answer: changed (1 or 0), session taken for, 'transfer' or 'caller', handle time and wrap-up time in ms.</summary>
+    /// <summary>
+    /// A script's answer: changed (1 or 0), session taken for, 'transfer', 'caller' or 'gone' (with the leg the agent was rung
+    /// on last), handle time and wrap-up time in ms.
+    /// </summary>
     private static AgentChange Change(RedisResult result)
     {
         var values = (RedisResult[])result!;
         RedisResult At(int index) => index < values.Length ? values[index] : RedisResult.Create(RedisValue.Null);
-        return new AgentChange((int)values[0] == 1, Text(At(1)), (string?)At(2) == "transfer", Millis(At(4)), Millis(At(3)));
+        return new AgentChange((int)values[0] == 1, Text(At(1)), (string?)At(2) == "transfer", Millis(At(4)), Millis(At(3)),
+            (string?)At(2) == "gone" ? Text(At(5)) : null);
     }
 
     private static string? Text(RedisResult value) => value.IsNull || (string?)value is not { Length: > 0 } text ? null : text;

@@ -55,6 +55,28 @@ public sealed class AgentDayTests(WarmTransferAppFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task An_agent_whose_page_closes_while_rung_is_withdrawn_and_the_caller_reaches_a_live_agent_without_waiting_out_the_ring()
+    {
+        await using var gone = await AvailableAsync("agent1");
+        await _emulator.NeverAnswerAsAsync("agent1");
+        await using var live = await AvailableAsync("agent2");
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await StatusIsAsync(gone, "ringing");
+
+        var closed = Stopwatch.StartNew();
+        await gone.CloseDeskAsync();
+
+        await Eventually.HoldsAsync(async () => (await _emulator.ParticipantsAsync(customer)).Any(p => p.StartsWith("agent2:", StringComparison.Ordinal))
+            ? null : "agent2 did not take the caller", StepTimeout);
+        Assert.True(closed.Elapsed < TimeSpan.FromSeconds(WarmTransferAppFixture.RingTimeoutSeconds),
+            $"the caller reached agent2 {closed.Elapsed.TotalSeconds:F1} s after agent1's page closed");
+        await Eventually.HoldsAsync(async () => (await _emulator.AgentCallsAsync()).Any(c => c.AgentId == "agent1" && c.Conference == customer && c.Status == "canceled")
+            ? null : "agent1's call was not cancelled", StepTimeout);
+        await StatusIsAsync(gone, "offline");
+        await EndAsync(customer, live);
+    }
+
+    [Fact]
     public async Task A_softphone_that_drops_and_registers_again_keeps_the_agent_available_and_a_caller_waits_for_it_rather_than_ring_it()
     {
         await using var agent = await AvailableAsync("agent3");

@@ -126,8 +126,9 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
 
         await AvailableAsync("carol");
         _time.Advance(TimeSpan.FromSeconds(11));
+        // Bob, rung for the caller, has stopped beating too: his offer is to be withdrawn.
         var swept = await _agents.SweepAsync(["leg2", "leg3"]);
-        Assert.Equal(["carol"], swept.Select(change => change.AgentId));
+        Assert.Equal([("bob", "leg1"), ("carol", null)], swept.Select(change => (change.AgentId, change.Change.GoneFromLeg)).Order());
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("carol")).Status);
     }
 
@@ -165,6 +166,23 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
 
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
         Assert.Empty(await _agents.AvailableAgentsAsync());
+    }
+
+    [Fact]
+    public async Task A_page_that_goes_while_its_agent_is_rung_says_so_with_the_leg_whether_it_closes_or_stops_beating()
+    {
+        await AvailableAsync("alice");
+        await AvailableAsync("bob");
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
+
+        var closed = await _agents.HeartbeatAsync("alice", "page", softphone: null, 0, "unused");
+        Assert.Equal(("CA1", "leg1"), (closed.SessionId, closed.GoneFromLeg));
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        var (agentId, legId, change) = Assert.Single(await _agents.SweepAsync(["leg3", "leg4"]));
+        Assert.Equal(("bob", "leg2", "CA2", "leg2"), (agentId, legId, change.SessionId, change.GoneFromLeg));
+        Assert.Empty(await _agents.SweepAsync(["leg5"]));
     }
 
     [Fact]

@@ -332,6 +332,56 @@ public sealed class CallDecisionTests
     }
 
     [Fact]
+    public void An_agent_whose_page_goes_before_the_dial_is_not_rung_and_the_caller_goes_to_the_next_agent_at_once()
+    {
+        var call = new CallUnderTest();
+        call.Apply(new CustomerJoined(CallUnderTest.ConferenceSid));
+        call.Apply(new AgentOffered("o1", "alice"));
+
+        call.Apply(new AgentGone("alice", "o1"));
+
+        Assert.Equal(new FreeAgent("alice", "o1", Away: false), call.Single<FreeAgent>());
+        call.Single<OfferToNextAgent>();
+        call.None<CancelLeg>();
+        Assert.Equal((CallPhase.Waiting, (string?)null), (call.Session.Phase, call.Session.OwnerLegId));
+        Assert.Equal((LegStatus.Ended, LegEnd.Withdrawn), (call.Session.Leg("o1")!.Status, call.Session.Leg("o1")!.End));
+    }
+
+    [Fact]
+    public void An_agent_whose_page_goes_while_their_softphone_rings_has_the_call_cancelled_and_the_caller_offered_on()
+    {
+        var call = new CallUnderTest();
+        call.Apply(new CustomerJoined(CallUnderTest.ConferenceSid));
+        call.Apply(new AgentOffered("o1", "alice"));
+        call.Progress("o1", LegCallStatus.Ringing);
+
+        call.Apply(new AgentGone("alice", "o1"));
+
+        Assert.Equal(new CancelLeg("o1", CallUnderTest.CallSidOf("o1")), call.Single<CancelLeg>());
+        call.Single<OfferToNextAgent>();
+        // Its cancellation, when Twilio reports it, frees alice and offers nobody twice; a late answer is hung up.
+        var cancelled = call.Progress("o1", LegCallStatus.Canceled);
+        Assert.Empty(cancelled.Effects.OfType<OfferToNextAgent>());
+        Assert.Equal(new FreeAgent("alice", "o1", Away: false), Assert.Single(cancelled.Effects.OfType<FreeAgent>()));
+    }
+
+    [Fact]
+    public void A_consultant_whose_page_goes_while_rung_fails_the_transfer_and_the_owner_keeps_the_customer_but_an_answered_leg_stays()
+    {
+        var call = CallUnderTest.Connected();
+        call.Apply(new TransferRequested("alice", "bob", "t1"));
+
+        call.Apply(new AgentGone("bob", "t1"));
+
+        Assert.Equal((TransferOutcome.Failed, TransferFailure.Offline), (call.Session.Transfer!.Outcome, call.Session.Transfer.Failure));
+        Assert.Equal(CallPhase.Connected, call.Session.Phase);
+
+        call.Apply(new AgentGone("alice", "o1"));
+        Assert.False(call.Last.Changed);
+        Assert.Equal("o1", call.Session.OwnerLegId);
+    }
+
+    [Fact]
     public void A_cold_transfer_leaves_the_customer_on_hold_music_until_the_colleague_answers_and_takes_them()
     {
         var call = CallUnderTest.Connected();
