@@ -59,8 +59,8 @@ public sealed record BenchReport(
                 $"{flow.TransfersAsked} / {flow.TransfersCompleted} / {flow.TransfersCancelled} ({flow.TransfersFailed})",
                 Target(flow.TransfersAsked == flow.TransfersCompleted + flow.TransfersCancelled, "every asked transfer completes or is cancelled"));
             Row(text, "Full flow", "returned to the queue and served by the next agent", flow.Returned.ToString(CultureInfo.InvariantCulture), "");
-            Row(text, "Full flow", $"offers to agents whose page had closed ({flow.GhostAgents} agents closed theirs for a while); callers' wait behind them",
-                $"{flow.GhostOffers}; {flow.WaitBehindGhosts:0.0} s", Target(flow.GhostOffers == 0, "0 s"));
+            Row(text, "Full flow", $"calls reaching agents whose page had closed ({flow.GhostAgents} agents closed theirs for a while), withdrawn; callers' wait behind a ghost",
+                $"{flow.GhostOffers}, {flow.GhostOffersWithdrawn} withdrawn; {flow.WaitBehindGhosts:0.0} s", Target(flow.WaitBehindGhosts == 0, "0 s"));
             Row(text, "Full flow", "time to first answer", Percentiles(flow.TimeToFirstAnswer), "");
             Row(text, "Full flow", "time to transfer (asked → the colleague has the customer)", Percentiles(flow.TimeToTransfer), "");
             Row(text, "Full flow", "peak memory (largest process of each service)",

@@ -14,13 +14,14 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="Lost">Customers whose call ended without an agent ending it, or who were not served in time.</param>
 /// <param name="TimeToFirstAnswer">From the customer calling to the first agent being in the call.</param>
 /// <param name="TimeToTransfer">From the owner asking for the next free colleague to the colleague having the customer.</param>
-/// <param name="GhostOffers">Calls created to an agent whose page had closed before it (goal 0).</param>
-/// <param name="WaitBehindGhosts">Seconds callers spent while such calls rang (goal 0).</param>
+/// <param name="GhostOffers">Calls that reached Twilio for an agent whose page had closed before them.</param>
+/// <param name="GhostOffersWithdrawn">Of those, offers made just before the page closed, withdrawn when it did: cancelled as soon as they existed.</param>
+/// <param name="WaitBehindGhosts">Seconds callers waited behind the others, for their whole ring (goal 0).</param>
 /// <param name="Services">Each service's peak memory, and the processor time it used while the customers called.</param>
 public sealed record FullFlowResult(
     int Customers, int Agents, int CallsPerSecondBudget, int WrapUpSeconds, double Seconds, int Completed, IReadOnlyDictionary<string, int> Plans,
     int TransfersAsked, int TransfersCompleted, int TransfersCancelled, int TransfersFailed, int Returned, int Lost,
-    Percentiles TimeToFirstAnswer, Percentiles TimeToTransfer, int GhostAgents, int GhostOffers, double WaitBehindGhosts,
+    Percentiles TimeToFirstAnswer, Percentiles TimeToTransfer, int GhostAgents, int GhostOffers, int GhostOffersWithdrawn, double WaitBehindGhosts,
     IReadOnlyList<ServiceUsage> Services, AgentBehaviour Behaviour);
 
 /// <summary>How the headless agents act, in milliseconds.</summary>
@@ -123,13 +124,13 @@ public sealed class FullFlowScenario(BenchSize size)
                 }
             }
 
-            var (ghostOffers, waitBehindGhosts) = GhostOffers(await system.Emulator.EventsAsync(firstEvent, cancellationToken));
+            var (ghostOffers, withdrawn, waitBehindGhosts) = GhostOffers(await system.Emulator.EventsAsync(firstEvent, cancellationToken));
             var result = new FullFlowResult(_calls.Count, size.FlowAgents, system.CallsPerSecondBudget, WrapUpSeconds, Math.Round(seconds, 1), completed.Count,
                 Enum.GetValues<CallPlan>().ToDictionary(plan => plan.ToString().ToLowerInvariant(), plan => _calls.Values.Count(c => c.Plan == plan)),
                 _calls.Values.Count(c => c.TransferRequestedAt is not null), _calls.Values.Count(c => c.TransferCompletedAt is not null),
                 _calls.Values.Count(c => c.TransferCancelled), _calls.Values.Sum(c => c.TransferFailures),
                 _calls.Values.Count(c => c is { Plan: CallPlan.Return, HandedOverAt: not null }), _calls.Count - completed.Count,
-                firstAnswer.Summary(), transfer.Summary(), ghosts.Count, ghostOffers, Math.Round(waitBehindGhosts.TotalSeconds, 1),
+                firstAnswer.Summary(), transfer.Summary(), ghosts.Count, ghostOffers, withdrawn, Math.Round(waitBehindGhosts.TotalSeconds, 1),
                 ServiceUsage.Between(before, system.Usage()), Behaviour);
             Progress.Report(Name, $"{result.Completed} completed, transfers asked {result.TransfersAsked} / completed {result.TransfersCompleted} / cancelled "
                 + $"{result.TransfersCancelled}, {result.Lost} lost, {result.GhostOffers} offers to ghosts, in {result.Seconds} s");
@@ -160,12 +161,16 @@ public sealed class FullFlowScenario(BenchSize size)
         await agent.Portal.OpenDeskAsync(cancellationToken);
     }
 
-    /// <summary>Calls the dialer created to an agent while their page was closed, and how long they rang (until their call ended).</summary>
-    private (int Offers, TimeSpan Rang) GhostOffers(IReadOnlyList<EmulatorEvent> events)
+    /// <summary>
+    /// Calls that reached Twilio for an agent whose page was closed, and how long callers waited behind them. An offer made
+    /// just before the page closed is withdrawn when it closes: the caller is back at the front of the line at once, and its
+    /// call, if the dialer was already creating it, is cancelled as soon as it exists — no wait. An offer that rang out (not
+    /// cancelled) kept its caller waiting for its whole ring.
+    /// </summary>
+    private (int Offers, int Withdrawn, TimeSpan Waited) GhostOffers(IReadOnlyList<EmulatorEvent> events)
     {
-        var offers = 0;
-        var rang = TimeSpan.Zero;
-        foreach (var creation in events.Where(e => e is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 }))
+        var (offers, withdrawn, waited) = (0, 0, TimeSpan.Zero);
+        foreach (var creation in events.Where(e => e.AgentCallConference is not null))
         {
             var agent = creation.Parameter("To").Replace("client:", "", StringComparison.Ordinal);
             if (!_pagesClosed.Any(closed => closed.AgentId == agent && closed.From < creation.Timestamp && creation.Timestamp < closed.To))
@@ -175,12 +180,19 @@ public sealed class FullFlowScenario(BenchSize size)
 
             offers++;
             var sid = creation.Response is { } body ? System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("sid").GetString() : null;
-            var ended = events.Where(e => e.CallSid == sid && e.Parameter("CallStatus") is "completed" or "no-answer" or "busy" or "failed" or "canceled")
-                .Select(e => e.Timestamp).DefaultIfEmpty(creation.Timestamp).Min();
-            rang += ended - creation.Timestamp;
+            var end = events.Where(e => e.CallSid == sid && e.Parameter("CallStatus") is "completed" or "no-answer" or "busy" or "failed" or "canceled")
+                .OrderBy(e => e.Timestamp).FirstOrDefault();
+            if (end?.Parameter("CallStatus") == "canceled")
+            {
+                withdrawn++;
+            }
+            else
+            {
+                waited += (end?.Timestamp ?? creation.Timestamp) - creation.Timestamp;
+            }
         }
 
-        return (offers, rang);
+        return (offers, withdrawn, waited);
     }
 
     /// <summary>One agent: acts on the newest pushed view, and looks again every 100 ms while something is pending.</summary>
