@@ -40,7 +40,8 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
             ? new TransferView(made.ToAgentId, made.ToAgentId is { } to ? DisplayName(to) : null, Words(made.Outcome),
                 made.Failure is { } failure ? Words(failure) : null, made.AskedAt)
             : null;
-        var forMe = session.Transfer is { } asked && asked.ConsultantLegId == leg.Id ? asked : null;
+        // A transfer that comes back to the agent who asked for it (they were the first freed) is their customer again, not a handover.
+        var forMe = session.Transfer is { } asked && asked.ConsultantLegId == leg.Id && asked.FromAgentId != agent.AgentId ? asked : null;
         return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "owner" : "consultant", agent.Status,
             session.Customer.OnHold, session.ConnectedAt, inCall, transfer, session.Problem,
             forMe is null ? null : DisplayName(forMe.FromAgentId), forMe?.Note);
