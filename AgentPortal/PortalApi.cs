@@ -84,6 +84,11 @@ public static class PortalApi
         [FromForm] string agentId, [FromForm] string password, HttpContext http, IOptions<AgentDirectoryOptions> directory)
     {
         var agent = directory.Value.Find(agentId);
+        if (agent is null)
+        {
+            AgentPasswords.VerifyNothing(password);
+        }
+
         if (agent is null || !AgentPasswords.Verify(password, agent.PasswordHash))
         {
             return TypedResults.Problem("Unknown agent or wrong password.", statusCode: StatusCodes.Status401Unauthorized);

@@ -8,6 +8,9 @@ public static class AgentPasswords
 {
     private const int Iterations = 100_000;
 
+    /// <summary>More than any hash this directory makes: a stored value beyond it is refused rather than computed.</summary>
+    private const int MaxIterations = 10_000_000;
+
     public static string Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(16);
@@ -15,17 +18,35 @@ public static class AgentPasswords
         return $"pbkdf2-sha256${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
     }
 
+    /// <summary>
+    /// Whether the password matches the stored hash. A stored value that is not a well-formed hash (a broken directory entry)
+    /// matches nothing: the sign-in fails, it does not throw.
+    /// </summary>
     public static bool Verify(string password, string stored)
     {
         var parts = stored.Split('$');
-        if (parts.Length != 4 || parts[0] != "pbkdf2-sha256" || !int.TryParse(parts[1], out var iterations))
+        if (parts.Length != 4 || parts[0] != "pbkdf2-sha256" || !int.TryParse(parts[1], out var iterations) || iterations is < 1 or > MaxIterations)
         {
             return false;
         }
 
-        var salt = Convert.FromBase64String(parts[2]);
-        var expected = Convert.FromBase64String(parts[3]);
-        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, expected);
+        var salt = new byte[parts[2].Length];
+        var expected = new byte[parts[3].Length];
+        if (!Convert.TryFromBase64String(parts[2], salt, out var saltLength) || !Convert.TryFromBase64String(parts[3], expected, out var hashLength)
+            || saltLength == 0 || hashLength == 0)
+        {
+            return false;
+        }
+
+        var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt.AsSpan(0, saltLength), iterations, HashAlgorithmName.SHA256, hashLength);
+        return CryptographicOperations.FixedTimeEquals(actual, expected.AsSpan(0, hashLength));
     }
+
+    /// <summary>
+    /// Spends the time a real check takes, for a sign-in with an unknown agent id: how long the portal takes to refuse says
+    /// nothing of which ids exist.
+    /// </summary>
+    public static void VerifyNothing(string password) => Verify(password, UnknownAgent.Value);
+
+    private static readonly Lazy<string> UnknownAgent = new(() => Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
 }

@@ -73,10 +73,13 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
         Assert.InRange(payload.GetProperty("exp").GetInt64() - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 1, 3600);
     }
 
-    [Fact]
-    public async Task A_wrong_password_does_not_sign_in()
+    [Theory]
+    [InlineData("agent3")]
+    [InlineData("nobody")]
+    [InlineData(WarmTransferAppFixture.BrokenHashAgent)]
+    public async Task A_wrong_password_an_unknown_agent_or_a_broken_directory_entry_does_not_sign_in_and_says_the_same(string agentId)
     {
-        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => PortalClient.SignInAsync(fixture.App, "agent3", "wrong-password"));
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => PortalClient.SignInAsync(fixture.App, agentId, "wrong-password"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 

@@ -34,6 +34,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 
     public const int LongWrapUpSeconds = 600;
 
+    /// <summary>An agent whose directory entry has a broken password hash.</summary>
+    public const string BrokenHashAgent = "broken";
+
     // PBKDF2 of LoadAgentPassword, in the portal's format.
     private const string LoadAgentPasswordHash = "pbkdf2-sha256$100000$efc6zPf6ty00biD2ZHgSJg==$6/4aQse4jo41baO9n64VDWogiUUMoA5qXiztg7CbLkg=";
 
@@ -61,6 +64,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         AppHostLauncher.AddPortalAgents(builder, LoadAgents, i => $"Load agent {i + 1}", LoadAgentPasswordHash, _ => 0);
         AppHostLauncher.AddPortalAgents(builder, [ShortWrapUpAgent, LongWrapUpAgent], i => i == 0 ? "Wendy Wrap" : "Walter Wrap", LoadAgentPasswordHash,
             i => i == 0 ? ShortWrapUpSeconds : LongWrapUpSeconds, firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count);
+        // A directory entry whose stored hash is broken: signing in as them fails like a wrong password.
+        AppHostLauncher.AddPortalAgents(builder, [BrokenHashAgent], _ => "Broken Entry", "pbkdf2-sha256$1000$not base64!$", _ => 0,
+            firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count + 2);
         var stopwatch = Stopwatch.StartNew();
         App = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;
