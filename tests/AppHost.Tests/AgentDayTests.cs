@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using StackExchange.Redis;
+using static WarmTransfer.AppHost.Tests.SystemState;
 
 namespace WarmTransfer.AppHost.Tests;
 
@@ -11,8 +12,6 @@ namespace WarmTransfer.AppHost.Tests;
 [Collection(WarmTransferAppCollection.Name)]
 public sealed class AgentDayTests(WarmTransferAppFixture fixture) : IAsyncLifetime
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
-
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
     private ConnectionMultiplexer _redis = null!;
 
@@ -203,19 +202,8 @@ public sealed class AgentDayTests(WarmTransferAppFixture fixture) : IAsyncLifeti
         }
     }
 
-    private static Task StatusIsAsync(PortalClient agent, string status) =>
-        Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status is var actual && actual == status
-            ? null : $"{agent.AgentId} is {actual}, not {status}", StepTimeout);
-
-    private static Task TransferIsAsync(PortalClient owner, string state) =>
-        Eventually.HoldsAsync(async () => (await owner.CallAsync())?.Transfer is { } transfer && transfer.State == state
-            ? null : $"{owner.AgentId}'s transfer is not {state}", StepTimeout);
-
-    private async Task<bool> InLineAsync(string customer) =>
-        (await _redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer);
+    private Task<bool> InLineAsync(string customer) => SystemState.InLineAsync(_redis, customer);
 
     private async Task<string[]> WaitingTransfersAsync() =>
         [.. (await _redis.GetDatabase().ListRangeAsync("wt:{line}:transfers:waiting")).Select(v => v.ToString())];
-
-    private static string NewNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 }

@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using static WarmTransfer.AppHost.Tests.SystemState;
 
 namespace WarmTransfer.AppHost.Tests;
 
@@ -10,8 +11,6 @@ namespace WarmTransfer.AppHost.Tests;
 [Collection(WarmTransferAppCollection.Name)]
 public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsyncLifetime
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// Twilio's real delivery. The seed fixes the share of drops and duplicates, not which callbacks they hit: concurrent
     /// delivery raises them in a different order from run to run.
@@ -335,21 +334,12 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         return session;
     }
 
-    private static Task StatusIsAsync(PortalClient agent, string status) =>
-        Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status is var actual && actual == status
-            ? null : $"{agent.AgentId} is {actual}, not {status}", StepTimeout);
-
     /// <summary>The agent's page shows them as the one who has the customer.</summary>
     private static Task HasTheCustomerAsync(PortalClient agent) =>
         Eventually.HoldsAsync(async () => (await agent.CallAsync()) is { Role: "owner", MyStatus: "in-call" } ? null : $"{agent.AgentId} does not have the customer",
             StepTimeout);
 
-    private static Task TransferIsAsync(PortalClient owner, string state, string? failure) =>
-        Eventually.HoldsAsync(async () => (await owner.CallAsync())?.Transfer is { } transfer && transfer.State == state && transfer.Failure == failure
-            ? null : $"{owner.AgentId}'s transfer is not {state} {failure}", StepTimeout);
-
-    private async Task<bool> InLineAsync(string customer) =>
-        (await _redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer);
+    private Task<bool> InLineAsync(string customer) => SystemState.InLineAsync(_redis, customer);
 
     /// <summary>The caller's call is over and they are out of the line.</summary>
     private Task GoneAsync(string customer) =>
@@ -375,6 +365,4 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
 
     private async Task<List<(string Conference, string Status)>> AgentCallsAsync(string agentId) =>
         [.. (await _emulator.AgentCallsAsync()).Where(c => c.AgentId == agentId).Select(c => (c.Conference, c.Status))];
-
-    private static string NewNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 }

@@ -48,7 +48,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         var customers = new List<string>();
         for (var i = 0; i < 20; i++)
         {
-            customers.Add(await _emulator.CallSupportLineAsync(NewNumber()));
+            customers.Add(await _emulator.CallSupportLineAsync(SystemState.NewNumber()));
         }
 
         var figures = await ConnectEveryCallerAsync(customers, TimeSpan.FromMinutes(2));
@@ -69,7 +69,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         await using var channel = await connection.CreateChannelAsync();
         await channel.QueuePurgeAsync("dial-requests.dead-letter");
 
-        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        var customer = await _emulator.CallSupportLineAsync(SystemState.NewNumber());
         await Eventually.HoldsAsync(async () => (await channel.QueueDeclarePassiveAsync("dial-requests.dead-letter")).MessageCount > 0
             ? null : "no dial request was dead-lettered", TimeSpan.FromSeconds(60));
         var dead = await channel.BasicGetAsync("dial-requests.dead-letter", autoAck: true);
@@ -95,7 +95,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         await channel.BasicPublishAsync("warmtransfer.dial", "dial", mandatory: true,
             new BasicProperties { MessageId = poisonId, Persistent = true, Type = "DialRequest" }, Encoding.UTF8.GetBytes("{ not json"));
 
-        var figures = await ConnectEveryCallerAsync([await _emulator.CallSupportLineAsync(NewNumber())], TimeSpan.FromSeconds(30));
+        var figures = await ConnectEveryCallerAsync([await _emulator.CallSupportLineAsync(SystemState.NewNumber())], TimeSpan.FromSeconds(30));
         Assert.Equal(0, figures.Lost);
 
         var found = false;
@@ -121,7 +121,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
             var customers = new List<string>();
             for (var i = 0; i < 5; i++)
             {
-                customers.Add(await _emulator.CallSupportLineAsync(NewNumber()));
+                customers.Add(await _emulator.CallSupportLineAsync(SystemState.NewNumber()));
             }
 
             // Every caller got TwiML and waits in their conference, on hold.
@@ -164,7 +164,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
             var customers = new List<string>();
             for (var i = 0; i < 50; i++)
             {
-                customers.Add(await _emulator.CallSupportLineAsync(NewNumber()));
+                customers.Add(await _emulator.CallSupportLineAsync(SystemState.NewNumber()));
             }
 
             var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
@@ -286,8 +286,6 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         return new Figures(customers.Count, connected, customers.Count - connected, rings.Count(g => g.Count() > 1),
             creations.Count, creations.Count(c => c.Status >= 400), peak);
     }
-
-    private static string NewNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 
     private sealed record Figures(int Placed, int Connected, int Lost, int DuplicateRings, int Creations, int FailedCreations, int PeakCallsPerSecond);
 }

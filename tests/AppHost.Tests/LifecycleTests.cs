@@ -33,10 +33,10 @@ public sealed class LifecycleTests(ITestOutputHelper output)
                 await emulator.AnswerAsAsync("agent2");
                 using var agent1 = await AvailableAsync(app, "agent1");
                 var ringing = await emulator.CallSupportLineAsync("+15557658001");
-                await StatusIsAsync(agent1, "ringing");
+                await SystemState.StatusIsAsync(agent1, "ringing", CleanAfterRestart);
                 using var agent2 = await AvailableAsync(app, "agent2");
                 var talking = await emulator.CallSupportLineAsync("+15557658002");
-                await StatusIsAsync(agent2, "in-call");
+                await SystemState.StatusIsAsync(agent2, "in-call", CleanAfterRestart);
                 var waiting = new[] { await emulator.CallSupportLineAsync("+15557658003"), await emulator.CallSupportLineAsync("+15557658004") };
                 await Eventually.HoldsAsync(async () => (await LineAsync(redis)).Length == 2 ? null : "the two callers are not in line", CleanAfterRestart);
                 lastRunsCallers = [ringing, talking, .. waiting];
@@ -85,10 +85,6 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         await agent.GoAvailableAsync();
         return agent;
     }
-
-    private static Task StatusIsAsync(PortalClient agent, string status) =>
-        Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status is var actual && actual == status
-            ? null : $"{agent.AgentId} is {actual}, not {status}", CleanAfterRestart);
 
     private static async Task<string[]> LineAsync(ConnectionMultiplexer redis) =>
         [.. (await redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString())];

@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using static WarmTransfer.AppHost.Tests.SystemState;
 
 namespace WarmTransfer.AppHost.Tests;
 
@@ -9,8 +10,6 @@ namespace WarmTransfer.AppHost.Tests;
 [Collection(WarmTransferAppCollection.Name)]
 public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyncLifetime
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
-
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
     private ConnectionMultiplexer _redis = null!;
 
@@ -28,8 +27,7 @@ public sealed class SessionRecoveryTests(WarmTransferAppFixture fixture) : IAsyn
         await _redis.DisposeAsync();
     }
 
-    private async Task<bool> InLineAsync(string caller) =>
-        (await _redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == caller);
+    private Task<bool> InLineAsync(string caller) => SystemState.InLineAsync(_redis, caller);
 
     [Fact]
     public async Task When_every_callback_is_lost_reconciliation_frees_the_agent_and_removes_the_dead_caller_from_the_line_within_30_seconds()

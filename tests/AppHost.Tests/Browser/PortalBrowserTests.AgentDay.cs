@@ -23,7 +23,7 @@ public sealed partial class PortalBrowserTests
 
         // Available, a call, and the end of it: wrap-up holds the next call until Ready.
         await walter.ChoosePresenceAsync("Available", "Available");
-        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+        var customer = await emulator.CallSupportLineAsync(SystemState.NewNumber());
         await walter.Button("Accept").ClickAsync();
         await Expect(walter.Call).ToBeVisibleAsync();
         await walter.Button("End call").ClickAsync();

@@ -31,7 +31,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         // A simulated customer calls from the emulator's developer page; Alice, idle longest, rings.
         await using var developer = await AgentPage.OpenAsync(browser.Browser, emulator.BaseAddress,
             nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "developer");
-        var number = NewCustomerNumber();
+        var number = SystemState.NewNumber();
         await developer.Page.GetByLabel("From number (E.164)").FillAsync(number);
         await developer.Button("Call").ClickAsync();
         await Expect(developer.Page.Locator("#place-result")).ToContainTextAsync("placed");
@@ -130,7 +130,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await bob.ChoosePresenceAsync("Available", "Available");
 
         // Both answer from the keyboard: a ringing call takes the focus to Accept.
-        var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+        var customer = await emulator.CallSupportLineAsync(SystemState.NewNumber());
         await Expect(alice.Button("Accept")).ToBeFocusedAsync();
         await alice.Page.Keyboard.PressAsync("Enter");
         await Expect(alice.Call).ToBeVisibleAsync();
@@ -331,7 +331,7 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         try
         {
             await desks.Alice.ChoosePresenceAsync("Available", "Available");
-            var customer = await emulator.CallSupportLineAsync(NewCustomerNumber());
+            var customer = await emulator.CallSupportLineAsync(SystemState.NewNumber());
             await desks.Alice.Button("Accept").ClickAsync();
             await Expect(desks.Alice.Call).ToBeVisibleAsync();
             await desks.Bob.ChoosePresenceAsync("Available", "Available");
@@ -373,8 +373,6 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
             var connected = (await emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).ToArray();
             return connected.SequenceEqual(labels) ? null : $"the emulator's conference has [{string.Join(", ", connected)}]";
         }, StepTimeout);
-
-    private static string NewCustomerNumber() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 
     [GeneratedRegex("Call (CA[0-9a-f]{32}) ")]
     private static partial Regex PlacedCallSid();
