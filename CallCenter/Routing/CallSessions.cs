@@ -79,16 +79,12 @@ public sealed class CallSessions(
     /// <summary>The caller needs an agent: the longest-idle one is rung, or the caller waits in line (at the front when an offer failed).</summary>
     public async Task OfferAsync(string sessionId, bool front, CancellationToken cancellationToken)
     {
-        var legId = NewLegId();
-        if (await agents.ClaimLongestIdleAsync(sessionId, legId, front ? LinePlace.Front : LinePlace.Back) is { } agentId)
+        if (!await ClaimLongestIdleAsync(sessionId, front ? LinePlace.Front : LinePlace.Back, (legId, agentId) => new AgentOffered(legId, agentId),
+                cancellationToken))
         {
-            metrics.CallOffered();
-            await HandleAsync(sessionId, new AgentOffered(legId, agentId), cancellationToken);
-            return;
+            metrics.CallerQueued();
+            logger.LogInformation("No agent available: caller {SessionId} waits in line", sessionId);
         }
-
-        metrics.CallerQueued();
-        logger.LogInformation("No agent available: caller {SessionId} waits in line", sessionId);
     }
 
     /// <summary>
@@ -141,15 +137,24 @@ public sealed class CallSessions(
     /// <summary>The transfer needs the next free colleague: the longest-idle one is rung, or it waits in the priority line.</summary>
     public async Task FindColleagueAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var legId = NewLegId();
-        if (await agents.ClaimLongestIdleAsync(sessionId, legId, LinePlace.Transfer) is { } agentId)
+        if (!await ClaimLongestIdleAsync(sessionId, LinePlace.Transfer, (legId, agentId) => new ColleagueFound(legId, agentId), cancellationToken))
         {
-            metrics.CallOffered();
-            await HandleAsync(sessionId, new ColleagueFound(legId, agentId), cancellationToken);
-            return;
+            logger.LogInformation("No colleague available: the transfer of {SessionId} waits in the priority line", sessionId);
+        }
+    }
+
+    /// <summary>Takes the longest-idle routable agent for the session and offers it to them; false when it waits in <paramref name="place"/>.</summary>
+    private async Task<bool> ClaimLongestIdleAsync(string sessionId, LinePlace place, Func<string, string, SessionEvent> taken, CancellationToken cancellationToken)
+    {
+        var legId = NewLegId();
+        if (await agents.ClaimLongestIdleAsync(sessionId, legId, place) is not { } agentId)
+        {
+            return false;
         }
 
-        logger.LogInformation("No colleague available: the transfer of {SessionId} waits in the priority line", sessionId);
+        metrics.CallOffered();
+        await HandleAsync(sessionId, taken(legId, agentId), cancellationToken);
+        return true;
     }
 
     private async Task CarryOutAsync(Decision decision, CancellationToken cancellationToken)
