@@ -1,7 +1,12 @@
+using System.Net;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using WarmTransfer.AgentPortal.Agents;
 using WarmTransfer.AgentPortal.Live;
@@ -32,6 +37,7 @@ public static class Extensions
                 options.Events.OnRedirectToAccessDenied = context => Respond(context.Response, StatusCodes.Status403Forbidden);
             });
         builder.Services.AddAuthorization();
+        builder.AddSignInProtection();
         builder.Services.AddAntiforgery(options => options.HeaderName = "X-CSRF-TOKEN");
         builder.Services.AddProblemDetails();
 
@@ -41,6 +47,45 @@ public static class Extensions
         builder.Services.AddSingleton<AgentViews>();
         builder.Services.AddHostedService<AgentUpdateConsumer>();
         return builder;
+    }
+
+    /// <summary>
+    /// Sign-in's defences: a token bucket per client address (in each replica), lockouts per agent id and per address (in
+    /// Redis, shared), and the client address taken from <c>X-Forwarded-For</c> only when a trusted proxy (loopback, or
+    /// <c>Portal:KnownProxies</c>) sent it.
+    /// </summary>
+    private static void AddSignInProtection(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SignInGuard>();
+        builder.Services.AddSingleton<AgentCredentials>();
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in builder.Configuration.GetSection("Portal:KnownProxies").Get<string[]>() ?? [])
+            {
+                options.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(AccountApi.SignInRateLimit, http =>
+            {
+                var settings = http.RequestServices.GetRequiredService<IOptions<SignInOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter(AccountApi.ClientAddress(http), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = settings.AddressBurst,
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromMinutes(1) / settings.AddressRequestsPerMinute,
+                    QueueLimit = 0,
+                });
+            });
+            options.OnRejected = (context, _) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                return new ValueTask(AccountApi.TooManyAttempts(context.HttpContext.Response, retryAfter).ExecuteAsync(context.HttpContext));
+            };
+        });
     }
 
     /// <summary>

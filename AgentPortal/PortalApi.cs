@@ -26,8 +26,6 @@ public sealed record TransferRequest(string? Colleague = null, string? Note = nu
 
 public sealed record HoldRequest(bool Hold);
 
-public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName);
-
 /// <param name="Mode"><c>twilio</c> or <c>emulator</c>.</param>
 /// <param name="SdkUrl">The voice SDK the page loads.</param>
 /// <param name="TokenRefreshMs">How long before its token expires the device asks for a new one (the SDK's tokenRefreshMs).</param>
@@ -52,17 +50,6 @@ public static class PortalApi
             return TypedResults.Ok(new { token = tokens.RequestToken, headerName = tokens.HeaderName });
         });
 
-        var account = app.MapGroup("/account");
-        account.MapGet("/session", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
-            ? TypedResults.Ok(new SessionView(true, AgentId(user), user.FindFirstValue(ClaimTypes.Name)))
-            : TypedResults.Ok(new SessionView(false, null, null)));
-        account.MapPost("/sign-in", SignInAsync);
-        account.MapPost("/sign-out", async (HttpContext http) =>
-        {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return TypedResults.NoContent();
-        }).RequireAuthorization();
-
         var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter(ValidateAntiforgeryAsync);
         api.MapGet("/me", MeAsync);
         api.MapGet("/token", Token);
@@ -78,26 +65,6 @@ public static class PortalApi
         api.MapPost("/wrap-up/ready", ReadyAsync);
         api.MapPost("/wrap-up/more-time", MoreTimeAsync);
         return app;
-    }
-
-    private static async Task<IResult> SignInAsync(
-        [FromForm] string agentId, [FromForm] string password, HttpContext http, IOptions<AgentDirectoryOptions> directory)
-    {
-        var agent = directory.Value.Find(agentId);
-        if (agent is null)
-        {
-            AgentPasswords.VerifyNothing(password);
-        }
-
-        if (agent is null || !AgentPasswords.Verify(password, agent.PasswordHash))
-        {
-            return TypedResults.Problem("Unknown agent or wrong password.", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, agent.Id), new Claim(ClaimTypes.Name, agent.DisplayName)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-        return TypedResults.NoContent();
     }
 
     private static async ValueTask<object?> ValidateAntiforgeryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -1,13 +1,16 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
 using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.AgentPortal.Agents;
 
 /// <summary>One agent: the id is also their Twilio client identity.</summary>
-public sealed class AgentAccount
+public sealed partial class AgentAccount
 {
-    [Required, RegularExpression("^[A-Za-z0-9_]{1,64}$")]
+    private const string IdPattern = "^[A-Za-z0-9_]{1,64}$";
+
+    [Required, RegularExpression(IdPattern)]
     public string Id { get; set; } = string.Empty;
 
     [Required]
@@ -20,6 +23,11 @@ public sealed class AgentAccount
     /// <summary>Their after-call work: how long they stay in wrap-up after their part in a call ends (0 for none).</summary>
     [Range(0, 3600)]
     public int WrapUpSeconds { get; set; } = AgentStore.DefaultWrapUpSeconds;
+
+    public static bool IsWellFormedId(string id) => IdFormat().IsMatch(id);
+
+    [GeneratedRegex(IdPattern)]
+    private static partial Regex IdFormat();
 }
 
 /// <summary>The configured agents (section <c>Agents</c>). Production has none until they are configured.</summary>

@@ -34,6 +34,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 
     public const int LongWrapUpSeconds = 600;
 
+    /// <summary>An agent (password <see cref="LoadAgentPassword"/>) the sign-in tests lock out.</summary>
+    public const string LockoutAgent = "lena";
+
     /// <summary>An agent whose directory entry has a broken password hash.</summary>
     public const string BrokenHashAgent = "broken";
 
@@ -67,6 +70,8 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         // A directory entry whose stored hash is broken: signing in as them fails like a wrong password.
         AppHostLauncher.AddPortalAgents(builder, [BrokenHashAgent], _ => "Broken Entry", "pbkdf2-sha256$1000$not base64!$", _ => 0,
             firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count + 2);
+        AppHostLauncher.AddPortalAgents(builder, [LockoutAgent], _ => "Lena Lockout", LoadAgentPasswordHash, _ => 0,
+            firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count + 3);
         var stopwatch = Stopwatch.StartNew();
         App = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;

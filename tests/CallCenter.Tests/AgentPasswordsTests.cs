@@ -27,4 +27,14 @@ public sealed class AgentPasswordsTests
     [InlineData("pbkdf2-sha256$1000$c2FsdA==$")]
     public void A_malformed_stored_hash_matches_nothing_and_does_not_throw(string stored) =>
         Assert.False(AgentPasswords.Verify("any password", stored));
+
+    [Fact]
+    public void A_new_hash_uses_the_current_iteration_count_and_an_older_one_asks_to_be_replaced()
+    {
+        var stored = AgentPasswords.Hash("correct horse");
+
+        Assert.StartsWith("pbkdf2-sha256$600000$", stored);
+        Assert.False(AgentPasswords.NeedsRehash(stored));
+        Assert.True(AgentPasswords.NeedsRehash("pbkdf2-sha256$100000$yza6CwY3uIhNd10C7wPlew==$SG3WnCfK74S5C6zD0PhUMGwThZoHTYGYT6pITjuBr1g="));
+    }
 }

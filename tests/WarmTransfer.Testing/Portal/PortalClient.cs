@@ -39,8 +39,7 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
         try
         {
             await client.RefreshAntiforgeryAsync(cancellationToken);
-            using var signIn = await client._http.PostAsync("/account/sign-in",
-                new FormUrlEncodedContent(new Dictionary<string, string> { ["agentId"] = agentId, ["password"] = password }), cancellationToken);
+            using var signIn = await client.PostSignInAsync(agentId, password, cancellationToken);
             if (signIn.StatusCode != HttpStatusCode.NoContent)
             {
                 throw new HttpRequestException($"{agentId} could not sign in: {(int)signIn.StatusCode}", null, signIn.StatusCode);
@@ -60,7 +59,25 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
     public static Task<PortalClient> SignInAsync(DistributedApplication app, string agentId, string password, CancellationToken cancellationToken = default) =>
         SignInAsync(AppHostLauncher.Endpoint(app, "agentportal"), agentId, password, cancellationToken);
 
-    public static PortalClient Anonymous(DistributedApplication app) => new(AppHostLauncher.Endpoint(app, "agentportal"), null, null);
+    /// <summary>
+    /// A client that has not signed in. With <paramref name="forwardedFor"/>, its requests say they come from that address through a
+    /// proxy on this machine, which the portal trusts: a test plays a client of its own address.
+    /// </summary>
+    public static PortalClient Anonymous(DistributedApplication app, string? forwardedFor = null)
+    {
+        var client = new PortalClient(AppHostLauncher.Endpoint(app, "agentportal"), null, null);
+        if (forwardedFor is not null)
+        {
+            client._http.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return client;
+    }
+
+    /// <summary>The sign-in form as the page posts it (anti-forgery token from <see cref="RefreshAntiforgeryAsync"/>), its answer as it is.</summary>
+    public Task<HttpResponseMessage> PostSignInAsync(string agentId, string password, CancellationToken cancellationToken = default) =>
+        _http.PostAsync("/account/sign-in",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["agentId"] = agentId, ["password"] = password }), cancellationToken);
 
     public async Task RefreshAntiforgeryAsync(CancellationToken cancellationToken = default)
     {
@@ -87,6 +104,13 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>A POST as a forged cross-site request would send it: without the anti-forgery header.</summary>
+    /// <summary>A form posted without the anti-forgery header or cookie.</summary>
+    public async Task<HttpResponseMessage> PostWithoutAntiforgeryFormAsync(string path, Dictionary<string, string> form, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        return await _http.SendAsync(request, cancellationToken);
+    }
+
     public async Task<HttpResponseMessage> PostWithoutAntiforgeryAsync(string path, object body, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using WarmTransfer.CallCenter;
+
+namespace WarmTransfer.AgentPortal.Agents;
+
+/// <summary>
+/// Checks an agent's password against the directory. A directory hash weaker than the ones made now is replaced, after the
+/// password matched it, by a new hash kept in Redis (the directory is configuration, not written by the portal); the new hash
+/// stands only as long as the directory entry it replaced, so a password reset in the directory wins.
+/// </summary>
+public sealed class AgentCredentials(IOptionsMonitor<AgentDirectoryOptions> directory, IConnectionMultiplexer redis)
+{
+    private static readonly RedisKey Upgrades = "wt:portal:password-hashes";
+
+    /// <summary>The agent whose password this is, or null. Known and unknown ids cost the same work.</summary>
+    public async Task<AgentAccount?> VerifyAsync(string agentId, string password)
+    {
+        var agent = directory.CurrentValue.Find(agentId);
+        var upgrade = await redis.GetDatabase().HashGetAsync(Upgrades, agentId);
+        if (agent is null || password.Length > SignInOptions.MaxPasswordLength)
+        {
+            AgentPasswords.VerifyNothing(password.Length > SignInOptions.MaxPasswordLength ? string.Empty : password);
+            return null;
+        }
+
+        var stored = Upgraded(upgrade, agent.PasswordHash) ?? agent.PasswordHash;
+        if (!AgentPasswords.Verify(password, stored))
+        {
+            AgentPasswords.SpendUpToCurrentCost(stored);
+            return null;
+        }
+
+        if (AgentPasswords.NeedsRehash(stored))
+        {
+            await redis.GetDatabase().HashSetAsync(Upgrades, agentId, $"{Fingerprint(agent.PasswordHash)}|{AgentPasswords.Hash(password)}");
+        }
+
+        return agent;
+    }
+
+    private static string? Upgraded(RedisValue upgrade, string directoryHash) =>
+        upgrade.HasValue && upgrade.ToString().Split('|') is [var fingerprint, var hash] && fingerprint == Fingerprint(directoryHash)
+            ? hash
+            : null;
+
+    private static string Fingerprint(string directoryHash) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(directoryHash)), 0, 16);
+}
