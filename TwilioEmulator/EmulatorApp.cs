@@ -18,6 +18,7 @@ public static class EmulatorApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.UseAdminFromThisMachineOnly();
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
