@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole WarmTransfer system (with the Twilio emulator) and prints where the dashboard
-# and the agent portal are. Installs what is missing first; safe to run again.
+# Runs the whole WarmTransfer system and prints which Twilio it uses (the emulator unless an account is
+# configured) and where the dashboard and the agent portal are. Installs what is missing first; safe to
+# run again.
 # Ctrl+C stops it all; the script returns once every process it started has ended.
 set -euo pipefail
 cd "$(dirname "$0")"

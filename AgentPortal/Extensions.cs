@@ -20,7 +20,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddAgentPortalServices(this IHostApplicationBuilder builder)
     {
         builder.AddCallCenterInfrastructure();
-        builder.AddTwilioOptions();
+        builder.AddTwilioOptions(TwilioSecret.ApiKeySecret);
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AgentDirectoryOptions>().BindConfiguration(AgentDirectoryOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();

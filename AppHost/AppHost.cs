@@ -6,21 +6,26 @@ using WarmTransfer.AppHost.Twilio;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+TwilioAccount twilio;
 InfrastructurePlan infrastructure;
 try
 {
+    twilio = builder.AddTwilioAccount();
     infrastructure = InfrastructureSelector.Select(
-        InfrastructureOptions.From(builder.Configuration), RepositoryRoot.Find(builder.AppHostDirectory));
+        InfrastructureOptions.From(builder.Configuration), RepositoryRoot.Find(builder.AppHostDirectory), builder.ExecutionContext);
 }
-catch (InfrastructureUnavailableException exception)
+catch (Exception exception) when (exception is TwilioSettingsException or InfrastructureUnavailableException)
 {
     Console.Error.WriteLine(exception.Message);
     return 1;
 }
 
+Console.WriteLine(twilio.IsEmulated
+    ? "WarmTransfer runs against the Twilio emulator: no Twilio account is configured."
+    : $"WarmTransfer runs against the real Twilio account {twilio.AccountSid}, which calls WebhookApi at {twilio.PublicWebhookBaseUrl}.");
+
 var redis = builder.AddRedisServer("redis", infrastructure);
 var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
-var twilio = builder.AddTwilioAccount();
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
     .WithHttpEndpoint()
@@ -33,7 +38,7 @@ var emulator = twilio.IsEmulated
         voiceUrl: () => ReferenceExpression.Create($"{webhooks.GetEndpoint("http")}/voice/incoming"))
     : null;
 
-webhooks.WithTwilio(twilio, emulator, webhooks);
+webhooks.WithTwilio(twilio, TwilioSecrets.AuthToken, emulator, webhooks);
 
 // The account's calls-per-second limit, shared by the replicas: Twilio's default of 1, or 10 against the emulator.
 var callsPerSecond = builder.Configuration["Dialer:CallsPerSecond"] ?? (twilio.IsEmulated ? "10" : "1");
@@ -42,7 +47,7 @@ builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithEnvironment("Dialer__CallsPerSecond", callsPerSecond)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
-    .WithTwilio(twilio, emulator, webhooks)
+    .WithTwilio(twilio, TwilioSecrets.ApiKeySecret, emulator, webhooks)
     .WithHttpHealthCheck("/health");
 
 // Two replicas behind one endpoint: pushes reach an agent through the SignalR Redis backplane, whichever replica they use.
@@ -50,11 +55,15 @@ var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
     .WithReplicas(2)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
-    .WithTwilio(twilio, emulator, webhooks)
-    // The development agents (agent1…agent3) exist only in the Development environment.
+    .WithTwilio(twilio, TwilioSecrets.ApiKeySecret, emulator, webhooks)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Agent portal");
+
+if (emulator is not null)
+{
+    portal.WithDevelopmentAgents();
+}
 
 builder.Eventing.Subscribe<ResourceReadyEvent>(portal.Resource, (@event, _) =>
 {

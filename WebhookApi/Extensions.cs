@@ -8,7 +8,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddWebhookApiServices(this IHostApplicationBuilder builder)
     {
         builder.AddCallCenterInfrastructure();
-        builder.AddTwilioOptions();
+        builder.AddTwilioOptions(TwilioSecret.AuthToken);
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -14,9 +14,15 @@ public static class InfrastructureSelector
 {
     private static readonly TimeSpan ContainerRuntimeTimeout = TimeSpan.FromSeconds(10);
 
-    public static InfrastructurePlan Select(InfrastructureOptions options, string repositoryRoot)
+    public static InfrastructurePlan Select(InfrastructureOptions options, string repositoryRoot, DistributedApplicationExecutionContext execution)
     {
         var dataDirectory = Path.GetFullPath(options.DataDirectory, repositoryRoot);
+
+        // A published manifest is deployed elsewhere: it names the official images, never this machine's executables.
+        if (execution.IsPublishMode)
+        {
+            return new InfrastructurePlan(null, dataDirectory);
+        }
 
         switch (options.Mode)
         {

@@ -20,12 +20,30 @@ public sealed record TwilioAccount(
     public bool IsEmulated => PublicWebhookBaseUrl is null;
 }
 
+/// <summary>Twilio settings that are partly there, or not usable: the AppHost names what to fix and does not start.</summary>
+public sealed class TwilioSettingsException(string message) : Exception(message);
+
+/// <summary>Which of the account's two secrets a service receives: only what its job needs.</summary>
+[Flags]
+public enum TwilioSecrets
+{
+    /// <summary>Signs Twilio's webhooks: only the service that checks their signatures has it.</summary>
+    AuthToken = 1,
+
+    /// <summary>Authenticates REST requests and signs softphone tokens.</summary>
+    ApiKeySecret = 2,
+}
+
 public static class TwilioExtensions
 {
+    private static readonly string[] AccountKeys = ["AccountSid", "ApiKeySid", "PhoneNumber", "WebhookBaseUrl"];
+    private static readonly string[] SecretParameters = ["twilio-auth-token", "twilio-api-key-secret"];
+
     public static TwilioAccount AddTwilioAccount(this IDistributedApplicationBuilder builder)
     {
         var twilio = builder.Configuration.GetSection("Twilio");
-        if (string.IsNullOrEmpty(twilio["AccountSid"]))
+        var present = AccountKeys.Where(key => !string.IsNullOrEmpty(twilio[key])).ToList();
+        if (present.Count == 0)
         {
             var secret = new GenerateParameterDefault { MinLength = 32, Special = false };
             return new TwilioAccount(
@@ -37,11 +55,24 @@ public static class TwilioExtensions
                 PublicWebhookBaseUrl: null);
         }
 
-        var missing = new[] { "ApiKeySid", "PhoneNumber", "WebhookBaseUrl" }.Where(key => string.IsNullOrEmpty(twilio[key])).ToList();
+        // A publish leaves the secrets to the deployment; a run needs them now.
+        var missing = AccountKeys.Except(present).Select(key => $"Twilio:{key}")
+            .Concat(builder.ExecutionContext.IsRunMode
+                ? SecretParameters.Where(name => string.IsNullOrEmpty(builder.Configuration[$"Parameters:{name}"])).Select(name => $"Parameters:{name}")
+                : [])
+            .ToList();
         if (missing.Count > 0)
         {
-            throw new InvalidOperationException(
-                $"Twilio:AccountSid is set, so the real Twilio is used; it also needs {string.Join(", ", missing.Select(key => $"Twilio:{key}"))}.");
+            throw new TwilioSettingsException(
+                $"Twilio settings are partly configured ({string.Join(", ", present.Select(key => $"Twilio:{key}"))}), so the real Twilio would be used, " +
+                $"but {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} missing. Set them all (dotnet user-secrets set --project AppHost …) " +
+                "or remove them all to run with the emulator.");
+        }
+
+        if (!Uri.TryCreate(twilio["WebhookBaseUrl"], UriKind.Absolute, out var webhookBase) || webhookBase.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new TwilioSettingsException(
+                $"Twilio:WebhookBaseUrl must be the public https address Twilio calls WebhookApi at (a tunnel in development), not '{twilio["WebhookBaseUrl"]}'.");
         }
 
         return new TwilioAccount(twilio["AccountSid"]!, twilio["ApiKeySid"]!, twilio["PhoneNumber"]!,
@@ -55,20 +86,20 @@ public static class TwilioExtensions
         this IDistributedApplicationBuilder builder, string name, TwilioAccount account, Func<ReferenceExpression> voiceUrl) =>
         builder.AddProject<Projects.TwilioEmulator>(name)
             .WithHttpEndpoint()
-            .WithTwilioAccount(account)
+            .WithTwilioAccount(account, TwilioSecrets.AuthToken | TwilioSecrets.ApiKeySecret)
             .WithEnvironment(context => context.EnvironmentVariables["Twilio__VoiceUrl"] = voiceUrl())
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint("http", url => url.DisplayText = "Call the support line");
 
     /// <summary>
-    /// A service that talks to Twilio: the account, WebhookApi's public address, and — with the emulator —
-    /// the emulator's address, started before the service.
+    /// A service that talks to Twilio: the account with the <paramref name="secrets"/> its job needs, WebhookApi's public address,
+    /// and — with the emulator — the emulator's address, started before the service.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithTwilio(
-        this IResourceBuilder<ProjectResource> service, TwilioAccount account,
+        this IResourceBuilder<ProjectResource> service, TwilioAccount account, TwilioSecrets secrets,
         IResourceBuilder<ProjectResource>? emulator, IResourceBuilder<ProjectResource> webhooks)
     {
-        service.WithTwilioAccount(account).WithEnvironment(context =>
+        service.WithTwilioAccount(account, secrets).WithEnvironment(context =>
         {
             context.EnvironmentVariables["Twilio__WebhookBaseUrl"] = account.PublicWebhookBaseUrl is { } publicUrl
                 ? publicUrl
@@ -81,11 +112,23 @@ public static class TwilioExtensions
         return emulator is null ? service : service.WaitFor(emulator);
     }
 
-    private static IResourceBuilder<ProjectResource> WithTwilioAccount(this IResourceBuilder<ProjectResource> resource, TwilioAccount account) =>
+    private static IResourceBuilder<ProjectResource> WithTwilioAccount(
+        this IResourceBuilder<ProjectResource> resource, TwilioAccount account, TwilioSecrets secrets)
+    {
         resource
             .WithEnvironment("Twilio__AccountSid", account.AccountSid)
             .WithEnvironment("Twilio__ApiKeySid", account.ApiKeySid)
-            .WithEnvironment("Twilio__PhoneNumber", account.PhoneNumber)
-            .WithEnvironment("Twilio__AuthToken", account.AuthToken)
-            .WithEnvironment("Twilio__ApiKeySecret", account.ApiKeySecret);
+            .WithEnvironment("Twilio__PhoneNumber", account.PhoneNumber);
+        if (secrets.HasFlag(TwilioSecrets.AuthToken))
+        {
+            resource.WithEnvironment("Twilio__AuthToken", account.AuthToken);
+        }
+
+        if (secrets.HasFlag(TwilioSecrets.ApiKeySecret))
+        {
+            resource.WithEnvironment("Twilio__ApiKeySecret", account.ApiKeySecret);
+        }
+
+        return resource;
+    }
 }

@@ -11,10 +11,14 @@ public static class TwilioClientRegistration
     /// <summary>A Twilio request that has not answered by then failed (and may be retried by the dial worker).</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
-    public static IHostApplicationBuilder AddTwilioOptions(this IHostApplicationBuilder builder)
+    /// <summary>The account's settings, validated at start, with the <paramref name="secret"/> this service needs.</summary>
+    public static IHostApplicationBuilder AddTwilioOptions(this IHostApplicationBuilder builder, TwilioSecret secret)
     {
         builder.Services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations()
+            .Validate(options => (secret == TwilioSecret.AuthToken ? options.AuthToken : options.ApiKeySecret).Length > 0,
+                $"Twilio:{secret} is required.")
+            .ValidateOnStart();
         return builder;
     }
 
@@ -24,7 +28,7 @@ public static class TwilioClientRegistration
     /// </summary>
     public static IHostApplicationBuilder AddTwilioRestClient(this IHostApplicationBuilder builder)
     {
-        builder.AddTwilioOptions();
+        builder.AddTwilioOptions(TwilioSecret.ApiKeySecret);
         builder.Services.AddSingleton<ITwilioRestClient>(services =>
         {
             var options = services.GetRequiredService<IOptions<TwilioOptions>>();

@@ -2,6 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace WarmTransfer.CallCenter.Telephony;
 
+/// <summary>The one secret of the account a service holds: the one its job needs.</summary>
+public enum TwilioSecret
+{
+    AuthToken,
+    ApiKeySecret,
+}
+
 /// <summary>The Twilio account the services use (section <c>Twilio</c>); the AppHost fills it.</summary>
 public sealed class TwilioOptions
 {
@@ -10,14 +17,13 @@ public sealed class TwilioOptions
     [Required, RegularExpression("^AC[0-9a-fA-F]{32}$")]
     public string AccountSid { get; set; } = string.Empty;
 
-    /// <summary>Signs webhooks; checked on every Twilio-facing request.</summary>
-    [Required]
+    /// <summary>Signs webhooks; checked on every Twilio-facing request. Only WebhookApi has it.</summary>
     public string AuthToken { get; set; } = string.Empty;
 
     [Required, RegularExpression("^SK[0-9a-fA-F]{32}$")]
     public string ApiKeySid { get; set; } = string.Empty;
 
-    [Required]
+    /// <summary>Authenticates REST requests and signs softphone tokens. WebhookApi does not have it.</summary>
     public string ApiKeySecret { get; set; } = string.Empty;
 
     /// <summary>The support number: customers call it, agents are dialed from it.</summary>

@@ -89,13 +89,109 @@ public sealed class AppModelTests
     [Fact]
     public async Task Without_a_container_runtime_or_local_servers_the_apphost_stops_with_an_install_hint()
     {
+        var (exitCode, stdout, stderr) = await RunAppHostAsync(
+            "--Infrastructure:ContainerRuntime=no-such-container-runtime", "--Infrastructure:RedisServer=/nonexistent/redis-server");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("no container runtime answered", stderr);
+        Assert.Contains("'/nonexistent/redis-server' (package redis-server)", stderr);
+        Assert.Contains("apt-get install redis-server rabbitmq-server", stderr);
+        Assert.Single(stderr.Split('\n'));
+        Assert.DoesNotContain("Distributed application starting", stdout);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--Twilio:AccountSid=AC0123456789abcdef0123456789abcdef" },
+        new[] { "Twilio:ApiKeySid", "Twilio:PhoneNumber", "Twilio:WebhookBaseUrl", "Parameters:twilio-auth-token", "Parameters:twilio-api-key-secret" })]
+    [InlineData(new[] { "--Twilio:ApiKeySid=SK0123456789abcdef0123456789abcdef", "--Parameters:twilio-api-key-secret=secret" },
+        new[] { "Twilio:AccountSid", "Twilio:PhoneNumber", "Twilio:WebhookBaseUrl", "Parameters:twilio-auth-token" })]
+    public async Task Partly_configured_twilio_settings_stop_the_apphost_naming_what_is_missing(string[] settings, string[] missing)
+    {
+        var (exitCode, stdout, stderr) = await RunAppHostAsync(settings);
+
+        Assert.Equal(1, exitCode);
+        Assert.All(missing, key => Assert.Contains(key, stderr));
+        Assert.DoesNotContain("secret", stderr.Replace("twilio-api-key-secret", string.Empty).Replace("user-secrets", string.Empty));
+        Assert.DoesNotContain("Distributed application starting", stdout);
+    }
+
+    [Fact]
+    public async Task A_twilio_webhook_address_that_is_not_https_stops_the_apphost()
+    {
+        var (exitCode, _, stderr) = await RunAppHostAsync([.. TwilioAccount(), "--Twilio:WebhookBaseUrl=http://support.example.com"]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Twilio:WebhookBaseUrl must be the public https address", stderr);
+    }
+
+    [Fact]
+    public async Task The_published_manifest_with_a_twilio_account_has_no_emulator_no_development_agents_and_one_secret_per_service()
+    {
+        var resources = await PublishManifestAsync(TwilioAccount());
+
+        Assert.DoesNotContain("twilio-emulator", resources.Select(resource => resource.Key));
+        Assert.All(resources.Where(resource => resource.Value.Type == "project.v0"), resource =>
+        {
+            Assert.DoesNotContain("Twilio__ApiBaseUrl", resource.Value.Env.Keys);
+            Assert.DoesNotContain(resource.Value.Env.Keys, key => key.StartsWith("Agents__", StringComparison.Ordinal));
+        });
+        AssertSecrets(resources["webhookapi"], authToken: true, apiKeySecret: false);
+        AssertSecrets(resources["dialerworker"], authToken: false, apiKeySecret: true);
+        AssertSecrets(resources["agentportal"], authToken: false, apiKeySecret: true);
+        Assert.Equal("container.v0", resources["redis"].Type);
+    }
+
+    [Fact]
+    public async Task With_the_emulator_only_the_emulator_holds_both_secrets_and_the_portal_has_the_development_agents()
+    {
+        var resources = await PublishManifestAsync([]);
+
+        AssertSecrets(resources["twilio-emulator"], authToken: true, apiKeySecret: true);
+        AssertSecrets(resources["webhookapi"], authToken: true, apiKeySecret: false);
+        AssertSecrets(resources["dialerworker"], authToken: false, apiKeySecret: true);
+        AssertSecrets(resources["agentportal"], authToken: false, apiKeySecret: true);
+        Assert.Equal("agent1", resources["agentportal"].Env["Agents__Directory__0__Id"]);
+    }
+
+    private static string[] TwilioAccount() =>
+    [
+        "--Twilio:AccountSid=AC0123456789abcdef0123456789abcdef", "--Twilio:ApiKeySid=SK0123456789abcdef0123456789abcdef",
+        "--Twilio:PhoneNumber=+15551234567", "--Twilio:WebhookBaseUrl=https://support.example.com",
+        "--Parameters:twilio-auth-token=test-token", "--Parameters:twilio-api-key-secret=test-secret",
+    ];
+
+    private static void AssertSecrets(ManifestResource resource, bool authToken, bool apiKeySecret)
+    {
+        Assert.Equal(authToken, resource.Env.ContainsKey("Twilio__AuthToken"));
+        Assert.Equal(apiKeySecret, resource.Env.ContainsKey("Twilio__ApiKeySecret"));
+    }
+
+    private sealed record ManifestResource(string Type, Dictionary<string, string> Env);
+
+    /// <summary>The AppHost's Aspire manifest, as <c>--publisher manifest</c> writes it.</summary>
+    private static async Task<Dictionary<string, ManifestResource>> PublishManifestAsync(string[] settings)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"warmtransfer-manifest-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exitCode, stdout, stderr) = await RunAppHostAsync(["--publisher", "manifest", "--output-path", output, .. settings]);
+            Assert.True(exitCode == 0, $"The publish failed ({exitCode}): {stdout} {stderr}");
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(output))!["resources"]!.AsObject();
+            return manifest.ToDictionary(resource => resource.Key, resource => new ManifestResource(
+                resource.Value!["type"]!.GetValue<string>(),
+                resource.Value["env"]?.AsObject().ToDictionary(env => env.Key, env => env.Value!.ToString()) ?? []));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    /// <summary>Runs the built AppHost as a user would, until it exits by itself (within a minute).</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAppHostAsync(params string[] arguments)
+    {
         var appHost = typeof(Projects.AppHost).Assembly.Location;
-        var startInfo = new ProcessStartInfo("dotnet",
-        [
-            appHost,
-            "--Infrastructure:ContainerRuntime=no-such-container-runtime",
-            "--Infrastructure:RedisServer=/nonexistent/redis-server",
-        ])
+        var startInfo = new ProcessStartInfo("dotnet", [appHost, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -106,15 +202,17 @@ public sealed class AppModelTests
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
 
-        Assert.Equal(1, process.ExitCode);
-        var message = (await stderr).Trim();
-        Assert.Contains("no container runtime answered", message);
-        Assert.Contains("'/nonexistent/redis-server' (package redis-server)", message);
-        Assert.Contains("apt-get install redis-server rabbitmq-server", message);
-        Assert.Single(message.Split('\n'));
-        Assert.DoesNotContain("Distributed application starting", await stdout);
+        return (process.ExitCode, await stdout, (await stderr).Trim());
     }
 
     private static IResource Resource(IDistributedApplicationTestingBuilder builder, string name) =>
