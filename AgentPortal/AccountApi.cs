@@ -6,7 +6,8 @@ using WarmTransfer.AgentPortal.Agents;
 
 namespace WarmTransfer.AgentPortal;
 
-public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName);
+/// <param name="ExpiresAt">When the sign-in ends, however active the agent is.</param>
+public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName, DateTimeOffset? ExpiresAt);
 
 /// <summary>
 /// Signing in and out. A sign-in is rate limited per client address, refused (429) while the agent id or the address is
@@ -20,14 +21,15 @@ public static class AccountApi
     public static IEndpointRouteBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
         var account = app.MapGroup("/account");
-        account.MapGet("/session", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
-            ? TypedResults.Ok(new SessionView(true, user.FindFirstValue(ClaimTypes.NameIdentifier), user.FindFirstValue(ClaimTypes.Name)))
-            : TypedResults.Ok(new SessionView(false, null, null)));
+        account.MapGet("/session", async (HttpContext http) => await http.AuthenticateAsync() is { Succeeded: true, Principal: { } user } result
+            ? TypedResults.Ok(new SessionView(true, user.FindFirstValue(ClaimTypes.NameIdentifier), user.FindFirstValue(ClaimTypes.Name), result.Properties.ExpiresUtc))
+            : TypedResults.Ok(new SessionView(false, null, null, null)));
         account.MapPost("/sign-in", SignInAsync)
             .RequireRateLimiting(SignInRateLimit)
             .WithMetadata(new RequestSizeLimitAttribute(SignInOptions.MaxBodyBytes));
-        account.MapPost("/sign-out", async (HttpContext http) =>
+        account.MapPost("/sign-out", async (HttpContext http, AgentSessions sessions) =>
         {
+            await sessions.EndAsync(http.User);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return TypedResults.NoContent();
         }).RequireAuthorization();
@@ -45,7 +47,8 @@ public static class AccountApi
     }
 
     private static async Task<IResult> SignInAsync(
-        [FromForm] string agentId, [FromForm] string password, HttpContext http, AgentCredentials credentials, SignInGuard guard)
+        [FromForm] string agentId, [FromForm] string password, HttpContext http, AgentCredentials credentials, SignInGuard guard,
+        AgentSessions sessions)
     {
         var address = ClientAddress(http);
         if (await guard.LockedForAsync(agentId, address) is var locked && locked > TimeSpan.Zero)
@@ -60,7 +63,12 @@ public static class AccountApi
         }
 
         await guard.SucceededAsync(agentId);
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, agent.Id), new Claim(ClaimTypes.Name, agent.DisplayName)],
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, agent.Id),
+                new Claim(ClaimTypes.Name, agent.DisplayName),
+                new Claim(AgentSessions.SessionClaim, await sessions.StartAsync(agent.Id)),
+            ],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return TypedResults.NoContent();

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using WarmTransfer.AgentPortal.Agents;
@@ -24,30 +26,71 @@ public static class Extensions
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AgentDirectoryOptions>().BindConfiguration(AgentDirectoryOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        if (builder.Configuration[AgentDirectoryOptions.FileKey] is { Length: > 0 } directoryFile)
+        {
+            builder.Services.AddSingleton(services => new AgentDirectoryFile(
+                directoryFile, services.GetRequiredService<ILoggerFactory>().CreateLogger<AgentDirectoryFile>(), TimeProvider.System));
+            builder.Services.AddSingleton<IPostConfigureOptions<AgentDirectoryOptions>>(services => services.GetRequiredService<AgentDirectoryFile>());
+            builder.Services.AddSingleton<IOptionsChangeTokenSource<AgentDirectoryOptions>>(services => services.GetRequiredService<AgentDirectoryFile>());
+        }
 
         builder.AddSharedDataProtection();
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(options =>
-            {
-                options.Cookie.HttpOnly = true;
-                options.Cookie.SameSite = SameSiteMode.Strict;
-                options.ExpireTimeSpan = TimeSpan.FromHours(10);
-                // An API answers 401/403, it does not redirect to a login page.
-                options.Events.OnRedirectToLogin = context => Respond(context.Response, StatusCodes.Status401Unauthorized);
-                options.Events.OnRedirectToAccessDenied = context => Respond(context.Response, StatusCodes.Status403Forbidden);
-            });
+        builder.AddAgentSessions();
         builder.Services.AddAuthorization();
         builder.AddSignInProtection();
-        builder.Services.AddAntiforgery(options => options.HeaderName = "X-CSRF-TOKEN");
+        builder.Services.AddAntiforgery(options =>
+        {
+            options.HeaderName = "X-CSRF-TOKEN";
+            options.Cookie.Name = CookieName(builder, "wt-antiforgery");
+            options.Cookie.SecurePolicy = CookieSecurity(builder);
+        });
         builder.Services.AddProblemDetails();
 
-        builder.Services.AddSignalR().AddStackExchangeRedis(
+        builder.Services.AddSignalR(options => options.AddFilter<AgentSessions.HubFilter>()).AddStackExchangeRedis(
             builder.Configuration.GetConnectionString(ConnectionNames.Redis) ?? string.Empty,
             options => options.Configuration.ChannelPrefix = RedisChannel.Literal("wt:portal"));
         builder.Services.AddSingleton<AgentViews>();
         builder.Services.AddHostedService<AgentUpdateConsumer>();
         return builder;
     }
+
+    /// <summary>
+    /// Cookie sign-in backed by a session record (<see cref="AgentSessions"/>) checked on every request. The cookie lives as long
+    /// as the session, from sign-in, however active the agent is. Outside Development the cookie is <c>__Host-</c> and Secure;
+    /// in Development it is Secure whenever the request came over https (directly or through a trusted proxy).
+    /// </summary>
+    private static void AddAgentSessions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AgentSessions>();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<PortalOptions>>((options, portal) =>
+            {
+                options.Cookie.Name = CookieName(builder, "wt-session");
+                options.Cookie.SecurePolicy = CookieSecurity(builder);
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Strict;
+                options.ExpireTimeSpan = portal.Value.SessionLifetime;
+                options.SlidingExpiration = false;
+                options.Events.OnValidatePrincipal = async context =>
+                {
+                    if (context.Principal is null || !await context.HttpContext.RequestServices.GetRequiredService<AgentSessions>().IsCurrentAsync(context.Principal))
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+                };
+                // An API answers 401/403, it does not redirect to a login page.
+                options.Events.OnRedirectToLogin = context => Respond(context.Response, StatusCodes.Status401Unauthorized);
+                options.Events.OnRedirectToAccessDenied = context => Respond(context.Response, StatusCodes.Status403Forbidden);
+            });
+    }
+
+    private static string CookieName(IHostApplicationBuilder builder, string name) =>
+        builder.Environment.IsDevelopment() ? name : $"__Host-{name}";
+
+    private static CookieSecurePolicy CookieSecurity(IHostApplicationBuilder builder) =>
+        builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
     /// <summary>
     /// Sign-in's defences: a token bucket per client address (in each replica), lockouts per agent id and per address (in
@@ -97,6 +140,45 @@ public static class Extensions
         builder.Services.AddDataProtection().SetApplicationName("WarmTransfer.AgentPortal");
         builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "wt:portal:data-protection-keys"));
+    }
+
+    /// <summary>
+    /// The page's Content-Security-Policy: its own files, plus the emulator's SDK and socket in emulator mode, or Twilio's voice
+    /// services (signalling, event gateway, ringtones) against the real Twilio. No inline script anywhere.
+    /// </summary>
+    public static WebApplication UsePortalSecurityHeaders(this WebApplication app)
+    {
+        var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
+        var policy = twilio.ApiBaseUrl is { Length: > 0 } emulator && Uri.TryCreate(emulator, UriKind.Absolute, out var uri)
+            ? SecurityHeaders.ContentSecurityPolicy(
+                ("script-src", uri.GetLeftPart(UriPartial.Authority)),
+                ("connect-src", $"{uri.GetLeftPart(UriPartial.Authority)} {(uri.Scheme == "https" ? "wss" : "ws")}://{uri.Authority}"))
+            : SecurityHeaders.ContentSecurityPolicy(
+                ("connect-src", "https://*.twilio.com wss://*.twilio.com"),
+                ("media-src", "https://*.twilio.com blob:"));
+        app.UseSecurityHeaders(policy);
+        return app;
+    }
+
+    /// <summary>
+    /// The agent hub answers only pages of the portal's own origin: a browser on another site cannot open it with the agent's
+    /// cookie. (Clients that are not browsers send no Origin and are judged by their sign-in alone.)
+    /// </summary>
+    public static WebApplication UseAgentHubOriginCheck(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(AgentHub.Path), hub => hub.Use(async (http, next) =>
+        {
+            var origin = http.Request.Headers.Origin.ToString();
+            if (origin.Length > 0 && !string.Equals(origin, $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase))
+            {
+                await TypedResults.Problem("The agent hub answers only the portal's own pages.", statusCode: StatusCodes.Status403Forbidden)
+                    .ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        }));
+        return app;
     }
 
     private static Task Respond(HttpResponse response, int statusCode)

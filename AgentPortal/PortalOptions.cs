@@ -11,6 +11,10 @@ public sealed class PortalOptions
     [Range(typeof(TimeSpan), "00:00:20", "1.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long a sign-in lasts, however active the agent is: then they sign in again. A shift and a half by default.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>The reasons an agent can give for being away, as the page offers them.</summary>
     [MinLength(1)]
     public List<string> AwayReasons { get; set; } = ["Break", "Lunch", "Training", "Meeting"];

@@ -9,6 +9,7 @@ builder.AddAgentPortalServices();
 var app = builder.Build();
 
 app.UseForwardedHeaders();
+app.UsePortalSecurityHeaders();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.UseDefaultFiles();
@@ -19,8 +20,9 @@ app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseAgentHubOriginCheck();
 app.MapAccountApi();
 app.MapPortalApi();
-app.MapHub<AgentHub>(AgentHub.Path);
+app.MapHub<AgentHub>(AgentHub.Path, options => options.CloseOnAuthenticationExpiration = true);
 
 app.Run();

@@ -18,6 +18,7 @@ public static class EmulatorApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.UseSecurityHeaders(SecurityHeaders.ContentSecurityPolicy());
         app.UseAdminFromThisMachineOnly();
         app.UseWebSockets();
         app.UseDefaultFiles();

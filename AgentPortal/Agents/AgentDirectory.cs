@@ -35,6 +35,9 @@ public sealed class AgentDirectoryOptions
 {
     public const string SectionName = "Agents";
 
+    /// <summary>The path of a JSON file of more agents, watched for changes (<see cref="AgentDirectoryFile"/>).</summary>
+    public const string FileKey = "Agents:DirectoryFile";
+
     public List<AgentAccount> Directory { get; set; } = [];
 
     public AgentAccount? Find(string agentId) => Directory.FirstOrDefault(agent => agent.Id == agentId);

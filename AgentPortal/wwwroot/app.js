@@ -99,22 +99,48 @@ $('sign-in-form').addEventListener('submit', async (event) => {
 
 $('sign-out').addEventListener('click', () => act(async () => {
   await api('/api/presence', { method: 'POST', body: { status: 'away' } });
+  await stopDesk();
+  await api('/account/sign-out', { method: 'POST' });
+  await leaveDesk('You are signed out.');
+}, 'message'));
+
+/** Stops the softphone, the heartbeats and the live view. */
+async function stopDesk() {
   device?.destroy();
   device = null;
   softphoneStopped = false;
   softphoneState = 'offline';
   heartbeatWorker?.terminate();
   heartbeatWorker = null;
-  await hub?.stop();
+  const closing = hub;
   hub = null;
-  await api('/account/sign-out', { method: 'POST' });
+  await closing?.stop();
+}
+
+async function leaveDesk(message) {
   antiforgery = null;
   me = null;
   view = null;
   incoming = null;
-  say('You are signed out.');
+  say(message);
   await showSignIn();
-}, 'message'));
+}
+
+/** The portal closed the live view: if the sign-in ended (signed out elsewhere, removed, expired), the desk closes and says so. */
+let sessionEnding = false;
+async function checkSession() {
+  if (!me || sessionEnding) return;
+  const session = await api('/account/session').catch(() => null);
+  if (session && !session.signedIn && me && !sessionEnding) {
+    sessionEnding = true;
+    try {
+      await stopDesk();
+      await leaveDesk('Your sign-in has ended. Sign in again to take calls.');
+    } finally {
+      sessionEnding = false;
+    }
+  }
+}
 
 // ---- the desk ----
 
@@ -162,14 +188,19 @@ async function connectHub(heartbeatMs) {
     .build();
   hub.on('view', render);
   hub.on('available', (colleagues) => view && render({ ...view, colleagues: colleagues.filter((c) => c.id !== me.id) }));
-  hub.onreconnecting(() => { $('live-state').textContent = 'reconnecting'; });
+  hub.onreconnecting(() => {
+    $('live-state').textContent = 'reconnecting';
+    checkSession();
+  });
   hub.onreconnected(() => { $('live-state').textContent = 'connected'; heartbeat(); });
-  hub.onclose(() => { $('live-state').textContent = 'offline'; });
+  hub.onclose(() => {
+    $('live-state').textContent = 'offline';
+    checkSession();
+  });
   await hub.start();
   $('live-state').textContent = 'connected';
   // A worker's timer keeps its pace in a background tab, where the page's own timers are slowed down.
-  const source = `setInterval(() => postMessage(0), ${Number(heartbeatMs) || 3000});`;
-  heartbeatWorker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  heartbeatWorker = new Worker(`heartbeat-worker.js?ms=${Number(heartbeatMs) || 3000}`);
   heartbeatWorker.onmessage = heartbeat;
   heartbeat();
 }

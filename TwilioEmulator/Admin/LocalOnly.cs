@@ -22,5 +22,5 @@ public static class LocalOnly
         }));
 
     private static bool IsAdmin(PathString path) =>
-        path.StartsWithSegments("/admin") || path == "/" || path.StartsWithSegments("/index.html") || path.StartsWithSegments("/admin.js");
+        path.StartsWithSegments("/admin") || path == "/" || path.StartsWithSegments("/index.html") || path.StartsWithSegments("/admin.js") || path.StartsWithSegments("/admin.css");
 }

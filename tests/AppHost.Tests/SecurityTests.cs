@@ -190,6 +190,124 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
+    [Theory]
+    [InlineData("agentportal", "/")]
+    [InlineData("agentportal", "/api/antiforgery")]
+    [InlineData("agentportal", "/account/session")]
+    [InlineData("twilio-emulator", "/")]
+    public async Task Every_page_and_answer_carries_the_security_headers(string service, string path)
+    {
+        using var http = fixture.App.CreateHttpClient(service);
+
+        using var response = await http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var policy = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("frame-ancestors 'none'", policy);
+        Assert.Contains("script-src 'self'", policy);
+        Assert.DoesNotContain("unsafe-inline", policy);
+        Assert.DoesNotContain("unsafe-eval", policy);
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+        Assert.False(response.Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
+    public async Task Served_over_https_through_a_proxy_the_portal_sends_hsts_and_secure_cookies()
+    {
+        using var http = fixture.App.CreateHttpClient("agentportal");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/antiforgery");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal("max-age=31536000", Assert.Single(response.Headers.GetValues("Strict-Transport-Security")));
+        Assert.All(response.Headers.GetValues("Set-Cookie"), cookie => Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task The_agent_hub_refuses_a_page_of_another_origin_and_takes_its_own()
+    {
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+
+        var refused = await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(
+            () => agent.ConnectHubAsync(origin: "https://attacker.example"));
+        await using var own = await agent.ConnectHubAsync(origin: agent.Portal.GetLeftPart(UriPartial.Authority));
+
+        Assert.Contains("403", refused.Message);
+        using var timeout = new CancellationTokenSource(SystemState.StepTimeout);
+        Assert.Equal("agent3", (await own.Views.ReadAsync(timeout.Token)).View.Agent.Id);
+    }
+
+    [Fact]
+    public async Task After_sign_out_a_copied_cookie_stops_working_and_the_sessions_hub_connection_closes()
+    {
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        await using var hub = await agent.ConnectHubAsync();
+        using var thief = fixture.App.CreateHttpClient("agentportal");
+        thief.DefaultRequestHeaders.Add("Cookie", agent.CookieHeader);
+        using (var before = await thief.GetAsync("/api/me"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await agent.SignOutAsync();
+
+        using var after = await thief.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        await hub.Completion.WaitAsync(SystemState.StepTimeout);
+    }
+
+    [Fact]
+    public async Task An_agent_removed_from_the_directory_loses_their_cookie_and_hub_connection_at_once()
+    {
+        using var rita = await PortalClient.SignInAsync(fixture.App, WarmTransferAppFixture.FileAgent, WarmTransferAppFixture.LoadAgentPassword);
+        await using var hub = await rita.ConnectHubAsync();
+        using (var before = await rita.GetAsync("/api/me"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await File.WriteAllTextAsync(fixture.AgentDirectoryFile, "[]");
+
+        // Each portal replica reads the file again within a second of the change.
+        await hub.Completion.WaitAsync(SystemState.StepTimeout);
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var after = await rita.GetAsync("/api/me");
+            return after.StatusCode == HttpStatusCode.Unauthorized ? null : $"the removed agent's cookie still answers {after.StatusCode}";
+        }, TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var client = await SignInFormAsync("198.51.100.70");
+            using var signIn = await client.PostSignInAsync(WarmTransferAppFixture.FileAgent, WarmTransferAppFixture.LoadAgentPassword);
+            return signIn.StatusCode == HttpStatusCode.Unauthorized ? null : $"the removed agent's sign-in answers {signIn.StatusCode}";
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_sign_in_lasts_twelve_hours_from_sign_in_whatever_the_agent_does()
+    {
+        var signedIn = DateTimeOffset.UtcNow;
+        using var agent = await PortalClient.SignInAsync(fixture.App, "agent3", "agent3-dev-password");
+        var first = await SessionAsync(agent);
+        Assert.InRange(first.GetProperty("expiresAt").GetDateTimeOffset() - signedIn,
+            TimeSpan.FromHours(12) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1));
+
+        // Requests do not push the end further away.
+        using (await agent.GetAsync("/api/me"))
+        {
+        }
+
+        Assert.Equal(first.GetProperty("expiresAt").GetDateTimeOffset(), (await SessionAsync(agent)).GetProperty("expiresAt").GetDateTimeOffset());
+    }
+
+    private static async Task<JsonElement> SessionAsync(PortalClient agent)
+    {
+        using var response = await agent.GetAsync("/account/session");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     [Fact]
     public async Task An_agent_cannot_transfer_hold_or_leave_a_call_they_are_not_in()
     {

@@ -37,6 +37,12 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>An agent (password <see cref="LoadAgentPassword"/>) the sign-in tests lock out.</summary>
     public const string LockoutAgent = "lena";
 
+    /// <summary>An agent (password <see cref="LoadAgentPassword"/>) in the watched directory file <see cref="AgentDirectoryFile"/>.</summary>
+    public const string FileAgent = "rita";
+
+    /// <summary>The portal's watched directory file: a test removes <see cref="FileAgent"/> from it.</summary>
+    public string AgentDirectoryFile => Path.Combine(_dataDirectory, "agents.json");
+
     /// <summary>An agent whose directory entry has a broken password hash.</summary>
     public const string BrokenHashAgent = "broken";
 
@@ -72,6 +78,13 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
             firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count + 2);
         AppHostLauncher.AddPortalAgents(builder, [LockoutAgent], _ => "Lena Lockout", LoadAgentPasswordHash, _ => 0,
             firstEntry: AppHostLauncher.DevelopmentAgents + LoadAgents.Count + 3);
+        // More agents in a file the portal watches, as an operator would keep them.
+        Directory.CreateDirectory(_dataDirectory);
+        await File.WriteAllTextAsync(AgentDirectoryFile, System.Text.Json.JsonSerializer.Serialize(new[]
+        {
+            new { id = FileAgent, displayName = "Rita Roster", passwordHash = LoadAgentPasswordHash, wrapUpSeconds = 0 },
+        }), timeout.Token);
+        AppHostLauncher.SetEnvironment(builder, "agentportal", "Agents__DirectoryFile", AgentDirectoryFile);
         var stopwatch = Stopwatch.StartNew();
         App = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
         TimeToHealthy = stopwatch.Elapsed;

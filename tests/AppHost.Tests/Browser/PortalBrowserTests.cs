@@ -249,6 +249,25 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     }
 
     [Fact]
+    public async Task Signing_out_in_another_tab_closes_the_desk_and_says_why()
+    {
+        await fixture.ResetAsync();
+        using var emulator = EmulatorAdmin.For(fixture.App);
+        await using var carol = await OpenDeskAsync(nameof(Signing_out_in_another_tab_closes_the_desk_and_says_why), "agent3", emulator);
+
+        var otherTab = await carol.Page.Context.NewPageAsync();
+        await otherTab.GotoAsync("/");
+        await otherTab.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
+
+        await Expect(carol.Message).ToHaveTextAsync("Your sign-in has ended. Sign in again to take calls.");
+        await Expect(carol.Page.GetByRole(AriaRole.Region, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        await Expect(carol.Page.GetByRole(AriaRole.Region, new() { Name = "Your desk" })).ToBeHiddenAsync();
+        await carol.ScreenshotAsync("session-ended");
+        // The page's Content-Security-Policy refused nothing it needed (the heartbeat worker included).
+        Assert.DoesNotContain(carol.ConsoleErrors, error => !error.Contains("401", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Without_sign_in_there_is_no_softphone_no_token_and_no_live_view()
     {
         await using var stranger = await AgentPage.OpenAsync(browser.Browser, Portal, nameof(Without_sign_in_there_is_no_softphone_no_token_and_no_live_view), "anonymous");

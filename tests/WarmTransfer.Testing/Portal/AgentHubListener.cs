@@ -62,12 +62,19 @@ public sealed class AgentHubListener : IAsyncDisposable
     /// <summary>Completes when the connection ends, whoever ended it.</summary>
     public Task Completion => _listening;
 
-    public static async Task<AgentHubListener> ConnectAsync(Uri portal, CookieContainer cookies, CancellationToken cancellationToken, TimeProvider? time = null)
+    /// <param name="origin">The Origin header a browser would send: the page's origin (none by default, as a non-browser client).</param>
+    public static async Task<AgentHubListener> ConnectAsync(
+        Uri portal, CookieContainer cookies, CancellationToken cancellationToken, TimeProvider? time = null, string? origin = null)
     {
         var listener = new AgentHubListener(time ?? TimeProvider.System);
         try
         {
             listener._socket.Options.Cookies = cookies;
+            if (origin is not null)
+            {
+                listener._socket.Options.SetRequestHeader("Origin", origin);
+            }
+
             var hub = new UriBuilder(new Uri(portal, Path)) { Scheme = portal.Scheme == "https" ? "wss" : "ws" }.Uri;
             await listener._socket.ConnectAsync(hub, cancellationToken);
             await listener.SendAsync("{\"protocol\":\"json\",\"version\":1}", cancellationToken);

@@ -86,6 +86,16 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
         _http.DefaultRequestHeaders.Add("X-CSRF-TOKEN", answer.GetProperty("token").GetString());
     }
 
+    /// <summary>The session cookie as a browser would send it: what a thief of the cookie would copy.</summary>
+    public string CookieHeader => _cookies.GetCookieHeader(Portal);
+
+    /// <summary>Signs out, as the page's Sign out button does.</summary>
+    public async Task SignOutAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.PostAsync("/account/sign-out", null, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
     public Task<HttpResponseMessage> GetAsync(string path, CancellationToken cancellationToken = default) => _http.GetAsync(path, cancellationToken);
 
     public Task<HttpResponseMessage> PostAsync(string path, object body, CancellationToken cancellationToken = default) =>
@@ -148,8 +158,9 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Opens the live view as the page does; the first push (the whole view) follows at once.</summary>
-    public Task<AgentHubListener> ConnectHubAsync(CancellationToken cancellationToken = default) =>
-        AgentHubListener.ConnectAsync(Portal, _cookies, cancellationToken);
+    /// <param name="origin">The Origin a browser page would send (none by default).</param>
+    public Task<AgentHubListener> ConnectHubAsync(CancellationToken cancellationToken = default, string? origin = null) =>
+        AgentHubListener.ConnectAsync(Portal, _cookies, cancellationToken, origin: origin);
 
     /// <summary>The agent's page with its softphone, once opened (<see cref="OpenDeskAsync"/>).</summary>
     public AgentDesk? Desk { get; private set; }
