@@ -16,6 +16,7 @@ public sealed class CallCenterMetrics
     private readonly Counter<long> _transfersFailed;
     private readonly Histogram<double> _wrapUp;
     private readonly Histogram<double> _handleTime;
+    private readonly Counter<long> _webhooksRejected;
 
     public CallCenterMetrics(IMeterFactory meters)
     {
@@ -26,6 +27,7 @@ public sealed class CallCenterMetrics
         _timeToAnswer = meter.CreateHistogram<double>("warmtransfer.calls.time_to_answer", "s", "From the customer's call to the first agent joining");
         _dialFailures = meter.CreateCounter<long>("warmtransfer.dials.failed", "{dial}", "Agent dials Twilio refused or the agent did not answer");
         _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the owner left the customer with the colleague");
+        _webhooksRejected = meter.CreateCounter<long>("warmtransfer.webhooks.rejected", "{request}", "Requests to the Twilio-facing routes refused for a missing or wrong signature");
         _transfersFailed = meter.CreateCounter<long>("warmtransfer.transfers.failed", "{transfer}", "Transfers the colleague declined, missed, left or dropped");
         _wrapUp = meter.CreateHistogram<double>("warmtransfer.agents.wrap_up", "s", "An agent's after-call work, from the end of their part in a call to Ready or the timer");
         _handleTime = meter.CreateHistogram<double>("warmtransfer.agents.handle_time", "s", "An agent's part in a call, from answering to the end of their wrap-up");
@@ -39,6 +41,8 @@ public sealed class CallCenterMetrics
 
     /// <summary>A caller left the line: offered to an agent, or hung up while waiting.</summary>
     public void CallerLeftLine() => _callersWaiting.Add(-1);
+
+    public void WebhookRejected() => _webhooksRejected.Add(1);
 
     public void CallOffered() => _callsOffered.Add(1);
 

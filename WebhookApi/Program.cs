@@ -8,7 +8,7 @@ builder.AddWebhookApiServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.UseVoiceRequestLimits();
+app.UseTwilioRequests();
 app.MapHoldMusic();
 app.MapVoiceWebhooks();
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using WarmTransfer.CallCenter;
@@ -12,36 +11,18 @@ namespace WarmTransfer.WebhookApi;
 
 /// <summary>
 /// Twilio-facing routes. Each answers from Redis and a queue publish only — no Twilio REST call — and every
-/// one checks the request's Twilio signature first.
+/// request has passed <see cref="TwilioRequests"/> (signature, formats, repeats) before it reaches one.
 /// </summary>
-public static partial class VoiceWebhooks
+public static class VoiceWebhooks
 {
-    private const long MaxBodyBytes = 32 * 1024;
-
-    /// <summary>
-    /// Twilio's requests are small forms: a larger body is refused with a 400 problem before anything binds it.
-    /// (A chunked body without a length is still cut off at the same size by the request size limit.)
-    /// </summary>
-    public static IApplicationBuilder UseVoiceRequestLimits(this IApplicationBuilder app) =>
-        app.UseWhen(http => http.Request.Path.StartsWithSegments("/voice"), voice => voice.Use(async (http, next) =>
-        {
-            if (http.Request.ContentLength > MaxBodyBytes)
-            {
-                // The unread body leaves the connection unusable: the client must not send another request on it.
-                http.Response.Headers.Connection = "close";
-                await TypedResults.Problem($"The request body is larger than {MaxBodyBytes} bytes.", statusCode: StatusCodes.Status400BadRequest)
-                    .ExecuteAsync(http);
-                return;
-            }
-
-            await next(http);
-        }));
+    /// <summary>Every request to <c>/voice</c> passes <see cref="TwilioRequests"/> first: size, signature, field formats, repeats.</summary>
+    public static IApplicationBuilder UseTwilioRequests(this IApplicationBuilder app) =>
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/voice"), voice => voice.UseMiddleware<TwilioRequests>());
 
     public static IEndpointRouteBuilder MapVoiceWebhooks(this IEndpointRouteBuilder app)
     {
         var voice = app.MapGroup("/voice")
-            .AddEndpointFilter<TwilioSignatureFilter>()
-            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithMetadata(new RequestSizeLimitAttribute(TwilioRequests.MaxBodyBytes))
             .DisableAntiforgery();
 
         voice.MapPost("/incoming", IncomingAsync);
@@ -57,9 +38,9 @@ public static partial class VoiceWebhooks
         [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, CallSessions calls,
         IOptions<TwilioOptions> options, ILogger<Program> logger, CancellationToken cancellationToken)
     {
-        if (callSid is null || !CallSidFormat().IsMatch(callSid))
+        if (callSid is null)
         {
-            return TypedResults.Problem("CallSid is missing or not a Twilio call sid.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("CallSid is required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         // The session and its conference are named after the customer's CallSid: no personal data in the name.
@@ -81,7 +62,7 @@ public static partial class VoiceWebhooks
         [FromForm(Name = "CallSid")] string? callSid, CallSessions calls, SessionStore sessions, IOptions<TwilioOptions> options,
         ILogger<Program> logger)
     {
-        if (session is null || leg is null || callSid is null || !CallSidFormat().IsMatch(callSid))
+        if (session is null || leg is null || callSid is null)
         {
             return TypedResults.Problem("session, leg and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
@@ -111,7 +92,7 @@ public static partial class VoiceWebhooks
         [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "SequenceNumber")] int? sequence, CallSessions calls,
         ILogger<Program> logger, CancellationToken cancellationToken)
     {
-        if (session is null || leg is null || callSid is null || !CallSidFormat().IsMatch(callSid) || !LegCallStatuses.TryParse(status, out var callStatus))
+        if (session is null || leg is null || callSid is null || !LegCallStatuses.TryParse(status, out var callStatus))
         {
             return TypedResults.Problem("session, leg, a known CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
@@ -166,7 +147,4 @@ public static partial class VoiceWebhooks
         reason is not null && reason.Contains("conference", StringComparison.OrdinalIgnoreCase) && reason.Contains("end", StringComparison.OrdinalIgnoreCase);
 
     private static IResult Twiml(string twiml) => TypedResults.Content(twiml, "text/xml");
-
-    [GeneratedRegex("^CA[0-9a-fA-F]{32}$")]
-    private static partial Regex CallSidFormat();
 }

@@ -5,7 +5,11 @@ namespace WarmTransfer.TwilioEmulator.Delivery;
 
 /// <summary>A status callback or conference event, ready to send.</summary>
 public sealed record Callback(
-    string Kind, string Url, string Method, IReadOnlyDictionary<string, string> Parameters, string? CallSid, string? ConferenceSid);
+    string Kind, string Url, string Method, IReadOnlyDictionary<string, string> Parameters, string? CallSid, string? ConferenceSid)
+{
+    /// <summary>Sent as <c>I-Twilio-Idempotency-Token</c> with every delivery of this callback: its retries and copies carry the same.</summary>
+    public string IdempotencyToken { get; } = Guid.NewGuid().ToString();
+}
 
 /// <summary>
 /// Delivers status callbacks and conference events as <see cref="DeliverySettings"/> says: in order per call and per
@@ -41,7 +45,7 @@ public sealed class CallbackDelivery(WebhookClient webhooks, SeededRandom random
         if (settings.IsOrdered)
         {
             stream.Enqueue(() => webhooks.SendAsync(callback.Kind, callback.Url, callback.Method, callback.Parameters,
-                callback.CallSid, callback.ConferenceSid, CancellationToken.None));
+                callback.CallSid, callback.ConferenceSid, CancellationToken.None, idempotencyToken: callback.IdempotencyToken));
             return;
         }
 
@@ -90,7 +94,7 @@ public sealed class CallbackDelivery(WebhookClient webhooks, SeededRandom random
             {
                 var text = attempt == 0 ? note : $"{note}, retry {attempt} of {overrides.RetryCount}";
                 var response = await webhooks.SendAsync(callback.Kind, callback.Url, callback.Method, callback.Parameters,
-                    callback.CallSid, callback.ConferenceSid, CancellationToken.None, new DeliveryNote(text, seed));
+                    callback.CallSid, callback.ConferenceSid, CancellationToken.None, new DeliveryNote(text, seed), callback.IdempotencyToken);
                 if (!retries || attempt >= overrides.RetryCount || !overrides.Retries(response.Outcome)
                     || time.GetElapsedTime(started) >= overrides.TotalTime)
                 {

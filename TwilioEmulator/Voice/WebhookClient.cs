@@ -41,7 +41,7 @@ public sealed class WebhookClient(
 
     public async Task<WebhookResponse> SendAsync(
         string kind, string url, string method, IReadOnlyDictionary<string, string> parameters,
-        string? callSid, string? conferenceSid, CancellationToken cancellationToken, DeliveryNote? note = null)
+        string? callSid, string? conferenceSid, CancellationToken cancellationToken, DeliveryNote? note = null, string? idempotencyToken = null)
     {
         var (target, overrides) = ConnectionOverrides.Parse(url);
         var isGet = string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase);
@@ -59,6 +59,8 @@ public sealed class WebhookClient(
             using var request = new HttpRequestMessage(isGet ? HttpMethod.Get : HttpMethod.Post, requestUrl);
             request.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
             request.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
+            // Twilio marks each webhook with a token its retries keep: the receiver can tell a repeat from a new request.
+            request.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", idempotencyToken ?? Guid.NewGuid().ToString());
             request.Options.Set(ConnectTimeout, overrides.ConnectTimeout);
             if (!isGet)
             {

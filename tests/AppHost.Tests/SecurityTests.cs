@@ -44,6 +44,112 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    public static TheoryData<string, string, string> MalformedFields => new()
+    {
+        // A trailing newline, which a '$' anchor lets through.
+        { "/voice/incoming", "CallSid", TwilioSignature.NewCallSid() + "\n" },
+        { "/voice/incoming", "CallSid", TwilioSignature.NewCallSid().ToUpperInvariant() },
+        { "/voice/call-status?session={session}&leg=0123456789ab&role=7", "CallStatus", "ringing" },
+        { "/voice/call-status?session={session}&leg=0123456789ab", "SequenceNumber", "1; DROP" },
+        { "/voice/call-status?session={session}:x&leg=0123456789ab", "CallStatus", "ringing" },
+        { "/voice/conference-events", "ParticipantLabel", "agent1 }" },
+        { "/voice/conference-events", "ConferenceSid", "CF" + new string('0', 31) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedFields))]
+    public async Task A_signed_webhook_with_a_field_out_of_format_is_a_400_problem_and_writes_nothing(string path, string field, string value)
+    {
+        var session = TwilioSignature.NewCallSid();
+        var form = new Dictionary<string, string>
+        {
+            ["CallSid"] = session, ["CallStatus"] = "ringing", ["SequenceNumber"] = "1", ["From"] = "+15557652003",
+            ["StatusCallbackEvent"] = "participant-join", ["FriendlyName"] = session, ["ConferenceSid"] = "CF" + new string('0', 32),
+            ["ParticipantLabel"] = "customer",
+        };
+        form[field] = value;
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+
+        using var response = await PostSignedAsync(webhooks, path.Replace("{session}", session), form, await AuthTokenAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(path.Contains("role=7") ? "role" : path.Contains(":x") ? "session" : field, problem.GetProperty("detail").GetString());
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync($"wt:session:{{{session}}}"));
+    }
+
+    [Fact]
+    public async Task An_unsigned_malformed_webhook_is_refused_for_its_signature_before_anything_reads_it()
+    {
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+
+        using var response = await webhooks.PostAsync("/voice/call-status?session=x&leg=y&role=7",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["CallSid"] = "not a sid", ["SequenceNumber"] = "many" }));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_signed_conference_event_for_an_unknown_agent_adds_nobody_to_the_agents()
+    {
+        var session = TwilioSignature.NewCallSid();
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+        var form = new Dictionary<string, string>
+        {
+            ["StatusCallbackEvent"] = "participant-leave", ["FriendlyName"] = session, ["ConferenceSid"] = "CF" + new string('1', 32),
+            ["ParticipantLabel"] = "ghost_agent", ["CallSid"] = TwilioSignature.NewCallSid(), ["SequenceNumber"] = "4",
+        };
+
+        using var response = await PostSignedAsync(webhooks, "/voice/conference-events", form, await AuthTokenAsync());
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        Assert.False(await redis.GetDatabase().HashExistsAsync("wt:{line}:agents", "ghost_agent"));
+        Assert.Null(await redis.GetDatabase().SortedSetScoreAsync("wt:{line}:agents:available", "ghost_agent"));
+    }
+
+    [Fact]
+    public async Task A_repeated_status_callback_is_answered_without_acting_again()
+    {
+        // A leg's answer for a session nobody knows: handling it asks Twilio (the emulator) to hang up that call, once per handling.
+        var (session, callSid) = (TwilioSignature.NewCallSid(), TwilioSignature.NewCallSid());
+        var form = new Dictionary<string, string> { ["CallSid"] = callSid, ["CallStatus"] = "in-progress", ["SequenceNumber"] = "2" };
+        var path = $"/voice/call-status?session={session}&leg=0123456789ab&role=Owner";
+        using var webhooks = fixture.App.CreateHttpClient("webhookapi");
+        using var emulator = EmulatorAdmin.For(fixture.App);
+        var token = Guid.NewGuid().ToString();
+
+        using (var first = await PostSignedAsync(webhooks, path, form, await AuthTokenAsync(), token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        }
+
+        await Eventually.HoldsAsync(async () => await HangUpsAsync(emulator, callSid) == 1 ? null : "the first callback was not acted on", SystemState.StepTimeout);
+        using (var repeat = await PostSignedAsync(webhooks, path, form, await AuthTokenAsync(), token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, repeat.StatusCode);
+        }
+
+        // The same callback without Twilio's token is recognised by its content; a marker callback acted on after both shows
+        // the repeats had their chance to act.
+        using (var copy = await PostSignedAsync(webhooks, path, form, await AuthTokenAsync()))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, copy.StatusCode);
+        }
+
+        var marker = TwilioSignature.NewCallSid();
+        using (await PostSignedAsync(webhooks, path, new Dictionary<string, string>(form) { ["CallSid"] = marker }, await AuthTokenAsync()))
+        {
+        }
+
+        await Eventually.HoldsAsync(async () => await HangUpsAsync(emulator, marker) == 1 ? null : "the marker callback was not acted on", SystemState.StepTimeout);
+        Assert.Equal(1, await HangUpsAsync(emulator, callSid));
+    }
+
+    private static async Task<int> HangUpsAsync(EmulatorAdmin emulator, string callSid) =>
+        (await emulator.EventsAsync()).Count(e => e.Kind == "rest" && e.Method == "POST" && e.Url?.Contains($"/Calls/{callSid}.json", StringComparison.Ordinal) == true);
+
     [Fact]
     public async Task An_oversized_webhook_body_is_a_400_problem()
     {
@@ -351,9 +457,15 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
 
     private Task<string> AuthTokenAsync() => AppHostLauncher.AuthTokenAsync(fixture.App);
 
-    private static async Task<HttpResponseMessage> PostSignedAsync(HttpClient http, string path, Dictionary<string, string> form, string authToken)
+    private static async Task<HttpResponseMessage> PostSignedAsync(
+        HttpClient http, string path, Dictionary<string, string> form, string authToken, string? idempotencyToken = null)
     {
         using var request = TwilioSignature.SignedPost(authToken, new Uri(http.BaseAddress!, path), form);
+        if (idempotencyToken is not null)
+        {
+            request.Headers.Add("I-Twilio-Idempotency-Token", idempotencyToken);
+        }
+
         return await http.SendAsync(request);
     }
 

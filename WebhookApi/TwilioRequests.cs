@@ -1,0 +1,211 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Twilio.Security;
+using WarmTransfer.CallCenter;
+using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Telephony;
+
+namespace WarmTransfer.WebhookApi;
+
+/// <summary>
+/// What every request to <c>/voice</c> passes before a handler binds anything, in this order:
+/// <list type="number">
+/// <item>a body of at most <see cref="MaxBodyBytes"/> (400);</item>
+/// <item>an X-Twilio-Signature that matches the public URL Twilio called, as configured in <see cref="TwilioOptions.WebhookBaseUrl"/>,
+/// never the Host header this service happens to see (403: counted, and logged at most once a minute with how many);</item>
+/// <item>every field Twilio sends, in the query or the form, in its format (400 naming the field): nothing unchecked reaches a
+/// Redis key or a decision;</item>
+/// <item>a status callback already handled (the same <c>I-Twilio-Idempotency-Token</c>, or the same call or conference and
+/// sequence number) is answered 204 without acting again.</item>
+/// </list>
+/// </summary>
+public sealed partial class TwilioRequests
+{
+    public const long MaxBodyBytes = 32 * 1024;
+
+    private static readonly TimeSpan RejectionLogInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan RememberHandled = TimeSpan.FromMinutes(30);
+
+    private static readonly Dictionary<string, (Func<string, bool> IsValid, string Format)> Fields = new(StringComparer.Ordinal)
+    {
+        ["CallSid"] = (CallSidFormat().IsMatch, "a Twilio call sid (CA and 32 lowercase hex digits)"),
+        ["ParentCallSid"] = (CallSidFormat().IsMatch, "a Twilio call sid (CA and 32 lowercase hex digits)"),
+        ["ConferenceSid"] = (ConferenceSidFormat().IsMatch, "a Twilio conference sid (CF and 32 lowercase hex digits)"),
+        ["AccountSid"] = (AccountSidFormat().IsMatch, "a Twilio account sid (AC and 32 lowercase hex digits)"),
+        // Sessions and their conferences are named after the customer's CallSid.
+        ["session"] = (CallSidFormat().IsMatch, "a session id (the customer's call sid)"),
+        ["FriendlyName"] = (CallSidFormat().IsMatch, "a session's conference name (the customer's call sid)"),
+        ["leg"] = (LegIdFormat().IsMatch, "a leg id (12 lowercase hex digits)"),
+        ["role"] = (role => Enum.GetNames<AgentRole>().Contains(role, StringComparer.Ordinal), $"one of {string.Join(", ", Enum.GetNames<AgentRole>())}"),
+        ["ParticipantLabel"] = (ParticipantLabelFormat().IsMatch, "customer or an agent id"),
+        ["SequenceNumber"] = (SequenceFormat().IsMatch, "a whole number"),
+        ["StatusCallbackEvent"] = (EventNameFormat().IsMatch, "an event name"),
+        ["CallStatus"] = (EventNameFormat().IsMatch, "a call status"),
+    };
+
+    private readonly RequestDelegate _next;
+    private readonly IOptions<TwilioOptions> _options;
+    private readonly RequestValidator _validator;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly CallCenterMetrics _metrics;
+    private readonly ILogger<TwilioRequests> _logger;
+    private readonly TimeProvider _time;
+    private long _rejectedSinceLog;
+    private long _nextRejectionLog;
+
+    public TwilioRequests(RequestDelegate next, IOptions<TwilioOptions> options, IConnectionMultiplexer redis, CallCenterMetrics metrics,
+        ILogger<TwilioRequests> logger, TimeProvider time)
+    {
+        _next = next;
+        _options = options;
+        _validator = new RequestValidator(options.Value.AuthToken);
+        _redis = redis;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+    }
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var request = http.Request;
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            // The unread body leaves the connection unusable: the client must not send another request on it.
+            http.Response.Headers.Connection = "close";
+            await Refuse(http, StatusCodes.Status400BadRequest, $"The request body is larger than {MaxBodyBytes} bytes.");
+            return;
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // A body without a length (chunked) is cut off at the same size.
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = request.HasFormContentType ? await request.ReadFormAsync(http.RequestAborted) : FormCollection.Empty;
+        }
+        catch (Exception exception) when (exception is BadHttpRequestException or InvalidDataException)
+        {
+            await Refuse(http, StatusCodes.Status400BadRequest, $"The request body is not a form of at most {MaxBodyBytes} bytes.");
+            return;
+        }
+
+        if (!IsSigned(request, form))
+        {
+            Rejected(request.Path);
+            await Refuse(http, StatusCodes.Status403Forbidden, "The X-Twilio-Signature header does not match this request.");
+            return;
+        }
+
+        if (FirstMalformedField(request.Query, form) is { } problem)
+        {
+            await Refuse(http, StatusCodes.Status400BadRequest, problem);
+            return;
+        }
+
+        var handled = HandledKey(request, form);
+        if (handled is not null && await _redis.GetDatabase().KeyExistsAsync(handled.Value))
+        {
+            _logger.LogInformation("A repeated {Path} callback was answered without acting again", request.Path);
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        await _next(http);
+
+        if (handled is not null && http.Response.StatusCode is >= 200 and < 300)
+        {
+            await _redis.GetDatabase().StringSetAsync(handled.Value, 1, RememberHandled);
+        }
+    }
+
+    private bool IsSigned(HttpRequest request, IFormCollection form)
+    {
+        var signature = request.Headers["X-Twilio-Signature"].ToString();
+        if (signature.Length == 0)
+        {
+            return false;
+        }
+
+        // The exact text, unnormalised: the signature covers the URL as Twilio requested it.
+        var url = _options.Value.Url($"{request.Path}{request.QueryString}").OriginalString;
+        return _validator.Validate(url, form.ToDictionary(field => field.Key, field => field.Value.ToString()), signature);
+    }
+
+    private static string? FirstMalformedField(IQueryCollection query, IFormCollection form)
+    {
+        foreach (var (name, values) in query.Concat(form))
+        {
+            if (Fields.TryGetValue(name, out var field) && (values.Count != 1 || !field.IsValid(values[0] ?? string.Empty)))
+            {
+                return $"{name} must be {field.Format}.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What makes a status callback the same as one already handled: Twilio's idempotency token, which its retries keep, or else
+    /// the whole request (path, query and every form field, the call or conference and its sequence number among them). TwiML
+    /// requests (incoming, agent-join, hold) are answered every time: Twilio needs the TwiML.
+    /// </summary>
+    private static RedisKey? HandledKey(HttpRequest request, IFormCollection form)
+    {
+        if (!HttpMethods.IsPost(request.Method)
+            || !(request.Path.Equals(WebhookPaths.CallStatus) || request.Path.Equals(WebhookPaths.ConferenceEvents)))
+        {
+            return null;
+        }
+
+        var identity = request.Headers["I-Twilio-Idempotency-Token"].ToString() is { Length: > 0 } token
+            ? $"token:{token}"
+            : $"{request.Path}{request.QueryString}?" + string.Join('&', form.OrderBy(field => field.Key, StringComparer.Ordinal)
+                .Select(field => $"{field.Key}={field.Value}"));
+        return $"wt:webhooks:handled:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))}";
+    }
+
+    private void Rejected(PathString path)
+    {
+        _metrics.WebhookRejected();
+        var rejected = Interlocked.Increment(ref _rejectedSinceLog);
+        var now = _time.GetTimestamp();
+        var next = Interlocked.Read(ref _nextRejectionLog);
+        if (now >= next && Interlocked.CompareExchange(ref _nextRejectionLog, now + (long)(RejectionLogInterval.TotalSeconds * _time.TimestampFrequency), next) == next)
+        {
+            Interlocked.Add(ref _rejectedSinceLog, -rejected);
+            _logger.LogWarning("Refused {Count} request(s) with a missing or wrong Twilio signature, the latest to {Path}", rejected, path);
+        }
+    }
+
+    private static Task Refuse(HttpContext http, int statusCode, string detail) =>
+        TypedResults.Problem(detail, statusCode: statusCode).ExecuteAsync(http);
+
+    [GeneratedRegex(@"\ACA[0-9a-f]{32}\z")]
+    private static partial Regex CallSidFormat();
+
+    [GeneratedRegex(@"\ACF[0-9a-f]{32}\z")]
+    private static partial Regex ConferenceSidFormat();
+
+    [GeneratedRegex(@"\AAC[0-9a-f]{32}\z")]
+    private static partial Regex AccountSidFormat();
+
+    [GeneratedRegex(@"\A[0-9a-f]{12}\z")]
+    private static partial Regex LegIdFormat();
+
+    [GeneratedRegex(@"\A[A-Za-z0-9_]{1,64}\z")]
+    private static partial Regex ParticipantLabelFormat();
+
+    [GeneratedRegex(@"\A[0-9]{1,9}\z")]
+    private static partial Regex SequenceFormat();
+
+    [GeneratedRegex(@"\A[a-z]+(-[a-z]+)*\z")]
+    private static partial Regex EventNameFormat();
+}
