@@ -28,6 +28,7 @@ var redis = builder.AddRedisServer("redis", infrastructure);
 var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)
     .WithHttpHealthCheck("/health");
@@ -44,6 +45,7 @@ webhooks.WithTwilio(twilio, TwilioSecrets.AuthToken, emulator, webhooks);
 var callsPerSecond = builder.Configuration["Dialer:CallsPerSecond"] ?? (twilio.IsEmulated ? "10" : "1");
 builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithReplicas(2)
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithEnvironment("Dialer__CallsPerSecond", callsPerSecond)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(redis, rabbitmq)

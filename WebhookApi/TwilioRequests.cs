@@ -110,8 +110,8 @@ public sealed partial class TwilioRequests
             return;
         }
 
-        var handled = HandledKey(request, form);
-        if (handled is not null && await _redis.GetDatabase().KeyExistsAsync(handled.Value))
+        var handled = HandledKeys(request, form);
+        if (await AnyHandledAsync(handled))
         {
             _logger.LogInformation("A repeated {Path} callback was answered without acting again", request.Path);
             http.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -120,9 +120,12 @@ public sealed partial class TwilioRequests
 
         await _next(http);
 
-        if (handled is not null && http.Response.StatusCode is >= 200 and < 300)
+        if (handled.Length > 0 && http.Response.StatusCode is >= 200 and < 300)
         {
-            await _redis.GetDatabase().StringSetAsync(handled.Value, 1, RememberHandled);
+            var batch = _redis.GetDatabase().CreateBatch();
+            var writes = handled.Select(key => batch.StringSetAsync(key, 1, RememberHandled)).ToArray();
+            batch.Execute();
+            await Task.WhenAll(writes);
         }
     }
 
@@ -153,24 +156,35 @@ public sealed partial class TwilioRequests
     }
 
     /// <summary>
-    /// What makes a status callback the same as one already handled: Twilio's idempotency token, which its retries keep, or else
-    /// the whole request (path, query and every form field, the call or conference and its sequence number among them). TwiML
-    /// requests (incoming, agent-join, hold) are answered every time: Twilio needs the TwiML.
+    /// What makes a status callback the same as one already handled: Twilio's idempotency token, which its retries keep, and
+    /// the whole request (path, query and every form field, the call or conference and its sequence number among them) — either
+    /// one seen before is a repeat. TwiML requests (incoming, agent-join, hold) are answered every time: Twilio needs the TwiML.
     /// </summary>
-    private static RedisKey? HandledKey(HttpRequest request, IFormCollection form)
+    private static RedisKey[] HandledKeys(HttpRequest request, IFormCollection form)
     {
         if (!HttpMethods.IsPost(request.Method)
             || !(request.Path.Equals(WebhookPaths.CallStatus) || request.Path.Equals(WebhookPaths.ConferenceEvents)))
         {
-            return null;
+            return [];
         }
 
-        var identity = request.Headers["I-Twilio-Idempotency-Token"].ToString() is { Length: > 0 } token
-            ? $"token:{token}"
-            : $"{request.Path}{request.QueryString}?" + string.Join('&', form.OrderBy(field => field.Key, StringComparer.Ordinal)
-                .Select(field => $"{field.Key}={field.Value}"));
-        return $"wt:webhooks:handled:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))}";
+        var content = $"{request.Path}{request.QueryString}?" + string.Join('&', form.OrderBy(field => field.Key, StringComparer.Ordinal)
+            .Select(field => $"{field.Key}={field.Value}"));
+        return request.Headers["I-Twilio-Idempotency-Token"].ToString() is { Length: > 0 } token
+            ? [HandledKey($"token:{token}"), HandledKey(content)]
+            : [HandledKey(content)];
     }
+
+    private async Task<bool> AnyHandledAsync(RedisKey[] keys)
+    {
+        // One EXISTS per key: the keys hash to different cluster slots.
+        var database = _redis.GetDatabase();
+        var seen = await Task.WhenAll(keys.Select(key => database.KeyExistsAsync(key)));
+        return seen.Any(found => found);
+    }
+
+    private static RedisKey HandledKey(string identity) =>
+        $"wt:webhooks:handled:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))}";
 
     private void Rejected(PathString path)
     {

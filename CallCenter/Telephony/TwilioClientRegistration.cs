@@ -18,6 +18,10 @@ public static class TwilioClientRegistration
             .ValidateDataAnnotations()
             .Validate(options => (secret == TwilioSecret.AuthToken ? options.AuthToken : options.ApiKeySecret).Length > 0,
                 $"Twilio:{secret} is required.")
+            // Twilio signs the URL it calls, and the auth token travels in the signature's key: outside a developer's machine
+            // that URL is https.
+            .Validate(options => builder.Environment.IsDevelopment() || options.WebhookBaseUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase),
+                "Twilio:WebhookBaseUrl must be an https address outside Development.")
             .ValidateOnStart();
         return builder;
     }
