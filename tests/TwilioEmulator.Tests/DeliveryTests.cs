@@ -133,6 +133,8 @@ public sealed class DeliveryTests(EmulatorFixture emulator) : IClassFixture<Emul
 
         var received = await emulator.Webhooks.WaitForAsync(path, r => r.Count == 8, TimeSpan.FromSeconds(10));
         Assert.All(received.GroupBy(r => r["SequenceNumber"]), copies => Assert.Equal(2, copies.Count()));
+        // A delivery is logged once its answer is back, a moment after the receiver saw it.
+        await Poll.UntilAsync(async () => (await DeliveriesAsync(sid)).Count == 8, "every delivery logged", TimeSpan.FromSeconds(10));
         var notes = (await DeliveriesAsync(sid)).Select(e => e.GetProperty("delivery").GetString()!).ToList();
         Assert.Equal(4, notes.Count(note => note.StartsWith("duplicate", StringComparison.Ordinal)));
         Assert.Equal(4, notes.Count(note => note.Contains("; copy at", StringComparison.Ordinal)));
