@@ -43,9 +43,11 @@ public static class EmulatorApp
     {
         builder.Services.AddOptions<EmulatorOptions>().BindConfiguration(EmulatorOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<EmulatorTimingOptions>().BindConfiguration(EmulatorTimingOptions.SectionName);
+        builder.Services.AddOptions<EmulatorTimingOptions>().BindConfiguration(EmulatorTimingOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EmulatorState>();
+        builder.Services.AddHostedService<EndedStatePruner>();
         builder.Services.AddSingleton<EventLog>();
         builder.Services.AddSingleton<AnswerRules>();
         builder.Services.AddSingleton<FaultInjector>();

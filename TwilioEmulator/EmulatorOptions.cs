@@ -38,7 +38,7 @@ public sealed class EmulatorOptions
     public string VoiceFallbackMethod { get; set; } = "POST";
 }
 
-/// <summary>How long simulated media takes (section <c>Emulator</c>); short values make tests fast.</summary>
+/// <summary>How long simulated media takes, and what the emulator keeps (section <c>Emulator</c>); short values make tests fast.</summary>
 public sealed class EmulatorTimingOptions
 {
     public const string SectionName = "Emulator";
@@ -57,4 +57,12 @@ public sealed class EmulatorTimingOptions
 
     /// <summary>How long Twilio waits for a webhook answer.</summary>
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long an ended call or conference stays in the emulator's state before it is forgotten.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "365.00:00:00")]
+    public TimeSpan EndedRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many &lt;Redirect&gt;s in a row, with no other verb run between them, a call follows before it ends.</summary>
+    [Range(1, 100_000)]
+    public int MaxConsecutiveRedirects { get; set; } = 100;
 }

@@ -88,18 +88,22 @@ public sealed class ConferenceEngine(
         }
     }
 
-    /// <summary>Runs one call's time in a conference; returns when the participant left (the call goes on with its TwiML).</summary>
-    public async Task RunLegAsync(Call call, ConferenceJoin join, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one call's time in a conference; returns when the participant left (the call goes on with its TwiML), false
+    /// at once when it could not join.
+    /// </summary>
+    public async Task<bool> RunLegAsync(Call call, ConferenceJoin join, CancellationToken cancellationToken)
     {
         var participant = Join(call, join);
         if (participant is null)
         {
-            return;
+            return false;
         }
 
         try
         {
             await participant.Left.Task.WaitAsync(cancellationToken);
+            return true;
         }
         catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using WarmTransfer.TwilioEmulator.Model;
 
 namespace WarmTransfer.TwilioEmulator.Voice;
@@ -6,7 +7,7 @@ namespace WarmTransfer.TwilioEmulator.Voice;
 /// What a conference participant hears: the wait URL's TwiML before the conference starts, the hold URL's while on hold,
 /// the others once it runs. Wait and hold TwiML is fetched and played here; called under the state lock.
 /// </summary>
-public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, EventLog events)
+public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, EventLog events, IOptions<EmulatorTimingOptions> timing)
 {
     /// <summary>Starts or stops the wait or hold music the participant should hear now.</summary>
     public void Update(Participant participant)
@@ -79,6 +80,7 @@ public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, Even
     {
         var call = state.FindCall(participant.CallSid)!;
         TwimlSource? next = source;
+        var redirectsInARow = 0;
         try
         {
             while (next is not null)
@@ -98,12 +100,14 @@ public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, Even
                 {
                     if (verb.Name.LocalName == "Redirect")
                     {
+                        TwimlInterpreter.CheckRedirectLimit(++redirectsInARow, timing.Value.MaxConsecutiveRedirects);
                         // Relative to the document it is in, which after a first Redirect is not the wait URL itself.
                         next = new TwimlSource(TwimlInterpreter.Resolve(current.Url, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
                         break;
                     }
 
                     await media.PlayAsync(verb, cancellationToken);
+                    redirectsInARow = 0;
                 }
             }
         }

@@ -8,7 +8,10 @@ public sealed record TwimlDocument(IReadOnlyList<XElement> Verbs);
 
 public sealed class TwimlException(int code, string message) : Exception(message)
 {
-    /// <summary>Twilio's error code: 12100 document parse failure, 12200 schema validation, 13238 a verb wait or hold TwiML may not hold.</summary>
+    /// <summary>
+    /// Twilio's error code: 11100 invalid URL, 11200 HTTP retrieval failure, 11750 response body too large, 12100 document
+    /// parse failure, 12200 schema validation, 13238 a verb wait or hold TwiML may not hold, 14106 document retrieval limit.
+    /// </summary>
     public int Code { get; } = code;
 }
 

@@ -16,6 +16,7 @@ public sealed class TwimlInterpreter(
     ConferenceEngine conferences,
     CallLifecycle lifecycle,
     IOptions<EmulatorOptions> options,
+    IOptions<EmulatorTimingOptions> timing,
     TimeProvider time,
     ILogger<TwimlInterpreter> logger)
 {
@@ -108,9 +109,15 @@ public sealed class TwimlInterpreter(
     public async Task ExecuteAsync(Call call, TwimlSource? source)
     {
         var next = source;
+        var redirectsInARow = 0;
         while (!call.Ended.IsCancellationRequested)
         {
-            next = TakeRedirect(call) ?? next;
+            if (TakeRedirect(call) is { } update)
+            {
+                next = update;
+                redirectsInARow = 0;
+            }
+
             if (next is null)
             {
                 return;
@@ -126,7 +133,9 @@ public sealed class TwimlInterpreter(
 
             try
             {
-                next = await RunDocumentAsync(call, next, scope.Token);
+                var ran = await RunDocumentAsync(call, next, redirectsInARow, scope.Token);
+                next = ran.Next;
+                redirectsInARow = ran.RedirectsInARow;
             }
             catch (OperationCanceledException) when (!call.Ended.IsCancellationRequested)
             {
@@ -146,7 +155,9 @@ public sealed class TwimlInterpreter(
         }
     }
 
-    private async Task<TwimlSource?> RunDocumentAsync(Call call, TwimlSource source, CancellationToken cancellationToken)
+    /// <summary>Runs one document: what comes next, and how many &lt;Redirect&gt;s in a row, with no other verb between them, led there.</summary>
+    private async Task<(TwimlSource? Next, int RedirectsInARow)> RunDocumentAsync(
+        Call call, TwimlSource source, int redirectsInARow, CancellationToken cancellationToken)
     {
         var (document, documentUrl) = await FetchDocumentAsync(call, source, cancellationToken);
         lock (state.Sync)
@@ -154,12 +165,12 @@ public sealed class TwimlInterpreter(
             if (call.PendingRedirect is not null)
             {
                 // Redirected while this document was fetched: none of its verbs run.
-                return null;
+                return (null, 0);
             }
         }
 
         // Relative URLs in the document are relative to the URL it came from (inline TwiML has none).
-        return await RunVerbsAsync(call, document, documentUrl, cancellationToken);
+        return await RunVerbsAsync(call, document, documentUrl, redirectsInARow, cancellationToken);
     }
 
     /// <summary>
@@ -184,7 +195,8 @@ public sealed class TwimlInterpreter(
         }
     }
 
-    private async Task<TwimlSource?> RunVerbsAsync(Call call, TwimlDocument document, string? documentUrl, CancellationToken cancellationToken)
+    private async Task<(TwimlSource? Next, int RedirectsInARow)> RunVerbsAsync(
+        Call call, TwimlDocument document, string? documentUrl, int redirectsInARow, CancellationToken cancellationToken)
     {
         foreach (var verb in document.Verbs)
         {
@@ -198,40 +210,63 @@ public sealed class TwimlInterpreter(
             {
                 case "Say" or "Play" or "Pause":
                     await media.PlayAsync(verb, cancellationToken);
+                    redirectsInARow = 0;
                     break;
                 case "Redirect":
-                    return new TwimlSource(Resolve(documentUrl, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null);
+                    CheckRedirectLimit(redirectsInARow + 1, timing.Value.MaxConsecutiveRedirects);
+                    return (new TwimlSource(Resolve(documentUrl, verb.Value.Trim()), Twiml.Attribute(verb, "method") ?? "POST", null),
+                        redirectsInARow + 1);
                 case "Hangup":
-                    return null;
+                    return (null, 0);
                 case "Reject":
                     lifecycle.Finish(call, call.Status == CallStatus.InProgress ? CallStatus.Completed : CallStatus.Busy);
-                    return null;
+                    return (null, 0);
                 case "Dial":
-                    var action = await DialAsync(call, verb, documentUrl, cancellationToken);
+                    var (action, joined) = await DialAsync(call, verb, documentUrl, cancellationToken);
+                    if (joined)
+                    {
+                        redirectsInARow = 0;
+                    }
+
                     if (action is not null)
                     {
-                        return action;
+                        return (action, redirectsInARow);
                     }
 
                     break;
                 default:
+                    // Skipped in no time: a loop of skipped verbs and redirects is still a loop.
                     events.Add("error", callSid: call.Sid, errorCode: 12200,
                         message: $"<{name}> is valid TwiML but the emulator does not run it; skipped.");
                     break;
             }
         }
 
-        return null;
+        return (null, 0);
     }
 
-    private async Task<TwimlSource?> DialAsync(Call call, XElement dial, string? documentUrl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Twilio documents no limit on a voice call's redirects; the emulator ends a call that only redirects, fetching
+    /// document after document without anything else happening, with messaging's document retrieval limit error.
+    /// </summary>
+    public static void CheckRedirectLimit(int redirectsInARow, int limit)
+    {
+        if (redirectsInARow > limit)
+        {
+            throw new TwimlException(14106,
+                $"Document retrieval limit reached: more than {limit} <Redirect>s in a row with no other verb between them.");
+        }
+    }
+
+    /// <summary>A &lt;Dial&gt;: the action to request after it, if any, and whether the call joined its conference.</summary>
+    private async Task<(TwimlSource? Action, bool Joined)> DialAsync(Call call, XElement dial, string? documentUrl, CancellationToken cancellationToken)
     {
         var noun = dial.Elements().FirstOrDefault();
         if (noun is not { Name.LocalName: "Conference" })
         {
             events.Add("error", callSid: call.Sid, errorCode: 12200,
                 message: $"<Dial> with <{noun?.Name.LocalName ?? "a number"}> is not run by the emulator; only <Conference> is.");
-            return null;
+            return (null, false);
         }
 
         // waitUrl="" is silence, not the document's own URL.
@@ -254,8 +289,7 @@ public sealed class TwimlInterpreter(
         var after = Twiml.Attribute(dial, "action") is { } dialAction
             ? new TwimlSource(Resolve(documentUrl, dialAction), Twiml.Attribute(dial, "method") ?? "POST", null)
             : null;
-        await conferences.RunLegAsync(call, join, cancellationToken);
-        return after;
+        return (after, await conferences.RunLegAsync(call, join, cancellationToken));
     }
 
     private void MarkAnswered(Call call)

@@ -72,6 +72,11 @@ public sealed class VoiceMedia(
             return new TwimlDocument([new XElement("Play", new XAttribute("loop", "0"), url)]);
         }
 
+        if (response.TooLarge)
+        {
+            throw new TwimlException(11750, $"TwiML response body too large: {url} answered more than {WebhookClient.MaxBodyBytes / 1024} kB");
+        }
+
         return Twiml.Parse(response.Body);
     }
 

@@ -6,8 +6,12 @@ using WarmTransfer.TwilioEmulator.Model;
 
 namespace WarmTransfer.TwilioEmulator.Voice;
 
-/// <summary>The answer to a webhook: status 0 when no HTTP answer came at all.</summary>
-public sealed record WebhookResponse(int StatusCode, string Body, string? ContentType, string? Error, WebhookOutcome Outcome = WebhookOutcome.Answered2xx)
+/// <summary>
+/// The answer to a webhook: status 0 when no HTTP answer came at all. <see cref="TooLarge"/> when its body went past
+/// <see cref="WebhookClient.MaxBodyBytes"/>; <see cref="Body"/> then holds only its beginning.
+/// </summary>
+public sealed record WebhookResponse(
+    int StatusCode, string Body, string? ContentType, string? Error, WebhookOutcome Outcome = WebhookOutcome.Answered2xx, bool TooLarge = false)
 {
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 
@@ -29,6 +33,9 @@ public sealed class WebhookClient(
     TimeProvider time,
     ILogger<WebhookClient> logger)
 {
+    /// <summary>Twilio's limit on a TwiML answer (error 11750, "larger than 64 kB"): no more of a body is read.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
     private static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeout = new("WarmTransfer.ConnectTimeout");
 
     // Webhooks go out once, as Twilio sends them: no retrying resilience handler in between. Retries, where a delivery
@@ -67,7 +74,8 @@ public sealed class WebhookClient(
                 request.Content = new FormUrlEncodedContent(parameters);
             }
 
-            using var response = await Http.SendAsync(request, timeout.Token);
+            // Headers only: the body is read here, and no further than the limit.
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             // Put there by the HTTP client's tracing: the event log shows which trace the webhook belongs to.
             traceParent = request.Headers.TryGetValues("traceparent", out var values) ? values.FirstOrDefault() : null;
             result = await ReadAsync(response, timeout.Token);
@@ -78,7 +86,7 @@ public sealed class WebhookClient(
             {
                 HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => WebhookOutcome.ConnectionFailed,
                 OperationCanceledException => WebhookOutcome.ReadTimeout,
-                HttpRequestException => WebhookOutcome.Broken,
+                HttpRequestException or IOException => WebhookOutcome.Broken,
                 _ => WebhookOutcome.NotSent,
             };
             result = new WebhookResponse(0, string.Empty, null, exception.Message, outcome);
@@ -106,14 +114,33 @@ public sealed class WebhookClient(
             _ => WebhookOutcome.AnsweredOther,
         };
         var probe = new WebhookResponse(status, string.Empty, contentType, null, outcome);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         if (probe.IsAudio)
         {
-            // An audio file is not text: the event log shows what it was, not its bytes.
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return probe with { Body = $"({contentType}, {bytes.Length} bytes)" };
+            // An audio file is not text and not TwiML: the event log shows what it was, not its bytes, and it may be long.
+            var length = await CountBytesAsync(body, cancellationToken);
+            return probe with { Body = $"({contentType}, {length} bytes)" };
         }
 
-        return probe with { Body = await response.Content.ReadAsStringAsync(cancellationToken) };
+        var buffer = new byte[MaxBodyBytes + 1];
+        var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+        // Decoded as HttpContent decodes a whole body: the charset it names, or else a byte order mark, or else UTF-8.
+        using var limited = new ByteArrayContent(buffer, 0, Math.Min(read, MaxBodyBytes));
+        limited.Headers.ContentType = response.Content.Headers.ContentType;
+        return probe with { Body = await limited.ReadAsStringAsync(cancellationToken), TooLarge = read > MaxBodyBytes };
+    }
+
+    private static async Task<long> CountBytesAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        long length = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        return length;
     }
 
     /// <summary>Connects within the request's connect timeout (Twilio's <c>ct</c>, 5 s by default); a failure is a connection error.</summary>
@@ -140,9 +167,13 @@ public sealed class WebhookClient(
         }
     }
 
-    /// <summary>No HTTP answer: unreachable, timed out, or a URL HttpClient cannot send to (relative, malformed, not http).</summary>
+    /// <summary>
+    /// No HTTP answer: unreachable, timed out, cut off while its body was read, or a URL HttpClient cannot send to
+    /// (relative, malformed, not http).
+    /// </summary>
     private static bool IsDeliveryFailure(Exception exception) =>
-        exception is HttpRequestException or OperationCanceledException or InvalidOperationException or UriFormatException or NotSupportedException;
+        exception is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or UriFormatException
+            or NotSupportedException;
 
     private static string AppendQuery(string url, IReadOnlyDictionary<string, string> parameters)
     {

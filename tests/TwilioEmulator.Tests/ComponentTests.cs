@@ -53,6 +53,42 @@ public sealed class ComponentTests
         Assert.Empty(log.Since(10_005));
     }
 
+    [Fact]
+    public void Forgetting_ended_calls_keeps_live_ones_and_those_still_leaving_a_conference_in_creation_order()
+    {
+        var state = new EmulatorState();
+        var ended = DateTimeOffset.UtcNow;
+        var conference = new Conference { Sid = Sids.New("CF"), AccountSid = EmulatorFixture.AccountSid, FriendlyName = "leaving", DateCreated = ended };
+        var live = AddCall(state, ended, endTime: null);
+        var forgotten = AddCall(state, ended, endTime: ended);
+        var leaving = AddCall(state, ended, endTime: ended);
+        leaving.Participant = new Participant { CallSid = leaving.Sid, Conference = conference, DateCreated = ended };
+        var recent = AddCall(state, ended, endTime: ended + TimeSpan.FromMinutes(5));
+
+        state.ForgetEndedBefore(ended + TimeSpan.FromMinutes(1));
+        var later = AddCall(state, ended, endTime: null);
+
+        Assert.Null(state.FindCall(forgotten.Sid));
+        Assert.Equal([live.Sid, leaving.Sid, recent.Sid, later.Sid], state.Calls.Keys);
+    }
+
+    private static Call AddCall(EmulatorState state, DateTimeOffset created, DateTimeOffset? endTime)
+    {
+        var call = new Call
+        {
+            Sid = Sids.New("CA"),
+            AccountSid = EmulatorFixture.AccountSid,
+            From = EmulatorFixture.SupportNumber,
+            To = "+15550000001",
+            Direction = "outbound-api",
+            DateCreated = created,
+            Status = endTime is null ? CallStatus.InProgress : CallStatus.Completed,
+            EndTime = endTime,
+        };
+        state.Calls.Add(call.Sid, call);
+        return call;
+    }
+
     [Theory]
     [InlineData("<Pause length=\"-5\"/>")]
     [InlineData("<Pause length=\"1.5\"/>")]

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
+using WarmTransfer.TwilioEmulator.Voice;
 
 namespace WarmTransfer.TwilioEmulator.Tests;
 
@@ -75,6 +76,18 @@ public sealed class VoiceFallbackTests(VoiceFallbackFixture emulator) : IClassFi
         var sid = await CallSupportAsync();
 
         Assert.Equal("12100", (await FallbackRequestAsync(sid))["ErrorCode"]);
+    }
+
+    [Fact]
+    public async Task A_voice_url_answering_more_than_64_kib_is_followed_by_the_fallback_with_11750()
+    {
+        var oversized = $"<Response><Say>{new string('x', WebhookClient.MaxBodyBytes)}</Say></Response>";
+        emulator.Webhooks.Serve(VoiceFallbackFixture.NumberVoicePath, oversized);
+        emulator.Webhooks.Serve(VoiceFallbackFixture.NumberFallbackPath, "<Response><Hangup/></Response>");
+
+        var sid = await CallSupportAsync();
+
+        Assert.Equal("11750", (await FallbackRequestAsync(sid))["ErrorCode"]);
     }
 
     [Fact]
