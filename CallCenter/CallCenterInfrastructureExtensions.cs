@@ -21,6 +21,7 @@ public static class CallCenterInfrastructureExtensions
         builder.AddRabbitMQClient(ConnectionNames.RabbitMQ,
             configureConnectionFactory: factory => factory.ClientProvidedName = builder.Environment.ApplicationName);
 
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<MessagingTopologyInitializer>();
         builder.Services.AddSingleton<ConfirmedPublisher>();
         builder.Services.AddSingleton<DialRequestPublisher>();

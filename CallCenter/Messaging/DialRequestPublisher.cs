@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using StackExchange.Redis;
 using WarmTransfer.CallCenter.State;
@@ -10,8 +11,9 @@ namespace WarmTransfer.CallCenter.Messaging;
 public interface IDialRequestPublisher
 {
     /// <summary>
-    /// Publishes persistently and returns once the broker confirmed it, or once it is kept in the Redis outbox
-    /// because the broker did not answer in time; the outbox relay delivers it when the broker is back.
+    /// Publishes persistently and returns once the broker confirmed it, or once it is kept in the Redis outbox because the
+    /// publish failed; the outbox relay delivers it when the broker takes it again. Throws <see cref="OutboxFullException"/>
+    /// when the publish failed and the outbox is full.
     /// </summary>
     Task PublishAsync(DialRequest request, CancellationToken cancellationToken);
 
@@ -19,10 +21,14 @@ public interface IDialRequestPublisher
     Task PublishAsync(CallCommand command, CancellationToken cancellationToken);
 }
 
-public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnectionMultiplexer redis, ILogger<DialRequestPublisher> logger)
+public sealed class DialRequestPublisher(
+    ConfirmedPublisher publisher, IConnectionMultiplexer redis, IOptions<MessagingOptions> options, TimeProvider time,
+    ILogger<DialRequestPublisher> logger)
     : IDialRequestPublisher
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly AlertThrottle _outboxFullAlert = new(time, AlertThrottle.DefaultInterval);
 
     public Task PublishAsync(DialRequest request, CancellationToken cancellationToken) =>
         PublishAsync(new OutboxMessage(nameof(DialRequest), request.RequestId, JsonSerializer.Serialize(request, Json)), cancellationToken);
@@ -37,12 +43,34 @@ public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnecti
             await SendAsync(message, cancellationToken);
             logger.LogInformation("{MessageType} {RequestId} published", message.Type, message.Id);
         }
-        catch (BrokerUnavailableException exception)
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Nothing is lost: the relay publishes it once the broker answers again; the consumer skips duplicates.
-            await redis.GetDatabase().ListRightPushAsync(RedisKeys.Outbox, JsonSerializer.Serialize(message, Json));
-            logger.LogWarning("{Reason}: {MessageType} {RequestId} kept in the outbox", exception.Message, message.Type, message.Id);
+            // Nothing is lost: the relay publishes it once the broker takes it; the consumer skips duplicates.
+            await KeepAsync(message, exception);
         }
+    }
+
+    private async Task KeepAsync(OutboxMessage message, Exception failure)
+    {
+        var limit = options.Value.OutboxLimit;
+        var transaction = redis.GetDatabase().CreateTransaction();
+        transaction.AddCondition(Condition.ListLengthLessThan(RedisKeys.Outbox, limit));
+        var push = transaction.ListRightPushAsync(RedisKeys.Outbox, JsonSerializer.Serialize(message, Json));
+        if (await transaction.ExecuteAsync())
+        {
+            await push;
+            logger.LogWarning(failure is BrokerUnavailableException ? null : failure, "{Reason}: {MessageType} {RequestId} kept in the outbox",
+                failure.Message, message.Type, message.Id);
+            return;
+        }
+
+        if (_outboxFullAlert.Allows())
+        {
+            logger.LogCritical("The outbox is full ({OutboxLimit} messages): RabbitMQ has not taken messages for long, and those it does not take now are refused",
+                limit);
+        }
+
+        throw new OutboxFullException($"{message.Type} {message.Id} was not published ({failure.Message}) and the outbox is full.", failure);
     }
 
     /// <summary>Publishes one message; throws <see cref="BrokerUnavailableException"/> when the broker did not confirm it.</summary>
@@ -62,3 +90,6 @@ public sealed class DialRequestPublisher(ConfirmedPublisher publisher, IConnecti
 
 /// <summary>A message waiting in the Redis outbox: its type (the AMQP type property), id and JSON body.</summary>
 public sealed record OutboxMessage(string Type, string Id, string Body);
+
+/// <summary>The broker did not take a message and the outbox already holds <see cref="MessagingOptions.OutboxLimit"/> messages.</summary>
+public sealed class OutboxFullException(string message, Exception innerException) : Exception(message, innerException);

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -16,13 +18,25 @@ public interface IMessageHandler<in TMessage>
 
 /// <summary>
 /// The one consumer of the worker's queues: it reads one message type and hands it to its handler. A message is acknowledged
-/// once decided, dead-lettered when given up on or unreadable, and requeued when Redis or the broker failed under it.
+/// once decided, dead-lettered when given up on or unreadable, and retried with backoff when its handler failed (Redis or the
+/// broker failed under it) until <see cref="MessagingOptions.DeliveryLimit"/> tries, then dead-lettered.
 /// </summary>
+/// <remarks>
+/// The queues are classic queues, which count no deliveries: the count of failed tries travels in the message's
+/// <see cref="AttemptsHeader"/>. A retry publishes a copy with the count raised to the back of the queue and acknowledges the
+/// original; a message whose count reaches the limit is rejected, and the queue's dead-letter exchange takes it.
+/// </remarks>
 public sealed class QueueConsumer<TMessage, THandler>(
-    IConnection connection, THandler handler, QueueSubscription<TMessage> subscription, ILogger<QueueConsumer<TMessage, THandler>> logger)
+    IConnection connection, THandler handler, QueueSubscription<TMessage> subscription, ConfirmedPublisher publisher,
+    IOptions<MessagingOptions> options, TimeProvider time, ILogger<QueueConsumer<TMessage, THandler>> logger)
     : BackgroundService where THandler : IMessageHandler<TMessage>
 {
+    /// <summary>How many times the message's handler failed so far.</summary>
+    public const string AttemptsHeader = "x-attempts";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly AlertThrottle _deadLetterCheck = new(time, AlertThrottle.DefaultInterval);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,13 +70,13 @@ public sealed class QueueConsumer<TMessage, THandler>(
             }
             else
             {
-                await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
+                await DeadLetterAsync(channel, delivery);
             }
         }
         catch (JsonException exception)
         {
             logger.LogError(exception, "Message {MessageId} on {Queue} is not readable; dead-lettered", delivery.BasicProperties.MessageId, subscription.Queue);
-            await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
+            await DeadLetterAsync(channel, delivery);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -70,8 +84,82 @@ public sealed class QueueConsumer<TMessage, THandler>(
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Message {MessageId} on {Queue} could not be handled; requeued", delivery.BasicProperties.MessageId, subscription.Queue);
+            await RetryOrDeadLetterAsync(channel, delivery, exception, cancellationToken);
+        }
+    }
+
+    private async Task RetryOrDeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, Exception failure,
+        CancellationToken cancellationToken)
+    {
+        var attempts = FailedAttempts(delivery.BasicProperties) + 1;
+        var limit = options.Value.DeliveryLimit;
+        if (attempts >= limit)
+        {
+            logger.LogError(failure, "Message {MessageId} on {Queue} failed {Attempts} times; dead-lettered",
+                delivery.BasicProperties.MessageId, subscription.Queue, attempts);
+            await DeadLetterAsync(channel, delivery);
+            return;
+        }
+
+        var delay = options.Value.RetryDelayBefore(attempts);
+        logger.LogWarning(failure, "Message {MessageId} on {Queue} failed (try {Attempts} of {DeliveryLimit}); retried in {RetryDelay}",
+            delivery.BasicProperties.MessageId, subscription.Queue, attempts, limit, delay);
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+            var retry = new BasicProperties(delivery.BasicProperties)
+            {
+                Headers = new Dictionary<string, object?>(delivery.BasicProperties.Headers ?? new Dictionary<string, object?>())
+                {
+                    [AttemptsHeader] = attempts,
+                },
+            };
+            await publisher.PublishAsync(delivery.Exchange, delivery.RoutingKey, retry, delivery.Body, cancellationToken);
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the broker redelivers it to another worker.
+        }
+        catch (Exception exception)
+        {
+            // The copy was not confirmed: the original goes back instead (its count unchanged) and is tried again.
+            logger.LogWarning(exception, "Retry of message {MessageId} on {Queue} not published; requeued", delivery.BasicProperties.MessageId, subscription.Queue);
             await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+        }
+    }
+
+    private static int FailedAttempts(IReadOnlyBasicProperties properties) =>
+        properties.Headers?.TryGetValue(AttemptsHeader, out var value) != true ? 0 : value switch
+        {
+            int count => Math.Max(count, 0),
+            long count => (int)Math.Clamp(count, 0, int.MaxValue),
+            byte[] text when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) => count,
+            _ => 0,
+        };
+
+    private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
+        if (!_deadLetterCheck.Allows())
+        {
+            return;
+        }
+
+        try
+        {
+            // A channel of its own: a failed check must not close the consumer's.
+            await using var check = await connection.CreateChannelAsync();
+            var deadLetters = await check.QueueDeclarePassiveAsync(WorkQueueTopology.DeadLetterQueue);
+            if (deadLetters.MessageCount >= options.Value.DeadLetterAlertLength)
+            {
+                logger.LogCritical("The dead-letter queue {Queue} holds {MessageCount} messages the worker gave up on",
+                    WorkQueueTopology.DeadLetterQueue, deadLetters.MessageCount);
+            }
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "The dead-letter queue's length was not checked");
         }
     }
 }

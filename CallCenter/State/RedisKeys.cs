@@ -38,6 +38,9 @@ public static class RedisKeys
     /// <summary>Messages for the work queues kept while the broker was unreachable, oldest first.</summary>
     public static readonly RedisKey Outbox = "wt:outbox:dial";
 
+    /// <summary>Outbox entries the relay gave up on (unreadable, or failing while the ones behind them went through), kept for a person to look at.</summary>
+    public static readonly RedisKey OutboxSetAside = "wt:outbox:dial:set-aside";
+
     /// <summary>Call creations of the last second, across every worker: the account's calls-per-second budget.</summary>
     public static readonly RedisKey DialPace = "wt:dial:pace";
 }

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using WarmTransfer.CallCenter.Messaging;
+
+namespace WarmTransfer.CallCenter.Tests;
+
+/// <summary>A message whose handler keeps failing is tried a bounded number of times, then dead-lettered, never looped.</summary>
+[Collection(RabbitMQCollection.Name)]
+public sealed class PoisonMessageTests(RabbitMQServer rabbitmq, RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    private const int DeliveryLimit = 3;
+
+    private QueueProbe _queues = null!;
+
+    public async Task InitializeAsync()
+    {
+        _queues = await QueueProbe.ConnectAsync(rabbitmq);
+        await _queues.PurgeAsync();
+    }
+
+    public async Task DisposeAsync() => await _queues.DisposeAsync();
+
+    [Fact]
+    public async Task A_poison_message_reaches_the_dead_letter_queue_after_the_delivery_limit_and_is_not_redelivered()
+    {
+        var deadLetters = await _queues.ReadAsync(WorkQueueTopology.DeadLetterQueue);
+        await using var worker = await MessagingHost.StartAsync("poison-worker", redis, rabbitmq,
+            new Dictionary<string, string?>
+            {
+                ["Messaging:DeliveryLimit"] = $"{DeliveryLimit}",
+                ["Messaging:RetryDelay"] = "00:00:00.050",
+            },
+            builder => builder.AddSubscription<DialRequest, FailingHandler>(WorkQueueTopology.DialQueue, prefetch: 4));
+        var handler = worker.Services.GetRequiredService<FailingHandler>();
+        var publisher = worker.Services.GetRequiredService<IDialRequestPublisher>();
+
+        await publisher.PublishAsync(Request(FailingHandler.Poison), CancellationToken.None);
+
+        var deadLetter = Assert.Single(await Eventually.ReadUntilAsync(deadLetters, read => read.Count == 1, "the poison message dead-lettered"));
+        Assert.Equal(FailingHandler.Poison, deadLetter.Read<DialRequest>().RequestId);
+        Assert.Equal(DeliveryLimit - 1, Assert.IsType<int>(deadLetter.Headers[QueueConsumer<DialRequest, FailingHandler>.AttemptsHeader]));
+        Assert.Equal(DeliveryLimit, handler.Calls(FailingHandler.Poison));
+
+        // A message published after it is handled after anything still queued ahead of it: the poison is not among them.
+        await publisher.PublishAsync(Request("canary"), CancellationToken.None);
+        await handler.Handled.Task.WaitAsync(MessagingHost.Timeout);
+        Assert.Equal(DeliveryLimit, handler.Calls(FailingHandler.Poison));
+        Assert.Equal(0u, await _queues.CountAsync(WorkQueueTopology.DialQueue));
+        Assert.Equal(0u, await _queues.CountAsync(WorkQueueTopology.DeadLetterQueue));
+    }
+
+    private static DialRequest Request(string requestId) =>
+        new(requestId, "session-1", "o1", "alice", AgentRole.Owner, DateTimeOffset.UnixEpoch);
+
+    /// <summary>Fails every time on the poison message, as a handler does on a message it cannot deal with; takes any other.</summary>
+    public sealed class FailingHandler : IMessageHandler<DialRequest>
+    {
+        public const string Poison = "poison";
+
+        private readonly ConcurrentDictionary<string, int> _calls = new();
+
+        public TaskCompletionSource Handled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Calls(string requestId) => _calls.GetValueOrDefault(requestId);
+
+        public Task<bool> HandleAsync(DialRequest message, CancellationToken cancellationToken)
+        {
+            _calls.AddOrUpdate(message.RequestId, 1, (_, calls) => calls + 1);
+            if (message.RequestId == Poison)
+            {
+                throw new InvalidOperationException("This message always fails.");
+            }
+
+            Handled.TrySetResult();
+            return Task.FromResult(true);
+        }
+    }
+}
