@@ -366,10 +366,11 @@ function renderIncoming(call) {
   const ringing = incoming && incoming.status() === 'pending';
   $('incoming').hidden = !ringing;
   if (!ringing) return;
+  // The softphone may ring before the portal's view of the call arrives: it says who is calling once it does.
   const customer = call?.customerNumber ? `customer ${call.customerNumber}` : 'a customer';
-  const text = call.transferredBy ? `${call.transferredBy} is transferring ${customer} to you.` : `${customer} is calling.`;
+  const text = call?.transferredBy ? `${call.transferredBy} is transferring ${customer} to you.` : `${customer} is calling.`;
   $('incoming-caller').textContent = text.charAt(0).toUpperCase() + text.slice(1);
-  showNote($('incoming-note'), call.transferNote);
+  showNote($('incoming-note'), call?.transferNote);
 }
 
 function renderCall(call, colleagues) {
