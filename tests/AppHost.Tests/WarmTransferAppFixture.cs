@@ -43,6 +43,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>The portal's watched directory file: a test removes <see cref="FileAgent"/> from it.</summary>
     public string AgentDirectoryFile => Path.Combine(_dataDirectory, "agents.json");
 
+    /// <summary>Where the app's local Redis and RabbitMQ keep their data and secrets.</summary>
+    public string DataDirectory => _dataDirectory;
+
     /// <summary>An agent whose directory entry has a broken password hash.</summary>
     public const string BrokenHashAgent = "broken";
 
@@ -53,6 +56,8 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     public RunMarker RunMarker { get; } = RunMarker.New(TestRun.MarkerVariable);
 
     public DistributedApplication App { get; private set; } = null!;
+
+    private readonly Dictionary<string, PortalClient> _sessions = [];
 
 
     /// <summary>From the start of the AppHost until every resource was healthy.</summary>
@@ -100,7 +105,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         await emulator.HangUpEveryCallAsync();
         foreach (var agent in new[] { "agent1", "agent2", "agent3" })
         {
-            using var session = await PortalClient.SignInAsync(App, agent, $"{agent}-dev-password");
+            var session = await SessionAsync(agent, $"{agent}-dev-password");
             await session.PostOkAsync("/api/presence", new { status = "away" });
             await Eventually.HoldsAsync(async () =>
             {
@@ -108,6 +113,26 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
                 return me.GetProperty("status").GetString() == "away" ? null : $"{agent} is still {me.GetProperty("status").GetString()}";
             }, TimeSpan.FromSeconds(30));
         }
+    }
+
+    /// <summary>
+    /// The fixture's own sign-in as an agent (for resets and load agents), kept from test to test until a test ends it: a
+    /// sign-in costs a full password hash.
+    /// </summary>
+    private async Task<PortalClient> SessionAsync(string agent, string password)
+    {
+        if (_sessions.TryGetValue(agent, out var kept))
+        {
+            using var me = await kept.GetAsync("/api/me");
+            if (me.IsSuccessStatusCode)
+            {
+                return kept;
+            }
+
+            kept.Dispose();
+        }
+
+        return _sessions[agent] = await PortalClient.SignInAsync(App, agent, password);
     }
 
     /// <summary>
@@ -122,7 +147,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
             foreach (var agentId in LoadAgents)
             {
                 await headlessBrowser(agentId);
-                var session = await PortalClient.SignInAsync(App, agentId, LoadAgentPassword);
+                var session = await SessionAsync(agentId, LoadAgentPassword);
                 agents.Add(session);
                 await session.GoAvailableAsync();
             }
@@ -138,6 +163,11 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var session in _sessions.Values)
+        {
+            session.Dispose();
+        }
+
         if (App is not null)
         {
             await App.DisposeAsync();
@@ -147,7 +177,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Agents signed in for one test; disposed, they are away and signed out.</summary>
+/// <summary>Agents at their desks for one test; disposed, they are away with their pages closed (the sign-ins are the fixture's).</summary>
 public sealed class SignedInAgents : IAsyncDisposable
 {
     private readonly List<PortalClient> _sessions = [];
@@ -170,7 +200,7 @@ public sealed class SignedInAgents : IAsyncDisposable
             }
             finally
             {
-                session.Dispose();
+                await session.CloseDeskAsync();
             }
         }
 
