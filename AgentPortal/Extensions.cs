@@ -132,14 +132,21 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Every portal replica signs cookies and anti-forgery tokens with the same keys, kept in Redis,
-    /// so an agent's requests may land on any replica.
+    /// Every portal replica signs cookies and anti-forgery tokens with the same keys, kept in Redis encrypted with the key-ring
+    /// secret, so an agent's requests may land on any replica and nobody who only reads Redis can forge them.
     /// </summary>
     private static void AddSharedDataProtection(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.Section)
+            .Validate(options => options.Secret.Length >= KeyRingOptions.MinimumSecretLength,
+                $"{KeyRingOptions.Section}:Secret must be a secret of at least {KeyRingOptions.MinimumSecretLength} characters: it encrypts the portal's keys in Redis.")
+            .ValidateOnStart();
         builder.Services.AddDataProtection().SetApplicationName("WarmTransfer.AgentPortal");
-        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
-            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "wt:portal:data-protection-keys"));
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, IOptions<KeyRingOptions>>((options, redis, keyRing) =>
+        {
+            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "wt:portal:data-protection-keys");
+            options.XmlEncryptor = new KeyRingEncryptor(keyRing);
+        });
     }
 
     /// <summary>

@@ -24,13 +24,12 @@ Console.WriteLine(twilio.IsEmulated
     ? "WarmTransfer runs against the Twilio emulator: no Twilio account is configured."
     : $"WarmTransfer runs against the real Twilio account {twilio.AccountSid}, which calls WebhookApi at {twilio.PublicWebhookBaseUrl}.");
 
-var redis = builder.AddRedisServer("redis", infrastructure);
-var rabbitmq = builder.AddRabbitMQServer("rabbitmq", infrastructure);
+var servers = builder.AddCallCenterInfrastructure(infrastructure);
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithHttpEndpoint()
-    .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithCallCenterInfrastructure(servers)
     .WithHttpHealthCheck("/health");
 
 // With no Twilio account configured, the emulator stands in for Twilio.
@@ -48,7 +47,7 @@ builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithEnvironment("Dialer__CallsPerSecond", callsPerSecond)
     .WithHttpEndpoint()
-    .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithCallCenterInfrastructure(servers)
     .WithTwilio(twilio, TwilioSecrets.ApiKeySecret, emulator, webhooks)
     .WithHttpHealthCheck("/health");
 
@@ -56,9 +55,10 @@ builder.AddProject<Projects.DialerWorker>("dialerworker")
 var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
     .WithReplicas(2)
     .WithHttpEndpoint()
-    .WithCallCenterInfrastructure(redis, rabbitmq)
+    .WithCallCenterInfrastructure(servers)
     .WithTwilio(twilio, TwilioSecrets.ApiKeySecret, emulator, webhooks)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+    .WithEnvironment("Portal__KeyRing__Secret", servers.KeyRingSecret)
     .WithHttpHealthCheck("/health")
     .WithUrlForEndpoint("http", url => url.DisplayText = "Agent portal");
 

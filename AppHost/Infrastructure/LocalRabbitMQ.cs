@@ -10,8 +10,8 @@ namespace WarmTransfer.AppHost.Infrastructure;
 /// RabbitMQ's server script on this machine: its own node, AMQP and distribution ports and data folder,
 /// registered with an epmd that belongs to this app, so stopping the app leaves no Erlang daemon behind.
 /// </summary>
-public sealed class LocalRabbitMQResource(string name, ParameterResource password, string command)
-    : ExecutableResource(name, command, workingDirectory: string.Empty), IResourceWithConnectionString
+public sealed class LocalRabbitMQResource(string name, ParameterResource password)
+    : ExecutableResource(name, "/bin/sh", workingDirectory: string.Empty), IResourceWithConnectionString
 {
     public const string PrimaryEndpointName = "tcp";
     public const string DistributionEndpointName = "dist";
@@ -23,7 +23,7 @@ public sealed class LocalRabbitMQResource(string name, ParameterResource passwor
 
     public ParameterResource PasswordParameter { get; } = password;
 
-    // The same shape as the RabbitMQ container resource's, so services read it the same way.
+    // The same shape as the RabbitMQ container resource's: the administrator's connection (health checks, tests, tools).
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create(
             $"amqp://{UserName}:{PasswordParameter}@{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}");
@@ -39,12 +39,12 @@ public sealed class EpmdResource(string name, string command)
 public static class LocalRabbitMQBuilderExtensions
 {
     public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(
-        this IDistributedApplicationBuilder builder, string name, LocalServers servers, string dataDirectory)
+        this IDistributedApplicationBuilder builder, string name, InfrastructurePlan plan, IReadOnlyDictionary<string, ParameterResource> users)
     {
-        var password = LocalServerPassword.Create(builder, $"{name}-password", dataDirectory);
-        var rabbitmq = new LocalRabbitMQResource(name, password, servers.RabbitMQServer);
-        var home = Path.Combine(dataDirectory, "home");
-        Directory.CreateDirectory(home);
+        var servers = plan.LocalServers!;
+        var dataDirectory = PrivateFolder.Create(Path.Combine(plan.DataDirectory, name));
+        var rabbitmq = new LocalRabbitMQResource(name, ServerSecret.Create(builder, plan, name, $"{name}-password"));
+        var home = PrivateFolder.Create(Path.Combine(dataDirectory, "home"));
 
         var epmd = builder.AddEpmd($"{name}-epmd", servers.Epmd);
 
@@ -68,9 +68,13 @@ public static class LocalRabbitMQBuilderExtensions
                 endpoint.UriScheme = "tcp";
                 endpoint.IsProxied = false;
             })
-            .WithEnvironment(context =>
+            .WithArgs("-c", ServerScripts.RabbitMQ)
+            .WithRabbitMQUsers(users, context =>
             {
                 var env = context.EnvironmentVariables;
+                env["RABBITMQ_START"] = servers.RabbitMQServer;
+                env["RABBITMQ_DEFINITIONS"] = Path.Combine(dataDirectory, "definitions.json");
+                env["RABBITMQ_DEFINITIONS_CONF"] = Path.Combine(dataDirectory, "rabbitmq.conf");
                 env["HOME"] = home;
                 env["RABBITMQ_NODENAME"] = "warmtransfer@localhost";
                 env["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
@@ -79,6 +83,9 @@ public static class LocalRabbitMQBuilderExtensions
                     .Property(EndpointProperty.TargetPort);
                 env["ERL_EPMD_PORT"] = epmd.Resource.GetEndpoint(EpmdResource.PrimaryEndpointName)
                     .Property(EndpointProperty.TargetPort);
+                // Every Erlang VM of this node (RabbitMQ re-checks epmd once a minute through a short-lived one) uses the app's
+                // epmd and never starts a daemon of its own, which would outlive the app when its epmd stops first.
+                env["ERL_ZFLAGS"] = "-start_epmd false";
                 env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
                 env["RABBITMQ_MNESIA_BASE"] = Path.Combine(dataDirectory, "mnesia");
                 env["RABBITMQ_LOG_BASE"] = Path.Combine(dataDirectory, "log");
@@ -96,6 +103,23 @@ public static class LocalRabbitMQBuilderExtensions
         epmd.WithParentRelationship(server);
         return server;
     }
+
+    /// <summary>The environment <see cref="ServerScripts.RabbitMQ"/> reads: each service's user and permissions, and the topology with the queues' bounds.</summary>
+    public static IResourceBuilder<T> WithRabbitMQUsers<T>(this IResourceBuilder<T> rabbitmq, IReadOnlyDictionary<string, ParameterResource> users,
+        Action<EnvironmentCallbackContext> server)
+        where T : IResourceWithEnvironment =>
+        rabbitmq.WithEnvironment(context =>
+        {
+            server(context);
+            context.EnvironmentVariables["RABBITMQ_USERS"] = string.Join(' ', users.Keys);
+            foreach (var (user, password) in users)
+            {
+                context.EnvironmentVariables[$"RABBITMQ_USER_{user}_PASSWORD"] = password;
+                context.EnvironmentVariables[$"RABBITMQ_USER_{user}_PERMISSIONS"] = ServiceAccounts.RabbitMQPermissions(user);
+            }
+
+            context.EnvironmentVariables["RABBITMQ_TOPOLOGY"] = ServiceAccounts.RabbitMQTopology;
+        });
 
     private static IResourceBuilder<EpmdResource> AddEpmd(this IDistributedApplicationBuilder builder, string name, string command)
     {

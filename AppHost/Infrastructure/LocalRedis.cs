@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace WarmTransfer.AppHost.Infrastructure;
 
-/// <summary>A <c>redis-server</c> process on this machine, with a port of its own and AOF persistence.</summary>
+/// <summary>A <c>redis-server</c> process on this machine, with a port of its own, AOF persistence and a user per service.</summary>
 public sealed class LocalRedisResource(string name, ParameterResource password)
     : ExecutableResource(name, "/bin/sh", workingDirectory: string.Empty), IResourceWithConnectionString
 {
@@ -15,7 +15,7 @@ public sealed class LocalRedisResource(string name, ParameterResource password)
 
     public ParameterResource PasswordParameter { get; } = password;
 
-    // The same shape as the Redis container resource's, so services read it the same way.
+    // The same shape as the Redis container resource's: the administrator's connection (health checks, tests, tools).
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)},password={PasswordParameter}");
 }
@@ -23,10 +23,10 @@ public sealed class LocalRedisResource(string name, ParameterResource password)
 public static class LocalRedisBuilderExtensions
 {
     public static IResourceBuilder<LocalRedisResource> AddLocalRedis(
-        this IDistributedApplicationBuilder builder, string name, string redisServer, string dataDirectory)
+        this IDistributedApplicationBuilder builder, string name, InfrastructurePlan plan, IReadOnlyDictionary<string, ParameterResource> users)
     {
-        var password = LocalServerPassword.Create(builder, $"{name}-password", dataDirectory);
-        var redis = new LocalRedisResource(name, password);
+        var dataDirectory = PrivateFolder.Create(Path.Combine(plan.DataDirectory, name));
+        var redis = new LocalRedisResource(name, ServerSecret.Create(builder, plan, name, $"{name}-password"));
 
         string? connectionString = null;
         builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>
@@ -37,27 +37,37 @@ public static class LocalRedisBuilderExtensions
             _ => connectionString ?? throw new InvalidOperationException($"The '{name}' connection string is not known yet."),
             name: healthCheckKey);
 
-        // The password travels in the environment, not in the arguments the dashboard shows;
-        // exec leaves redis-server itself as the process Aspire stops.
-        const string script =
-            "exec \"$REDIS_SERVER\" --bind 127.0.0.1 --port \"$REDIS_PORT\" --requirepass \"$REDIS_PASSWORD\" " +
-            "--dir \"$REDIS_DATA\" --appendonly yes --appendfsync everysec --save '' --daemonize no";
-
         return builder.AddResource(redis)
             .WithEndpoint(LocalRedisResource.PrimaryEndpointName, endpoint =>
             {
                 endpoint.UriScheme = "redis";
                 endpoint.IsProxied = false;
             })
-            .WithArgs("-c", script)
-            .WithEnvironment(context =>
+            .WithArgs("-c", ServerScripts.Redis)
+            .WithRedisUsers(redis.PasswordParameter, users, context =>
             {
-                context.EnvironmentVariables["REDIS_SERVER"] = redisServer;
+                context.EnvironmentVariables["REDIS_SERVER"] = plan.LocalServers!.RedisServer;
+                context.EnvironmentVariables["REDIS_BIND"] = "127.0.0.1";
                 context.EnvironmentVariables["REDIS_PORT"] = redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort);
-                context.EnvironmentVariables["REDIS_PASSWORD"] = redis.PasswordParameter;
                 context.EnvironmentVariables["REDIS_DATA"] = dataDirectory;
             })
             .WithIconName("Database")
             .WithHealthCheck(healthCheckKey);
     }
+
+    /// <summary>The environment <see cref="ServerScripts.Redis"/> reads: the administrator's password and each service's user.</summary>
+    public static IResourceBuilder<T> WithRedisUsers<T>(this IResourceBuilder<T> redis, ParameterResource administrator,
+        IReadOnlyDictionary<string, ParameterResource> users, Action<EnvironmentCallbackContext> server)
+        where T : IResourceWithEnvironment =>
+        redis.WithEnvironment(context =>
+        {
+            server(context);
+            context.EnvironmentVariables["REDIS_PASSWORD"] = administrator;
+            context.EnvironmentVariables["REDIS_USERS"] = string.Join(' ', users.Keys);
+            foreach (var (user, password) in users)
+            {
+                context.EnvironmentVariables[$"REDIS_USER_{user}_PASSWORD"] = password;
+                context.EnvironmentVariables[$"REDIS_USER_{user}_RULES"] = ServiceAccounts.RedisRules(user);
+            }
+        });
 }

@@ -16,6 +16,7 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Local_mode_runs_redis_and_rabbitmq_as_local_executables_and_has_no_container()
     {
         var dataDirectory = TestRun.NewDataDirectory();
@@ -29,7 +30,16 @@ public sealed class AppModelTests
             var rabbitmq = Assert.IsAssignableFrom<ExecutableResource>(Resource(builder, "rabbitmq"));
             Assert.IsAssignableFrom<IResourceWithConnectionString>(redis);
             Assert.IsAssignableFrom<IResourceWithConnectionString>(rabbitmq);
-            Assert.EndsWith("rabbitmq-server", rabbitmq.Command);
+            // Both start through the same scripts as in containers, which write their users' files before the server runs.
+            Assert.Equal("/bin/sh", redis.Command);
+            Assert.Equal("/bin/sh", rabbitmq.Command);
+
+            // The data folder and each server's are the user's alone, and so are the secrets kept in them.
+            var modes = new[] { dataDirectory, Path.Combine(dataDirectory, "redis"), Path.Combine(dataDirectory, "rabbitmq") }
+                .Select(File.GetUnixFileMode);
+            Assert.All(modes, mode => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, mode));
+            Assert.All(Directory.GetFiles(dataDirectory, ".*password", SearchOption.AllDirectories),
+                file => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file)));
 
             // Aspire allocates every port: nothing is fixed, so two apps or test runs cannot collide.
             Assert.All(
@@ -139,6 +149,7 @@ public sealed class AppModelTests
         AssertSecrets(resources["dialerworker"], authToken: false, apiKeySecret: true);
         AssertSecrets(resources["agentportal"], authToken: false, apiKeySecret: true);
         Assert.Equal("container.v0", resources["redis"].Type);
+        AssertOwnServerLogins(resources);
     }
 
     [Fact]
@@ -164,6 +175,23 @@ public sealed class AppModelTests
     {
         Assert.Equal(authToken, resource.Env.ContainsKey("Twilio__AuthToken"));
         Assert.Equal(apiKeySecret, resource.Env.ContainsKey("Twilio__ApiKeySecret"));
+    }
+
+    /// <summary>Each service connects to Redis and RabbitMQ as its own user with its own password; only the portal holds the key-ring secret.</summary>
+    private static void AssertOwnServerLogins(Dictionary<string, ManifestResource> resources)
+    {
+        string[] services = ["webhookapi", "dialerworker", "agentportal"];
+        foreach (var service in services)
+        {
+            var env = resources[service].Env;
+            Assert.Contains($"user={service},password={{redis-{service}-password.value}}", env["ConnectionStrings__redis"]);
+            Assert.StartsWith($"amqp://{service}:{{rabbitmq-{service}-password.value}}@", env["ConnectionStrings__rabbitmq"]);
+            var others = services.Where(other => other != service).SelectMany(other => new[] { $"redis-{other}-password", $"rabbitmq-{other}-password" });
+            Assert.All(others, other => Assert.DoesNotContain(env.Values, value => value.Contains(other, StringComparison.Ordinal)));
+            Assert.DoesNotContain(env.Values, value => value.Contains("{redis-password", StringComparison.Ordinal)
+                || value.Contains("{rabbitmq-password", StringComparison.Ordinal));
+            Assert.Equal(service == "agentportal", env.ContainsKey("Portal__KeyRing__Secret"));
+        }
     }
 
     private sealed record ManifestResource(string Type, Dictionary<string, string> Env);
