@@ -79,6 +79,47 @@ public sealed class ServerAccessTests(WarmTransferAppFixture fixture)
             File.ReadAllText(Path.Combine(fixture.DataDirectory, "redis", "users.acl")));
     }
 
+    [Fact]
+    public async Task No_secret_appears_in_any_process_arguments()
+    {
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var secrets = new List<string>();
+        foreach (var parameter in model.Resources.OfType<ParameterResource>().Where(parameter => parameter.Secret))
+        {
+            if (await parameter.GetValueAsync(CancellationToken.None) is { Length: > 0 } value)
+            {
+                secrets.Add(value);
+            }
+        }
+
+        // Every process on the machine, not only the app's: a server may rewrite the environment that marks it as the app's.
+        var processes = Directory.EnumerateDirectories("/proc")
+            .Where(folder => int.TryParse(Path.GetFileName(folder), out _))
+            .Select(folder => ReadArguments(Path.Combine(folder, "cmdline")))
+            .ToList();
+
+        Assert.Contains(secrets, secret => secret.Length >= 32);
+        Assert.Contains(processes, arguments => arguments.Contains("redis-server", StringComparison.Ordinal));
+        Assert.Contains(processes, arguments => arguments.Contains("beam.smp", StringComparison.Ordinal));
+        Assert.All(processes, arguments => Assert.DoesNotContain(secrets, secret => arguments.Contains(secret, StringComparison.Ordinal)));
+    }
+
+    private static string ReadArguments(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return string.Empty; // the process ended meanwhile
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+
     private const UnixFileMode Others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
