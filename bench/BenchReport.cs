@@ -76,7 +76,10 @@ public sealed record BenchReport(
                     $"{run.DialsPerSecond:0} dials/s", "");
             }
 
-            Row(text, "Workers", "two workers / one", $"{workers.Ratio:0.00}×", Target(workers.Ratio >= 1.6, "≥ 1.6×"));
+            if (workers.Runs.Count > 1)
+            {
+                Row(text, "Workers", "two workers / one", $"{workers.Ratio:0.00}×", Target(workers.Ratio >= 1.6, "≥ 1.6×"));
+            }
         }
 
         if (Chaos is { } chaos)

@@ -7,7 +7,7 @@ public sealed record BenchSize(
     double WebhookFixedRate, TimeSpan WebhookFixedDuration,
     double RingRate, TimeSpan RingDuration,
     int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout,
-    int WorkerDialRequests)
+    int WorkerDialRequests, IReadOnlyList<int> WorkerCounts)
 {
     public static readonly BenchSize Full = new("full",
         WebhookWarmupRate: 200, WebhookWarmup: TimeSpan.FromSeconds(10),
@@ -16,7 +16,7 @@ public sealed record BenchSize(
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10),
         RingRate: 50, RingDuration: TimeSpan.FromSeconds(5),
         FlowCustomers: 200, FlowAgents: 40, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(10),
-        WorkerDialRequests: 250);
+        WorkerDialRequests: 250, WorkerCounts: [1, 2]);
 
     public static readonly BenchSize Smoke = new("smoke",
         WebhookWarmupRate: 20, WebhookWarmup: TimeSpan.FromSeconds(0.5),
@@ -24,5 +24,5 @@ public sealed record BenchSize(
         WebhookFixedRate: 20, WebhookFixedDuration: TimeSpan.FromSeconds(0.5),
         RingRate: 5, RingDuration: TimeSpan.FromSeconds(1),
         FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
-        WorkerDialRequests: 10);
+        WorkerDialRequests: 10, WorkerCounts: [2]);
 }

@@ -56,10 +56,10 @@ public sealed record ChaosSettings(
         ActedThenErrorRate: 0.05, ActedThenSlowRate: 0.05, SlowMilliseconds: 20_000, DeliveryFor(seed), DefaultAgent, DefaultCustomer);
 
     /// <summary>
-    /// A few agents for a minute, thinking faster. The drain outlasts the worst wait of the last caller: a ring that times out
+    /// A few agents for half a minute, thinking faster. The drain outlasts the worst wait of the last caller: a ring that times out
     /// (8 s and Twilio's 5 s), its lost callback found by reconciliation (up to 20 s), and the next ring.
     /// </summary>
-    public static ChaosSettings Smoke(int seed) => new(seed, Agents: 3, CallsPerSecond: 0.5, Minutes: 1, Drain: TimeSpan.FromSeconds(50),
+    public static ChaosSettings Smoke(int seed) => new(seed, Agents: 3, CallsPerSecond: 0.5, Minutes: 0.5, Drain: TimeSpan.FromSeconds(50),
         TokenLifetime: TimeSpan.FromSeconds(30), RingTimeoutSeconds: 8, WrapUpSeconds: 5,
         ActedThenErrorRate: 0.05, ActedThenSlowRate: 0.05, SlowMilliseconds: 5000, DeliveryFor(seed),
         DefaultAgent with

@@ -5,7 +5,7 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="DialsPerSecond">Call creations the emulator received per second while the queue drained (the middle 80%).</param>
 public sealed record WorkerRun(int Workers, int DialRequests, int Dialed, double DialsPerSecond, double DrainSeconds);
 
-/// <param name="Ratio">Two workers' rate over one worker's.</param>
+/// <param name="Ratio">Two workers' rate over one worker's; 0 when the size does not run both (the smoke runs two workers only).</param>
 public sealed record WorkerThroughputResult(IReadOnlyList<WorkerRun> Runs, double Ratio);
 
 /// <summary>
@@ -18,12 +18,14 @@ public sealed class WorkerThroughputScenario(BenchSize size)
     public async Task<WorkerThroughputResult> RunAsync(CancellationToken cancellationToken)
     {
         var runs = new List<WorkerRun>();
-        foreach (var workers in new[] { 1, 2 })
+        foreach (var workers in size.WorkerCounts)
         {
             runs.Add(await RunAsync(workers, cancellationToken));
         }
 
-        return new WorkerThroughputResult(runs, runs[0].DialsPerSecond > 0 ? Math.Round(runs[1].DialsPerSecond / runs[0].DialsPerSecond, 2) : 0);
+        var one = runs.Find(run => run.Workers == 1);
+        var two = runs.Find(run => run.Workers == 2);
+        return new WorkerThroughputResult(runs, one is { DialsPerSecond: > 0 } && two is not null ? Math.Round(two.DialsPerSecond / one.DialsPerSecond, 2) : 0);
     }
 
     private async Task<WorkerRun> RunAsync(int workers, CancellationToken cancellationToken)
