@@ -240,12 +240,17 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
 
     // ARGV: agent, softphone state ('' when the page closed), wrap-up seconds ('' unknown), leg for a waiting caller, the page's
     // connection. A page that closes ends the agent's presence only if it is the page that beat last: a connection found dead
-    // long after its page reconnected on another, or a second tab closing, changes nothing.
+    // long after its page reconnected on another, or a second tab closing, changes nothing. A closed connection never beats
+    // again: a beat of it handled after its close (sent just before) is not taken for a live page.
     private const string HeartbeatScript = Helpers + "\n" + """
         local agent = ARGV[4]
         local s = read(agent)
         if ARGV[5] == '' then
-          if s.page ~= ARGV[8] then return { 0, '', '' } end
+          s.closed = ARGV[8]
+          if s.page ~= ARGV[8] then
+            write(agent, s)
+            return { 0, '', '' }
+          end
           s.seen = nil
           s.phone = nil
           s.phone_since = nil
@@ -256,6 +261,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             return { 1, s.session, 'gone', '', '', s.leg }
           end
         else
+          if s.closed == ARGV[8] then return { 0, '', '' } end
           s.seen = now
           s.page = ARGV[8]
           if s.phone ~= ARGV[5] then

@@ -140,10 +140,23 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
         Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
 
-        var back = await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg2");
+        // The page comes back on a new connection, as a reloaded tab or a reconnect does.
+        var back = await _agents.HeartbeatAsync("alice", "page2", SoftphoneState.Registered, 0, "leg2");
 
         Assert.Equal("CA1", back.SessionId);
         Assert.Equal(("CA1", "leg2"), ((await _agents.GetAsync("alice")).SessionId, (await _agents.GetAsync("alice")).LegId));
+    }
+
+    [Fact]
+    public async Task A_beat_of_a_closed_page_handled_after_its_close_does_not_bring_the_agent_back()
+    {
+        await AvailableAsync("alice");
+        await _agents.HeartbeatAsync("alice", "page", softphone: null, 0, "unused");
+
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "unused");
+
+        Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
     }
 
     [Fact]
