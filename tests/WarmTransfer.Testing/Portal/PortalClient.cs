@@ -173,6 +173,15 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
     public async Task GoAvailableAsync(CancellationToken cancellationToken = default)
     {
         await OpenDeskAsync(cancellationToken);
+        // The page's heartbeat goes without waiting for an answer, as a browser's does: Available is chosen once the portal has
+        // it, as an agent who sees their softphone ready would, so the agent is routable as soon as this returns.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await MeAsync(timeout.Token)).Softphone is null)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), timeout.Token);
+        }
+
         await PostOkAsync("/api/presence", new { status = "available" }, cancellationToken);
     }
 
