@@ -11,35 +11,55 @@ namespace WarmTransfer.AgentPortal.Agents;
 /// password matched it, by a new hash kept in Redis (the directory is configuration, not written by the portal); the new hash
 /// stands only as long as the directory entry it replaced, so a password reset in the directory wins.
 /// </summary>
-public sealed class AgentCredentials(IOptionsMonitor<AgentDirectoryOptions> directory, IConnectionMultiplexer redis)
+public sealed class AgentCredentials(IOptionsMonitor<AgentDirectoryOptions> directory, IConnectionMultiplexer redis) : IDisposable
 {
     private static readonly RedisKey Upgrades = "wt:portal:password-hashes";
+
+    // A password check holds a core for a fraction of a second: at most half the cores do it at once and further sign-ins wait
+    // their turn without holding a thread, so a burst of sign-ins cannot starve the portal's other work (its Redis replies).
+    private readonly SemaphoreSlim _hashing = new(Math.Max(1, Environment.ProcessorCount / 2));
 
     /// <summary>The agent whose password this is, or null. Known and unknown ids cost the same work.</summary>
     public async Task<AgentAccount?> VerifyAsync(string agentId, string password)
     {
         var agent = directory.CurrentValue.Find(agentId);
         var upgrade = await redis.GetDatabase().HashGetAsync(Upgrades, agentId);
-        if (agent is null || password.Length > SignInOptions.MaxPasswordLength)
+        string? rehashed = null;
+        await _hashing.WaitAsync();
+        try
         {
-            AgentPasswords.VerifyNothing(password.Length > SignInOptions.MaxPasswordLength ? string.Empty : password);
-            return null;
+            if (agent is null || password.Length > SignInOptions.MaxPasswordLength)
+            {
+                AgentPasswords.VerifyNothing(password.Length > SignInOptions.MaxPasswordLength ? string.Empty : password);
+                return null;
+            }
+
+            var stored = Upgraded(upgrade, agent.PasswordHash) ?? agent.PasswordHash;
+            if (!AgentPasswords.Verify(password, stored))
+            {
+                AgentPasswords.SpendUpToCurrentCost(stored);
+                return null;
+            }
+
+            if (AgentPasswords.NeedsRehash(stored))
+            {
+                rehashed = AgentPasswords.Hash(password);
+            }
+        }
+        finally
+        {
+            _hashing.Release();
         }
 
-        var stored = Upgraded(upgrade, agent.PasswordHash) ?? agent.PasswordHash;
-        if (!AgentPasswords.Verify(password, stored))
+        if (rehashed is not null)
         {
-            AgentPasswords.SpendUpToCurrentCost(stored);
-            return null;
-        }
-
-        if (AgentPasswords.NeedsRehash(stored))
-        {
-            await redis.GetDatabase().HashSetAsync(Upgrades, agentId, $"{Fingerprint(agent.PasswordHash)}|{AgentPasswords.Hash(password)}");
+            await redis.GetDatabase().HashSetAsync(Upgrades, agentId, $"{Fingerprint(agent.PasswordHash)}|{rehashed}");
         }
 
         return agent;
     }
+
+    public void Dispose() => _hashing.Dispose();
 
     private static string? Upgraded(RedisValue upgrade, string directoryHash) =>
         upgrade.HasValue && upgrade.ToString().Split('|') is [var fingerprint, var hash] && fingerprint == Fingerprint(directoryHash)
