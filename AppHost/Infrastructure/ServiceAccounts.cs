@@ -34,8 +34,24 @@ public static class ServiceAccounts
         _ => throw new ArgumentOutOfRangeException(nameof(service), service, "not a call-center service"),
     };
 
-    private static readonly string[] Exchanges = ["warmtransfer.dial", "warmtransfer.dial.dead-letter", "warmtransfer.agent-updates"];
-    private static readonly string[] Queues = ["dial-requests", "call-commands", "dial-requests.dead-letter", "agent-updates"];
+    // The call center's exchanges and queues, as the services declare them.
+    private static readonly Dictionary<string, object>[] TopologyExchanges =
+    [
+        Exchange("warmtransfer.dial.dead-letter", "fanout"),
+        Exchange("warmtransfer.dial", "direct"),
+        Exchange("warmtransfer.agent-updates", "fanout"),
+    ];
+
+    private static readonly Dictionary<string, object>[] TopologyQueues =
+    [
+        Queue("dial-requests.dead-letter", new()),
+        Queue("dial-requests", new() { ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter" }),
+        Queue("call-commands", new() { ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter" }),
+        Queue("agent-updates", new() { ["x-message-ttl"] = 30_000 }),
+    ];
+
+    private static readonly string[] Exchanges = [.. TopologyExchanges.Select(exchange => (string)exchange["name"])];
+    private static readonly string[] Queues = [.. TopologyQueues.Select(queue => (string)queue["name"])];
 
     /// <summary>
     /// The service's RabbitMQ permissions as JSON members. Every service declares the topology (idempotently) and binds it, so it
@@ -68,19 +84,8 @@ public static class ServiceAccounts
     /// </summary>
     public static readonly string RabbitMQTopology = JsonSerializer.Serialize(new Dictionary<string, object[]>
     {
-        ["exchanges"] =
-        [
-            Exchange("warmtransfer.dial.dead-letter", "fanout"),
-            Exchange("warmtransfer.dial", "direct"),
-            Exchange("warmtransfer.agent-updates", "fanout"),
-        ],
-        ["queues"] =
-        [
-            Queue("dial-requests.dead-letter", new()),
-            Queue("dial-requests", new() { ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter" }),
-            Queue("call-commands", new() { ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter" }),
-            Queue("agent-updates", new() { ["x-message-ttl"] = 30_000 }),
-        ],
+        ["exchanges"] = TopologyExchanges,
+        ["queues"] = TopologyQueues,
         ["bindings"] =
         [
             Binding("warmtransfer.dial.dead-letter", "dial-requests.dead-letter", ""),
