@@ -100,10 +100,13 @@ public static class ServiceProcesses
 
     private static string ReadLink(string path) => new FileInfo(path).LinkTarget ?? string.Empty;
 
-    /// <summary><c>dotnet run</c> and the orchestrator's wrappers: they start a service, they are not it.</summary>
+    /// <summary>
+    /// <c>dotnet run</c> and <c>dotnet build</c>: they start a service, they are not it (<c>dotnet exec</c> runs the service in
+    /// its own process, and is it).
+    /// </summary>
     private static bool IsLauncher(string commandLine)
     {
         var arguments = commandLine.Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        return arguments.Length > 1 && Path.GetFileName(arguments[0]) == "dotnet" && arguments[1] is "run" or "exec" or "build";
+        return arguments.Length > 1 && Path.GetFileName(arguments[0]) == "dotnet" && arguments[1] is "run" or "build";
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Reflection;
+using System.Runtime.Versioning;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace WarmTransfer.Testing;
@@ -47,8 +49,44 @@ public static class AppHostLauncher
             }));
         }
 
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            RunBuiltAssembly(builder.CreateResourceBuilder(project));
+        }
+
         return builder;
     }
+
+    /// <summary>
+    /// Runs the project's built assembly with <c>dotnet exec</c> rather than <c>dotnet run</c>: the same program, environment
+    /// and working folder, without evaluating the project again for every process of every start.
+    /// </summary>
+    private static void RunBuiltAssembly(IResourceBuilder<ProjectResource> project)
+    {
+        var projectPath = project.Resource.GetProjectMetadata().ProjectPath;
+        var assembly = Path.Combine(Path.GetDirectoryName(projectPath)!, "bin", BuildConfiguration, TargetFramework,
+            Path.GetFileNameWithoutExtension(projectPath) + ".dll");
+        if (!File.Exists(assembly))
+        {
+            throw new InvalidOperationException($"{project.Resource.Name} is not built: {assembly} is missing; run 'dotnet build WarmTransfer.sln'.");
+        }
+
+#pragma warning disable ASPIREEXTENSION001 // The launch tool arguments are the supported way to choose how a project's process starts.
+        project.WithLaunchToolArgs(context =>
+        {
+            context.Args.Add("exec");
+            context.Args.Add(assembly);
+        }, showInCommandLine: false);
+#pragma warning restore ASPIREEXTENSION001
+    }
+
+    /// <summary>The configuration the solution was built in (the services are built with the tests).</summary>
+    private static string BuildConfiguration =>
+        typeof(AppHostLauncher).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    /// <summary>net10.0 for .NETCoreApp,Version=v10.0.</summary>
+    private static string TargetFramework =>
+        "net" + new FrameworkName(typeof(AppHostLauncher).Assembly.GetCustomAttribute<TargetFrameworkAttribute>()!.FrameworkName).Version.ToString(2);
 
     /// <summary>Sets one environment variable of a resource, after the AppHost's own.</summary>
     public static void SetEnvironment(IDistributedApplicationTestingBuilder builder, string resource, string name, string value) =>
