@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Every process a test starts lives for seconds or minutes: profile-guided recompiling would cost more than it returns.
+export DOTNET_TieredPGO=0
 
 # The browser tests drive Debian's Chromium.
 WT_NEEDS_BROWSER=1 source eng/prerequisites.sh
