@@ -6,22 +6,105 @@ using Xunit.Abstractions;
 namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>
-/// Each benchmark scenario, run once at a tiny size through the benchmark command itself: it completes, writes its
-/// results, and its numbers are sane. No timing is asserted: these machines measure nothing here.
+/// The benchmark command run once at its tiny size with every scenario, the chaos soak included, one system after
+/// another in one process: it completes and writes its results.
 /// </summary>
-public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
+public sealed class BenchmarkSmokeRun : IAsyncLifetime
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+    public const int ChaosSeed = 4242;
+
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(12);
 
     private readonly string _results = Path.Combine(Path.GetTempPath(), "warmtransfer-bench-smoke", Guid.NewGuid().ToString("N")[..12]);
 
-    /// <summary>What the last run printed.</summary>
-    private string _stdout = string.Empty;
+    /// <summary>What the run printed: standard output, then standard error.</summary>
+    public string Output { get; private set; } = string.Empty;
+
+    /// <summary>The last line of standard output.</summary>
+    public string LastLine { get; private set; } = string.Empty;
+
+    public int ExitCode { get; private set; } = -1;
+
+    /// <summary>The Markdown table the run wrote, or null.</summary>
+    public string? Markdown { get; private set; }
+
+    /// <summary>The JSON the run wrote, if it wrote one.</summary>
+    public JsonElement? Report { get; private set; }
+
+    public int ChaosRecordings => Directory.Exists(_results) ? Directory.EnumerateFiles(_results, "*-chaos-recording.json").Count() : 0;
+
+    public async Task InitializeAsync()
+    {
+        var assembly = typeof(BenchmarkSmokeRun).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "BenchmarksAssembly").Value!;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] arguments =
+        [
+            assembly, "--smoke", "--results", _results, "--seed", ChaosSeed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--scenario", "webhook", "--scenario", "ring", "--scenario", "flow", "--scenario", "workers", "--scenario", "chaos",
+        ];
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var bench = Process.Start(start)!;
+        var stdout = bench.StandardOutput.ReadToEndAsync();
+        var stderr = bench.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(RunTimeout);
+        try
+        {
+            await bench.WaitForExitAsync(timeout.Token);
+            ExitCode = bench.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            bench.Kill(entireProcessTree: true);
+        }
+
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        LastLine = lines.Length > 0 ? lines[^1] : string.Empty;
+        Output = $"{await stdout}\n{await stderr}";
+        if (ExitCode != 0)
+        {
+            return;
+        }
+
+        Markdown = File.ReadAllText(Directory.EnumerateFiles(_results, "*-smoke.md").Single());
+        using var json = JsonDocument.Parse(File.ReadAllText(Directory.EnumerateFiles(_results, "*-smoke.json").Single()));
+        Report = json.RootElement.Clone();
+    }
+
+    public Task DisposeAsync()
+    {
+        if (Directory.Exists(_results))
+        {
+            Directory.Delete(_results, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Each benchmark scenario, from the one smoke run: it completed, wrote its results, and its numbers are sane. No timing is
+/// asserted: these machines measure nothing here.
+/// </summary>
+public sealed class BenchmarkSmokeTests(BenchmarkSmokeRun run, ITestOutputHelper output) : IClassFixture<BenchmarkSmokeRun>
+{
+    [Fact]
+    public void The_run_writes_its_table_and_results_at_the_smoke_size()
+    {
+        var report = Report();
+
+        Assert.Contains("| Scenario | Measure | Result | Target |", run.Markdown, StringComparison.Ordinal);
+        Assert.Equal("smoke", report.GetProperty("size").GetString());
+    }
 
     [Fact]
-    public async Task Webhook_scenario_measures_WebhookApi_and_the_baseline_at_every_rate_it_tries()
+    public void Webhook_scenario_measures_WebhookApi_and_the_baseline_at_every_rate_it_tries()
     {
-        var webhook = (await RunAsync("webhook")).GetProperty("webhook");
+        var webhook = Report().GetProperty("webhook");
 
         foreach (var endpoint in new[] { webhook.GetProperty("baseline"), webhook.GetProperty("webhookApi") })
         {
@@ -38,9 +121,9 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Time_to_ring_scenario_times_every_caller_from_webhook_to_the_agents_call()
+    public void Time_to_ring_scenario_times_every_caller_from_webhook_to_the_agents_call()
     {
-        var ring = (await RunAsync("ring")).GetProperty("timeToRing");
+        var ring = Report().GetProperty("timeToRing");
 
         Assert.True(ring.GetProperty("callers").GetInt32() > 0);
         Assert.Equal(ring.GetProperty("callers").GetInt32(), ring.GetProperty("rung").GetInt32());
@@ -49,9 +132,9 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Full_flow_scenario_transfers_and_ends_every_call_and_reports_each_services_memory()
+    public void Full_flow_scenario_transfers_and_ends_every_call_and_reports_each_services_memory()
     {
-        var flow = (await RunAsync("flow")).GetProperty("fullFlow");
+        var flow = Report().GetProperty("fullFlow");
 
         // The smoke's two customers: one warm and one cold transfer to the next free colleague, each completed.
         var customers = flow.GetProperty("customers").GetInt32();
@@ -80,9 +163,9 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Worker_scenario_drains_the_queued_dial_requests_with_two_workers()
+    public void Worker_scenario_drains_the_queued_dial_requests_with_two_workers()
     {
-        var workers = (await RunAsync("workers")).GetProperty("workers");
+        var workers = Report().GetProperty("workers");
 
         // The smoke size starts one system, with two workers; the full size compares one worker with two.
         Assert.Equal([2], workers.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("workers").GetInt32()));
@@ -94,14 +177,13 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Chaos_scenario_keeps_every_invariant_and_reports_each_with_its_seed()
+    public void Chaos_scenario_keeps_every_invariant_and_reports_each_with_its_seed()
     {
-        var chaos = (await RunAsync("chaos", "--seed", "4242")).GetProperty("chaos");
+        var chaos = Report().GetProperty("chaos");
 
-        var lines = _stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var summary = System.Text.RegularExpressions.Regex.Match(lines[^1], @"^chaos: (\d+) violations \(seed 4242\)$");
-        Assert.True(summary.Success, $"the last line is '{lines[^1]}'");
-        Assert.Equal(4242, chaos.GetProperty("seed").GetInt32());
+        var summary = System.Text.RegularExpressions.Regex.Match(run.LastLine, $@"^chaos: (\d+) violations \(seed {BenchmarkSmokeRun.ChaosSeed}\)$");
+        Assert.True(summary.Success, $"the last line is '{run.LastLine}'");
+        Assert.Equal(BenchmarkSmokeRun.ChaosSeed, chaos.GetProperty("seed").GetInt32());
         Assert.True(chaos.GetProperty("customers").GetInt32() > 0);
         Assert.True(chaos.GetProperty("events").GetInt32() > 0);
         Assert.True(chaos.GetProperty("snapshots").GetInt32() > 0);
@@ -109,7 +191,7 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8"], invariants.Select(i => i.GetProperty("id").GetString()));
         // Every promise holds under Twilio's real delivery, with agents whose pages and softphones come and go.
         Assert.All(invariants, invariant => Assert.True(invariant.GetProperty("count").GetInt32() == 0,
-            $"{invariant.GetProperty("id").GetString()} broken {invariant.GetProperty("count").GetInt32()} times:\n{_stdout}"));
+            $"{invariant.GetProperty("id").GetString()} broken {invariant.GetProperty("count").GetInt32()} times:\n{run.Output}"));
         var violations = invariants.Sum(i => i.GetProperty("count").GetInt32());
         Assert.Equal(violations, chaos.GetProperty("violations").GetInt32());
         Assert.Equal(violations.ToString(System.Globalization.CultureInfo.InvariantCulture), summary.Groups[1].Value);
@@ -117,47 +199,15 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         Assert.True(actions.GetProperty("customer-called").GetInt32() > 0);
         Assert.True(actions.GetProperty("page-open").GetInt32() > 0);
         Assert.True(actions.GetProperty("softphone-registered").GetInt32() > 0);
-        Assert.Single(Directory.EnumerateFiles(_results, "*-chaos-recording.json"));
+        Assert.Equal(1, run.ChaosRecordings);
     }
 
-    /// <summary>Runs <c>bench --smoke --scenario …</c> and returns the JSON it wrote, after checking its Markdown.</summary>
-    private async Task<JsonElement> RunAsync(string scenario, params string[] options)
+    /// <summary>The run's results, once it is known to have completed; its output is this test's.</summary>
+    private JsonElement Report()
     {
-        var assembly = typeof(BenchmarkSmokeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "BenchmarksAssembly").Value!;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] arguments = [assembly, "--smoke", "--scenario", scenario, "--results", _results, .. options];
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var bench = Process.Start(start)!;
-        var stdout = bench.StandardOutput.ReadToEndAsync();
-        var stderr = bench.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await bench.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            bench.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the {scenario} smoke run took over {RunTimeout}");
-        }
-        finally
-        {
-            _stdout = await stdout;
-            output.WriteLine(_stdout);
-            output.WriteLine(await stderr);
-        }
-
-        Assert.Equal(0, bench.ExitCode);
-        var markdown = File.ReadAllText(Directory.EnumerateFiles(_results, "*-smoke.md").Single());
-        Assert.Contains("| Scenario | Measure | Result | Target |", markdown, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(File.ReadAllText(Directory.EnumerateFiles(_results, "*-smoke.json").Single()));
-        Assert.Equal("smoke", json.RootElement.GetProperty("size").GetString());
-        return json.RootElement.Clone();
+        output.WriteLine(run.Output);
+        Assert.True(run.ExitCode == 0, $"the smoke run ended with {run.ExitCode} (-1: it ran over its time)");
+        return run.Report!.Value;
     }
 
     private static void AssertOrdered(JsonElement percentiles)
@@ -165,13 +215,5 @@ public sealed class BenchmarkSmokeTests(ITestOutputHelper output) : IDisposable
         var values = new[] { "p50", "p95", "p99", "max" }.Select(p => percentiles.GetProperty(p).GetDouble()).ToList();
         Assert.True(values[0] > 0, $"p50 is {values[0]}");
         Assert.Equal(values.Order(), values);
-    }
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_results))
-        {
-            Directory.Delete(_results, recursive: true);
-        }
     }
 }
