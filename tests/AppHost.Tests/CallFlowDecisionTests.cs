@@ -21,6 +21,8 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     private const string Customer = "customer:start=False,end=True";
 
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
+    // Every agent page a test opens, closed when it ends however it ends: a page left open would keep its agent routable.
+    private readonly List<PortalClient> _agents = [];
     private ConnectionMultiplexer _redis = null!;
 
     public async Task InitializeAsync()
@@ -32,6 +34,11 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
 
     public async Task DisposeAsync()
     {
+        foreach (var agent in _agents)
+        {
+            await agent.DisposeAsync();
+        }
+
         await _emulator.ResetDeliveryAsync();
         await _redis.DisposeAsync();
         _emulator.Dispose();
@@ -42,8 +49,8 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     [InlineData("never", "no-answer")]
     public async Task An_agent_who_misses_the_call_goes_away_and_the_caller_goes_to_the_next_available_agent(string agentOneDoes, string callStatus)
     {
-        using var first = await AvailableAsync("agent1", () => agentOneDoes == "reject" ? _emulator.RejectAsAsync("agent1") : _emulator.NeverAnswerAsAsync("agent1"));
-        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2"));
+        var first = await AvailableAsync("agent1", () => agentOneDoes == "reject" ? _emulator.RejectAsAsync("agent1") : _emulator.NeverAnswerAsAsync("agent1"));
+        var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2"));
 
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
 
@@ -62,7 +69,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     [Fact]
     public async Task A_customer_who_hangs_up_while_the_agent_rings_has_the_agents_call_cancelled_and_frees_the_agent()
     {
-        using var agent = await AvailableAsync("agent1", () => _emulator.NeverAnswerAsAsync("agent1"));
+        var agent = await AvailableAsync("agent1", () => _emulator.NeverAnswerAsAsync("agent1"));
         var customer = await _emulator.CallSupportLineAsync(NewNumber());
         await Eventually.HoldsAsync(async () => (await AgentCallsAsync("agent1")).Any(c => c.Conference == customer && c.Status == "ringing")
             ? null : "agent1 is not ringing", StepTimeout);
@@ -96,7 +103,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task A_transfer_target_who_declines_leaves_the_first_agent_with_the_customer_off_hold_and_free_to_try_another_colleague()
     {
         var (customer, first) = await FirstAgentHasACustomerAsync();
-        using var second = await AvailableAsync("agent2", () => _emulator.RejectAsAsync("agent2", afterMilliseconds: 500));
+        var second = await AvailableAsync("agent2", () => _emulator.RejectAsAsync("agent2", afterMilliseconds: 500));
 
         await first.PostOkAsync("/api/hold", new { hold = true });
         await CustomerHoldIsAsync(customer, true);
@@ -108,7 +115,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         await StatusIsAsync(second, "away");
 
         // Another colleague takes the transfer.
-        using var third = await AvailableAsync("agent3", () => _emulator.AnswerAsAsync("agent3"));
+        var third = await AvailableAsync("agent3", () => _emulator.AnswerAsAsync("agent3"));
         await first.PostOkAsync("/api/transfer", new { colleague = "agent3" });
         await ParticipantsAreAsync(customer, "customer", "agent1", "agent3");
 
@@ -119,7 +126,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task A_first_agent_who_leaves_before_the_target_answers_leaves_the_customer_on_hold_music_until_the_target_takes_over()
     {
         var (customer, first) = await FirstAgentHasACustomerAsync();
-        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
+        var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
         await Eventually.HoldsAsync(async () => (await AgentCallsAsync("agent2")).Any(c => c.Conference == customer && c.Status == "ringing")
@@ -146,7 +153,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task A_transfer_cancelled_as_the_colleague_answers_leaves_the_first_agent_with_the_customer_and_frees_the_colleague(int answerAfterMilliseconds)
     {
         var (customer, first) = await FirstAgentHasACustomerAsync();
-        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: answerAfterMilliseconds));
+        var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: answerAfterMilliseconds));
 
         await first.PostOkAsync("/api/hold", new { hold = true });
         await first.PostOkAsync("/api/transfer", new { colleague = "agent2" });
@@ -202,7 +209,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task Each_owner_may_transfer_again_and_the_customer_stays_through_three_hops()
     {
         var (customer, first, second) = await ConsultingAsync();
-        using var third = await AvailableAsync("agent3", () => _emulator.AnswerAsAsync("agent3"));
+        var third = await AvailableAsync("agent3", () => _emulator.AnswerAsAsync("agent3"));
 
         // Hop 1: agent1 hands over to agent2.
         await first.PostOkAsync("/api/leave", new { });
@@ -234,7 +241,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task A_customer_returned_to_the_queue_hears_hold_music_and_the_next_available_agent_takes_them()
     {
         var (customer, first) = await FirstAgentHasACustomerAsync();
-        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
+        var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         await first.PostOkAsync("/api/return-to-queue", new { });
 
@@ -253,7 +260,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     public async Task A_cold_transfer_with_a_note_leaves_the_customer_on_hold_music_until_the_colleague_who_reads_the_note_takes_them()
     {
         var (customer, first) = await FirstAgentHasACustomerAsync();
-        using var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
+        var second = await AvailableAsync("agent2", () => _emulator.AnswerAsAsync("agent2", afterMilliseconds: 3000));
 
         using var tooLong = await first.PostAsync("/api/transfer", new { colleague = "agent2", note = new string('x', 281), leave = true });
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, tooLong.StatusCode);
@@ -320,7 +327,6 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
         foreach (var agent in agents)
         {
             await StatusIsAsync(agent, "available");
-            agent.Dispose();
         }
 
         await GoneAsync(customer);
@@ -330,6 +336,7 @@ public sealed class CallFlowDecisionTests(WarmTransferAppFixture fixture) : IAsy
     {
         await headlessBrowser();
         var session = await PortalClient.SignInAsync(fixture.App, agentId, $"{agentId}-dev-password");
+        _agents.Add(session);
         await session.GoAvailableAsync();
         return session;
     }

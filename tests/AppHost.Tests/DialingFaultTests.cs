@@ -35,8 +35,8 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
     public async Task DisposeAsync()
     {
         await _emulator.ClearFaultsAsync();
-        await fixture.ResetAsync();
         _sessions.ForEach(session => session.Dispose());
+        await fixture.ResetAsync();
         _emulator.Dispose();
     }
 

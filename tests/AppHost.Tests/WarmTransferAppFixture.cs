@@ -107,10 +107,13 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         {
             var session = await SessionAsync(agent, $"{agent}-dev-password");
             await session.PostOkAsync("/api/presence", new { status = "away" });
+            // A page an earlier test left open would keep the agent routable behind the next test's back.
             await Eventually.HoldsAsync(async () =>
             {
                 var me = await (await session.GetAsync("/api/me")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-                return me.GetProperty("status").GetString() == "away" ? null : $"{agent} is still {me.GetProperty("status").GetString()}";
+                return me.GetProperty("status").GetString() != "away" ? $"{agent} is still {me.GetProperty("status").GetString()}"
+                    : me.TryGetProperty("softphone", out var softphone) && softphone.ValueKind != System.Text.Json.JsonValueKind.Null ? $"{agent}'s page from an earlier test is still open"
+                    : null;
             }, TimeSpan.FromSeconds(30));
         }
     }
