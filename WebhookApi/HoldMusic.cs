@@ -5,7 +5,14 @@ namespace WarmTransfer.WebhookApi;
 /// <summary>Hold music served by the project: a soft, repeating chord progression rendered as a WAV at start.</summary>
 public static class HoldMusic
 {
+    private const double SecondsPerChord = 2.0;
+
+    private static readonly double[][] Chords = [[261.63, 329.63, 392.00], [220.00, 261.63, 329.63], [174.61, 220.00, 261.63], [196.00, 246.94, 293.66]];
+
     private static readonly Lazy<byte[]> Wav = new(Render);
+
+    /// <summary>How long the music plays once.</summary>
+    public static readonly TimeSpan Length = TimeSpan.FromSeconds(SecondsPerChord * Chords.Length);
 
     public static IEndpointRouteBuilder MapHoldMusic(this IEndpointRouteBuilder app)
     {
@@ -16,17 +23,15 @@ public static class HoldMusic
     private static byte[] Render()
     {
         const int sampleRate = 8000;
-        const double secondsPerChord = 2.0;
-        double[][] chords = [[261.63, 329.63, 392.00], [220.00, 261.63, 329.63], [174.61, 220.00, 261.63], [196.00, 246.94, 293.66]];
-        var samplesPerChord = (int)(sampleRate * secondsPerChord);
-        var samples = new short[samplesPerChord * chords.Length];
-        for (var chord = 0; chord < chords.Length; chord++)
+        var samplesPerChord = (int)(sampleRate * SecondsPerChord);
+        var samples = new short[samplesPerChord * Chords.Length];
+        for (var chord = 0; chord < Chords.Length; chord++)
         {
             for (var i = 0; i < samplesPerChord; i++)
             {
                 var t = (double)i / sampleRate;
-                var envelope = Math.Min(1, t * 4) * Math.Min(1, (secondsPerChord - t) * 4);
-                var value = chords[chord].Sum(frequency => Math.Sin(2 * Math.PI * frequency * t)) / chords[chord].Length;
+                var envelope = Math.Min(1, t * 4) * Math.Min(1, (SecondsPerChord - t) * 4);
+                var value = Chords[chord].Sum(frequency => Math.Sin(2 * Math.PI * frequency * t)) / Chords[chord].Length;
                 samples[chord * samplesPerChord + i] = (short)(value * envelope * 6000);
             }
         }

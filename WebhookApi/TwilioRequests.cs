@@ -158,7 +158,7 @@ public sealed partial class TwilioRequests
     /// <summary>
     /// What makes a status callback the same as one already handled: Twilio's idempotency token, which its retries keep, and
     /// the whole request (path, query and every form field, the call or conference and its sequence number among them) — either
-    /// one seen before is a repeat. TwiML requests (incoming, agent-join, hold) are answered every time: Twilio needs the TwiML.
+    /// one seen before is a repeat. TwiML requests (incoming, agent-join, hold, wait) are answered every time: Twilio needs the TwiML.
     /// </summary>
     private static RedisKey[] HandledKeys(HttpRequest request, IFormCollection form)
     {

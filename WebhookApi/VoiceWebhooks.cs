@@ -6,6 +6,7 @@ using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Telephony;
 using WarmTransfer.CallCenter.Voice;
+using WarmTransfer.CallCenter.Waiting;
 
 namespace WarmTransfer.WebhookApi;
 
@@ -27,6 +28,7 @@ public static class VoiceWebhooks
 
         voice.MapPost("/incoming", IncomingAsync);
         voice.MapMethods("/hold", ["GET", "POST"], Hold);
+        voice.MapPost("/wait", WaitAsync);
         voice.MapPost("/agent-join", AgentJoinAsync);
         voice.MapPost("/call-status", CallStatusAsync);
         voice.MapPost("/conference-events", ConferenceEventsAsync);
@@ -47,10 +49,28 @@ public static class VoiceWebhooks
         await calls.StartAsync(callSid, from, cancellationToken);
         logger.LogInformation("Customer call {SessionId} waits in its conference", callSid);
 
-        return Twiml(CallCenterTwiml.CustomerConference(callSid, options.Value.Url(WebhookPaths.Hold), options.Value.Url(WebhookPaths.ConferenceEvents)));
+        return Twiml(CallCenterTwiml.CustomerConference(callSid, options.Value.Url(WebhookPaths.Wait), options.Value.Url(WebhookPaths.ConferenceEvents)));
     }
 
     private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));
+
+    /// <summary>
+    /// A pass of the waiting caller's music, asked for by their conference (named after their session) until an agent joins:
+    /// their position and expected wait when due, then the music, then the next pass.
+    /// </summary>
+    private static async Task<IResult> WaitAsync([FromForm(Name = "FriendlyName")] string? conferenceName, WaitPrompts prompts,
+        IOptions<TwilioOptions> options, IOptions<QueueOptions> queue)
+    {
+        if (conferenceName is null)
+        {
+            return TypedResults.Problem("FriendlyName is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var settings = queue.Value;
+        var loops = Math.Max(1, (int)Math.Round(settings.AnnounceEvery / HoldMusic.Length));
+        return Twiml(CallCenterTwiml.Wait(await prompts.NextAsync(conferenceName), settings.Voice, settings.Language,
+            options.Value.Url(WebhookPaths.HoldMusic), loops, options.Value.Url(WebhookPaths.Wait)));
+    }
 
     /// <summary>
     /// The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg and this call.

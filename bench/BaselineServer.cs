@@ -19,7 +19,7 @@ public static class BaselineServer
         var app = builder.Build();
         // Built once: what WebhookApi answers a caller, with a conference name of the same length.
         var twiml = CallCenterTwiml.CustomerConference($"CA{new string('0', 32)}",
-            new Uri("http://127.0.0.1/voice/hold"), new Uri("http://127.0.0.1/voice/conference-events"));
+            new Uri("http://127.0.0.1/voice/wait"), new Uri("http://127.0.0.1/voice/conference-events"));
         app.MapGet("/health", () => "Healthy");
         app.MapPost("/voice/incoming", () => Results.Content(twiml, "text/xml"));
         await app.RunAsync();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using WarmTransfer.CallCenter.Waiting;
 
 namespace WarmTransfer.CallCenter.State;
 
@@ -98,7 +99,11 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     /// <summary>The reason given to an agent set away because they missed an offer.</summary>
     public const string MissedCallReason = "Missed a call";
 
-    // Every script: KEYS available, waiting callers, agents, waiting transfers, timers. ARGV[1] now (ms), ARGV[2] how long a
+    // How many of the line's service intervals are kept for wait estimates.
+    private const string KeptServiceIntervals = "50";
+
+    // Every script: KEYS available, waiting callers, agents, waiting transfers, timers, when each waiting caller joined, when the
+    // line last gave a caller, its service intervals. ARGV[1] now (ms), ARGV[2] how long a
     // heartbeat keeps a page alive (ms), ARGV[3] a re-registering softphone's grace (ms); the script's own from ARGV[4].
     private const string Helpers = $$"""
         local now = tonumber(ARGV[1])
@@ -116,6 +121,20 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             return true
           end
           return false
+        end
+        -- A caller joins the line (or goes back to it): the moment they first joined is kept.
+        local function join_line(session) redis.call('HSETNX', KEYS[6], session, now) end
+        -- A caller is taken from the line: if they were already waiting when the line last gave a caller, the line was never
+        -- empty in between, and the time since is one service interval.
+        local function taken_from_line(session)
+          local joined = tonumber(redis.call('HGET', KEYS[6], session) or '')
+          local last = tonumber(redis.call('GET', KEYS[7]) or '')
+          redis.call('HDEL', KEYS[6], session)
+          redis.call('SET', KEYS[7], now)
+          if joined and last and joined <= last then
+            redis.call('LPUSH', KEYS[8], now .. ':' .. (now - last))
+            redis.call('LTRIM', KEYS[8], 0, {{KeptServiceIntervals}} - 1)
+          end
         end
         local function page_live(s) return s.seen ~= nil and now - s.seen <= page_ms end
         local function live(s) return page_live(s) and s.phone == 'registered' end
@@ -154,6 +173,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             if not session then
               session = redis.call('LPOP', KEYS[2])
               kind = 'caller'
+              if session then taken_from_line(session) end
             end
             if session then
               status(s, 'ringing')
@@ -353,6 +373,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         local line = KEYS[2]
         if ARGV[6] == 'transfer' then line = KEYS[4] end
         redis.call('LREM', line, 0, ARGV[4])
+        if ARGV[6] ~= 'transfer' then join_line(ARGV[4]) end
         if ARGV[6] == 'front' then
           redis.call('LPUSH', line, ARGV[4])
         else
@@ -385,6 +406,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     // ARGV: session. Returns how many times it was in the callers' line.
     private const string LeaveLineScript = Helpers + "\n" + """
         redis.call('LREM', KEYS[4], 0, ARGV[4])
+        redis.call('HDEL', KEYS[6], ARGV[4])
         return redis.call('LREM', KEYS[2], 0, ARGV[4])
         """;
 
@@ -392,7 +414,11 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
 
     private IDatabase Db => redis.GetDatabase();
 
-    private static RedisKey[] Keys => [RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agents, RedisKeys.WaitingTransfers, RedisKeys.AgentTimers];
+    private static RedisKey[] Keys =>
+    [
+        RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agents, RedisKeys.WaitingTransfers, RedisKeys.AgentTimers,
+        RedisKeys.CallersJoined, RedisKeys.CallerLastTaken, RedisKeys.ServiceIntervals,
+    ];
 
     private Task<RedisResult> RunAsync(string script, params RedisValue[] arguments) =>
         Db.ScriptEvaluateAsync(script, Keys,
@@ -487,6 +513,25 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     /// <summary>The agents in the idle line, longest idle first (an agent whose softphone is re-registering keeps their place).</summary>
     public async Task<IReadOnlyList<string>> AvailableAgentsAsync() =>
         [.. (await Db.SortedSetRangeByRankAsync(RedisKeys.AvailableAgents)).Select(agent => agent.ToString())];
+
+    /// <summary>The caller's place in line (from 1), or null when they are not waiting in it.</summary>
+    public async Task<int?> PositionAsync(string sessionId) =>
+        await Db.ListPositionAsync(RedisKeys.WaitingCallers, sessionId) is var index and >= 0 ? (int)index + 1 : null;
+
+    /// <summary>The line's recent service intervals, newest first: what a waiting caller's expected wait is estimated from.</summary>
+    public async Task<IReadOnlyList<ServiceInterval>> ServiceIntervalsAsync()
+    {
+        var intervals = new List<ServiceInterval>();
+        foreach (var entry in await Db.ListRangeAsync(RedisKeys.ServiceIntervals))
+        {
+            if (((string?)entry)?.Split(':') is [var at, var gap] && long.TryParse(at, out var atMs) && long.TryParse(gap, out var gapMs))
+            {
+                intervals.Add(new ServiceInterval(DateTimeOffset.FromUnixTimeMilliseconds(atMs), TimeSpan.FromMilliseconds(gapMs)));
+            }
+        }
+
+        return intervals;
+    }
 
     public async Task<IReadOnlyList<string>> WaitingAsync() =>
         [.. (await Db.ListRangeAsync(RedisKeys.WaitingCallers)).Select(session => session.ToString())];

@@ -14,6 +14,18 @@ public static class RedisKeys
     /// <summary>Sessions of callers waiting for an agent, first come first served.</summary>
     public static readonly RedisKey WaitingCallers = "wt:{line}:callers:waiting";
 
+    /// <summary>When each caller in <see cref="WaitingCallers"/> joined the line (ms since the epoch), by session.</summary>
+    public static readonly RedisKey CallersJoined = "wt:{line}:callers:joined";
+
+    /// <summary>When the line last gave a caller to an agent (ms since the epoch).</summary>
+    public static readonly RedisKey CallerLastTaken = "wt:{line}:callers:last-taken";
+
+    /// <summary>The line's recent service intervals, newest first, each "taken-at-ms:gap-ms": what wait estimates come from.</summary>
+    public static readonly RedisKey ServiceIntervals = "wt:{line}:callers:intervals";
+
+    /// <summary>What a waiting caller was last told (when, which position): in the session's slot.</summary>
+    public static RedisKey Announced(string sessionId) => $"wt:session:{{{sessionId}}}:announced";
+
     /// <summary>Sessions whose owner waits for the next free colleague: served before any waiting caller.</summary>
     public static readonly RedisKey WaitingTransfers = "wt:{line}:transfers:waiting";
 

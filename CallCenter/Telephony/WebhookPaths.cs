@@ -5,6 +5,7 @@ public static class WebhookPaths
 {
     public const string Incoming = "/voice/incoming";
     public const string Hold = "/voice/hold";
+    public const string Wait = "/voice/wait";
     public const string AgentJoin = "/voice/agent-join";
     public const string CallStatus = "/voice/call-status";
     public const string ConferenceEvents = "/voice/conference-events";

@@ -1,5 +1,6 @@
 using Twilio.TwiML;
 using Twilio.TwiML.Voice;
+using WarmTransfer.CallCenter.Waiting;
 using Conference = Twilio.TwiML.Voice.Conference;
 
 namespace WarmTransfer.CallCenter.Voice;
@@ -30,6 +31,25 @@ public static class CallCenterTwiml
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
             statusCallbackEvent: Events);
         return new VoiceResponse().Append(new Dial().Append(conference)).ToString();
+    }
+
+    /// <summary>
+    /// One pass of a waiting caller's wait TwiML (conference wait TwiML may hold only Say, Play, Pause and Redirect): the greeting
+    /// and announcement due now, the hold music <paramref name="musicLoops"/> times, and back to <paramref name="waitUrl"/> for
+    /// the next pass. It ends by itself when an agent joins and the conference starts.
+    /// </summary>
+    public static string Wait(WaitPrompt prompt, string? voice, string? language, Uri musicUrl, int musicLoops, Uri waitUrl)
+    {
+        var response = new VoiceResponse();
+        foreach (var text in new[] { prompt.Greeting, prompt.Announcement })
+        {
+            if (text is not null)
+            {
+                response.Say(text, voice: voice is null ? null : (Say.VoiceEnum)voice, language: language is null ? null : (Say.LanguageEnum)language);
+            }
+        }
+
+        return response.Play(musicUrl, loop: musicLoops).Redirect(waitUrl, method: Twilio.Http.HttpMethod.Post).ToString();
     }
 
     /// <summary>A greeting, then hold music that loops until someone joins.</summary>

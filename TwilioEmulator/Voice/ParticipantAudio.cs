@@ -106,7 +106,7 @@ public sealed class ParticipantAudio(EmulatorState state, VoiceMedia media, Even
                         break;
                     }
 
-                    await media.PlayAsync(verb, cancellationToken);
+                    await media.PlayAsync(verb, call, participant.Conference.Sid, cancellationToken);
                     redirectsInARow = 0;
                 }
             }

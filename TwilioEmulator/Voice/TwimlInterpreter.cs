@@ -209,7 +209,7 @@ public sealed class TwimlInterpreter(
             switch (name)
             {
                 case "Say" or "Play" or "Pause":
-                    await media.PlayAsync(verb, cancellationToken);
+                    await media.PlayAsync(verb, call, null, cancellationToken);
                     redirectsInARow = 0;
                     break;
                 case "Redirect":

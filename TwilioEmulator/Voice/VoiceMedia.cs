@@ -10,6 +10,7 @@ public sealed class VoiceMedia(
     EmulatorState state,
     WebhookClient webhooks,
     IOptions<EmulatorTimingOptions> timing,
+    EventLog events,
     TimeProvider time)
 {
     public const string ApiVersion = "2010-04-01";
@@ -80,10 +81,27 @@ public sealed class VoiceMedia(
         return Twiml.Parse(response.Body);
     }
 
-    /// <summary>Say, Play and Pause take simulated time; a loop of 0 plays until interrupted. Out-of-range numbers are brought into range.</summary>
-    public async Task PlayAsync(XElement verb, CancellationToken cancellationToken)
+    /// <summary>
+    /// Say, Play and Pause take simulated time; a loop of 0 plays until interrupted. Out-of-range numbers are brought into range.
+    /// What a Say says is written to the event log (kind <c>say</c>, its text, voice and language), as a caller would hear it.
+    /// </summary>
+    public async Task PlayAsync(XElement verb, Call call, string? conferenceSid, CancellationToken cancellationToken)
     {
         var settings = timing.Value;
+        if (verb.Name.LocalName == "Say")
+        {
+            var spoken = new Dictionary<string, string>();
+            foreach (var name in new[] { "voice", "language" })
+            {
+                if (Twiml.Attribute(verb, name) is { } value)
+                {
+                    spoken[name] = value;
+                }
+            }
+
+            events.Add("say", callSid: call.Sid, conferenceSid: conferenceSid, message: verb.Value.Trim(), parameters: spoken);
+        }
+
         switch (verb.Name.LocalName)
         {
             case "Pause":

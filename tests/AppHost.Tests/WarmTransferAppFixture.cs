@@ -11,6 +11,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>How long the portal's softphone tokens live in these tests.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(20);
 
+    /// <summary>How often a waiting caller hears their place in line in these tests.</summary>
+    public static readonly TimeSpan AnnounceEvery = TimeSpan.FromSeconds(3);
+
     /// <summary>The calls-per-second budget the two worker replicas share in these tests.</summary>
     public const int CallsPerSecond = 5;
 
@@ -73,6 +76,8 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds",
             RingTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", TokenLifetime.ToString());
+        // Waiting callers hear their place again within a test.
+        AppHostLauncher.SetEnvironment(builder, "webhookapi", "Queue__AnnounceEvery", AnnounceEvery.ToString());
         // Headless load agents beside the three development agents; none of them has a wrap-up but the two agents that test it.
         AppHostLauncher.SetDevelopmentAgentsWrapUp(builder, 0);
         AppHostLauncher.AddPortalAgents(builder, LoadAgents, i => $"Load agent {i + 1}", LoadAgentPasswordHash, _ => 0);

@@ -39,7 +39,8 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
             && t.Body.Contains("waitUrl=") && t.Body.Contains("participantLabel=\"customer\""));
         Assert.Contains(twiml, t => t.Url.Contains("/voice/agent-join") && t.Url.Contains($"session={customer}") && t.Body.Contains("participantLabel=\"agent1\"")
             && t.Body.Contains("startConferenceOnEnter=\"true\"") && t.Body.Contains("endConferenceOnExit=\"false\"") && t.Body.Contains("statusCallback="));
-        Assert.Contains(twiml, t => t.Url.EndsWith("/voice/hold") && t.Body.Contains("<Play loop=\"0\">"));
+        Assert.Contains(twiml, t => t.Url.EndsWith("/voice/wait") && t.Body.Contains("<Say>Thank you for calling.") && t.Body.Contains("<Play")
+            && t.Body.Contains("/voice/wait</Redirect>"));
         await Eventually.HoldsAsync(async () => (await first.MeAsync()).Status == "in-call" ? null : "agent1 is not in call", StepTimeout);
         var call = (await first.CallAsync())!;
         Assert.Equal((customer, "owner", "+15557651000"), (call.Conference, call.Role, call.CustomerNumber));

@@ -332,6 +332,43 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Empty(await _agents.WaitingTransfersAsync());
     }
 
+    [Fact]
+    public async Task The_line_knows_each_callers_place_and_measures_a_service_interval_only_while_callers_wait_through_it()
+    {
+        foreach (var caller in new[] { "CA1", "CA2", "CA3" })
+        {
+            await _agents.ClaimLongestIdleAsync(caller, "unused", LinePlace.Back);
+        }
+
+        int?[] places = [await _agents.PositionAsync("CA1"), await _agents.PositionAsync("CA2"), await _agents.PositionAsync("CA3")];
+        Assert.Equal([1, 2, 3], places);
+        Assert.Null(await _agents.PositionAsync("CA9"));
+
+        // Alice takes the callers one after another: the first has no caller before them; the next two waited through the gaps.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await AvailableAsync("alice");
+        Assert.Equal(1, await _agents.PositionAsync("CA2"));
+        _time.Advance(TimeSpan.FromSeconds(40));
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "unused");
+        await _agents.FreeAsync("alice", "unused", away: false, nextLegId: "leg2");
+        _time.Advance(TimeSpan.FromSeconds(20));
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "unused");
+        await _agents.FreeAsync("alice", "leg2", away: false, nextLegId: "leg3");
+        Assert.Null(await _agents.PositionAsync("CA3"));
+
+        // The line was empty for ten minutes before the next caller came: that is idle time, not a service interval.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        await _agents.ClaimLongestIdleAsync("CA4", "unused", LinePlace.Back);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "unused");
+        await _agents.FreeAsync("alice", "leg3", away: false, nextLegId: "leg4");
+
+        var intervals = await _agents.ServiceIntervalsAsync();
+        Assert.Equal([TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(40) + TimeSpan.FromMilliseconds(1)], intervals.Select(interval => interval.Gap));
+        Assert.Equal(_time.GetUtcNow() - TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(5), intervals[0].At);
+        Assert.Equal("CA4", (await _agents.GetAsync("alice")).SessionId);
+    }
+
     /// <summary>A live page with a registered softphone, and the agent chose Available.</summary>
     private async Task AvailableAsync(string agentId, int wrapUpSeconds = 0)
     {
@@ -339,14 +376,5 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.ChoosePresenceAsync(agentId, AgentStatus.Available, null, "unused");
         // Each agent idle from its own millisecond: the longest-idle order is the order they came.
         _time.Advance(TimeSpan.FromMilliseconds(1));
-    }
-
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }

@@ -96,7 +96,22 @@ public sealed class ComponentTests
     [InlineData("<Play loop=\"lots\">https://example.com/a.mp3</Play>")]
     public async Task Negative_or_unreadable_numbers_in_media_verbs_play_briefly(string verb)
     {
-        await Media().PlayAsync(XElement.Parse(verb), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await Media().PlayAsync(XElement.Parse(verb), SomeCall(), null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_say_is_logged_with_its_text_voice_and_language_as_the_caller_hears_it()
+    {
+        var events = new EventLog(TimeProvider.System);
+        var call = SomeCall();
+
+        await Media(events).PlayAsync(XElement.Parse("<Say voice=\"Polly.Joanna\" language=\"en-US\"> You are caller number 2. </Say>"), call,
+            "CF00000000000000000000000000000001", CancellationToken.None);
+        await Media(events).PlayAsync(XElement.Parse("<Pause length=\"0\"/>"), call, null, CancellationToken.None);
+
+        var said = Assert.Single(events.Since(0));
+        Assert.Equal(("say", call.Sid, "CF00000000000000000000000000000001", "You are caller number 2."), (said.Kind, said.CallSid, said.ConferenceSid, said.Message));
+        Assert.Equal(new Dictionary<string, string> { ["voice"] = "Polly.Joanna", ["language"] = "en-US" }, said.Parameters);
     }
 
     [Theory]
@@ -107,7 +122,7 @@ public sealed class ComponentTests
     {
         using var stop = new CancellationTokenSource();
 
-        var playing = Media().PlayAsync(XElement.Parse(verb), stop.Token);
+        var playing = Media().PlayAsync(XElement.Parse(verb), SomeCall(), null, stop.Token);
 
         Assert.False(playing.IsCompleted, playing.Exception?.InnerException?.Message);
         await stop.CancelAsync();
@@ -131,7 +146,10 @@ public sealed class ComponentTests
         Options.Create(new EmulatorOptions { AuthToken = EmulatorFixture.AuthToken }), Options.Create(Timing),
         new EventLog(TimeProvider.System), TimeProvider.System, NullLogger<WebhookClient>.Instance);
 
-    private static VoiceMedia Media() => new(new EmulatorState(), Webhooks(), Options.Create(Timing), TimeProvider.System);
+    private static VoiceMedia Media(EventLog? events = null) =>
+        new(new EmulatorState(), Webhooks(), Options.Create(Timing), events ?? new EventLog(TimeProvider.System), TimeProvider.System);
+
+    private static Call SomeCall() => AddCall(new EmulatorState(), DateTimeOffset.UtcNow, endTime: null);
 }
 
 /// <summary>Engine rules that only show when two things happen at once.</summary>

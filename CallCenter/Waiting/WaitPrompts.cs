@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using WarmTransfer.CallCenter.State;
+
+namespace WarmTransfer.CallCenter.Waiting;
+
+/// <summary>
+/// The next pass of a waiting caller's wait TwiML: what they hear (<see cref="WaitAnnouncement"/>), from their place in line and
+/// the line's history. What they were told is kept with their session (written only here: a caller's passes come one after
+/// another, each after the last one's music); it expires a while after they stop waiting.
+/// </summary>
+public sealed class WaitPrompts(IConnectionMultiplexer redis, AgentStore line, TimeProvider time, IOptions<QueueOptions> options)
+{
+    private static readonly TimeSpan KeptFor = TimeSpan.FromHours(2);
+
+    public async Task<WaitPrompt> NextAsync(string sessionId)
+    {
+        var db = redis.GetDatabase();
+        var key = RedisKeys.Announced(sessionId);
+        var stored = await db.HashGetAsync(key, ["at", "position"]);
+        // A missing field reads as 0: only a present one counts.
+        Announced? last = !stored[0].IsNullOrEmpty && stored[0].TryParse(out long atMs)
+            ? new Announced(DateTimeOffset.FromUnixTimeMilliseconds(atMs), !stored[1].IsNullOrEmpty && stored[1].TryParse(out int position) ? position : null)
+            : null;
+
+        var now = time.GetUtcNow();
+        var settings = options.Value;
+        var inLine = settings.Announce ? await line.PositionAsync(sessionId) : null;
+        var intervals = inLine is null ? [] : await line.ServiceIntervalsAsync();
+        var (prompt, next) = WaitAnnouncement.Decide(last, inLine, intervals, now, settings);
+        if (next != last)
+        {
+            await db.HashSetAsync(key, [new("at", next.At.ToUnixTimeMilliseconds()), new("position", next.Position is { } told ? told : RedisValue.EmptyString)]);
+            await db.KeyExpireAsync(key, KeptFor);
+        }
+
+        return prompt;
+    }
+}
