@@ -9,6 +9,8 @@ namespace WarmTransfer.TwilioEmulator.Admin;
 
 public sealed record PlaceCallRequest(string? From);
 
+public sealed record DigitsRequest(string? Digits);
+
 public sealed record AnswerRuleRequest(string Action, int AfterMilliseconds = 0);
 
 /// <summary>The emulator's own API, for developers, tests and load: callers, answer rules, faults, state, events.</summary>
@@ -19,6 +21,7 @@ public static class AdminApi
         var admin = app.MapGroup("/admin");
         admin.MapPost("/calls", PlaceCall);
         admin.MapPost("/calls/{sid}/hangup", Hangup);
+        admin.MapPost("/calls/{sid}/digits", PressDigits);
         admin.MapGet("/answer-rules", (AnswerRules rules) => TypedResults.Ok(rules.All));
         admin.MapPut("/answer-rules/{target}", SetAnswerRule);
         admin.MapDelete("/answer-rules/{target}", (string target, AnswerRules rules) =>
@@ -72,6 +75,24 @@ public static class AdminApi
 
         calls.Hangup(call);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The caller presses keys (0–9, * and #), heard by the &lt;Gather&gt; their call runs now.</summary>
+    private static Results<NoContent, ProblemHttpResult> PressDigits(string sid, DigitsRequest request, EmulatorState state, TwimlInterpreter twiml)
+    {
+        if (request.Digits is not { Length: > 0 and <= 32 } digits || digits.Any(key => !(char.IsAsciiDigit(key) || key is '*' or '#')))
+        {
+            return TypedResults.Problem("digits must be 1 to 32 of 0-9, * and #.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (state.FindCall(sid) is not { } call)
+        {
+            return TypedResults.Problem($"No call {sid}.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        return twiml.PressKeys(call, digits)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem($"Call {sid} is not gathering digits: keys pressed now would be lost.", statusCode: StatusCodes.Status409Conflict);
     }
 
     /// <summary>

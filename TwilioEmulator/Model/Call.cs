@@ -18,7 +18,8 @@ public static class CallStatus
 }
 
 /// <summary>Where a call gets its TwiML: a URL fetched with a method, or a document given inline.</summary>
-public sealed record TwimlSource(string? Url, string Method, string? Twiml);
+/// <param name="Parameters">Sent with the request beside the call's own parameters (a Gather's <c>Digits</c>).</param>
+public sealed record TwimlSource(string? Url, string Method, string? Twiml, IReadOnlyDictionary<string, string>? Parameters = null);
 
 /// <summary>An emulated call. Mutable state changes only under <see cref="EmulatorState.Sync"/>.</summary>
 public sealed class Call
@@ -66,6 +67,9 @@ public sealed class Call
 
     /// <summary>The TwiML of a REST update, taken by the call before it runs its next document.</summary>
     public TwimlSource? PendingRedirect { get; set; }
+
+    /// <summary>Where the keys pressed on the call go while a &lt;Gather&gt; listens; null otherwise (Twilio ignores them then).</summary>
+    public System.Threading.Channels.ChannelWriter<char>? Keypad { get; set; }
 
     /// <summary>The device that answered a <c>client:</c> call.</summary>
     public string? AnsweredByDevice { get; set; }

@@ -181,7 +181,13 @@ public sealed class TwimlInterpreter(
     {
         try
         {
-            return (await media.FetchAsync(call, source, "voice-webhook", media.VoiceParameters(call), cancellationToken), source.Url);
+            var parameters = media.VoiceParameters(call);
+            foreach (var (name, value) in source.Parameters ?? new Dictionary<string, string>())
+            {
+                parameters[name] = value;
+            }
+
+            return (await media.FetchAsync(call, source, "voice-webhook", parameters, cancellationToken), source.Url);
         }
         catch (TwimlException failure) when (call.Direction == "inbound" && ReferenceEquals(source, call.Instructions)
             && options.Value.VoiceFallbackUrl is { Length: > 0 } fallbackUrl)
@@ -221,6 +227,14 @@ public sealed class TwimlInterpreter(
                 case "Reject":
                     lifecycle.Finish(call, call.Status == CallStatus.InProgress ? CallStatus.Completed : CallStatus.Busy);
                     return (null, 0);
+                case "Gather":
+                    if (await GatherAsync(call, verb, documentUrl, cancellationToken) is { } submitted)
+                    {
+                        return (submitted, 0);
+                    }
+
+                    redirectsInARow = 0;
+                    break;
                 case "Dial":
                     var (action, joined) = await DialAsync(call, verb, documentUrl, cancellationToken);
                     if (joined)
@@ -255,6 +269,122 @@ public sealed class TwimlInterpreter(
         {
             throw new TwimlException(14106,
                 $"Document retrieval limit reached: more than {limit} <Redirect>s in a row with no other verb between them.");
+        }
+    }
+
+    /// <summary>
+    /// A &lt;Gather&gt; of DTMF: its nested Say, Play and Pause play while it listens, and the first key stops them. It ends on
+    /// <c>finishOnKey</c> (default #, not counted), on <c>numDigits</c> keys, or <c>timeout</c> seconds (default 5) after the
+    /// prompts or the last key. With keys, it requests <c>action</c> (default: this document's URL) with <c>Digits</c> and
+    /// <c>FinishedOnKey</c>, and the call goes on with its answer; with none, the next verb runs, unless
+    /// <c>actionOnEmptyResult</c> asks for the action anyway. Keys come from the admin API (<c>POST /admin/calls/{sid}/digits</c>).
+    /// </summary>
+    private async Task<TwimlSource?> GatherAsync(Call call, XElement gather, string? documentUrl, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(Math.Clamp(Twiml.IntAttribute(gather, "timeout", 5), 1, 600));
+        var numDigits = Math.Max(0, Twiml.IntAttribute(gather, "numDigits", 0));
+        var finishOnKey = Twiml.Attribute(gather, "finishOnKey") ?? "#";
+        var action = Twiml.Attribute(gather, "action") is { } url ? Resolve(documentUrl, url) : documentUrl;
+        var keys = System.Threading.Channels.Channel.CreateUnbounded<char>();
+        lock (state.Sync)
+        {
+            call.Keypad = keys.Writer;
+        }
+
+        var digits = new System.Text.StringBuilder();
+        var finishedOnKey = string.Empty;
+        try
+        {
+            using (var prompts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var listening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var playing = PlayPromptsAsync(call, gather, prompts.Token);
+                var pressed = keys.Reader.WaitToReadAsync(listening.Token).AsTask();
+                await (await Task.WhenAny(playing, pressed) == pressed ? prompts : listening).CancelAsync();
+
+                try
+                {
+                    await playing;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // A key stopped the prompts.
+                }
+            }
+
+            while (numDigits == 0 || digits.Length < numDigits)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(timeout);
+                char key;
+                try
+                {
+                    key = await keys.Reader.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (finishOnKey.Length > 0 && key == finishOnKey[0])
+                {
+                    finishedOnKey = finishOnKey;
+                    break;
+                }
+
+                digits.Append(key);
+            }
+        }
+        finally
+        {
+            lock (state.Sync)
+            {
+                if (call.Keypad == keys.Writer)
+                {
+                    call.Keypad = null;
+                }
+            }
+        }
+
+        if ((digits.Length == 0 && !Twiml.BoolAttribute(gather, "actionOnEmptyResult", false)) || action is null)
+        {
+            return null;
+        }
+
+        return new TwimlSource(action, Twiml.Attribute(gather, "method") ?? "POST", null,
+            new Dictionary<string, string> { ["Digits"] = digits.ToString(), ["FinishedOnKey"] = finishedOnKey });
+    }
+
+    private async Task PlayPromptsAsync(Call call, XElement gather, CancellationToken cancellationToken)
+    {
+        foreach (var prompt in gather.Elements())
+        {
+            if (prompt.Name.LocalName is not ("Say" or "Play" or "Pause"))
+            {
+                throw new TwimlException(12200, $"<Gather> may nest only Say, Play and Pause, not <{prompt.Name.LocalName}>.");
+            }
+
+            await media.PlayAsync(prompt, call, null, cancellationToken);
+        }
+    }
+
+    /// <summary>Keys pressed on the call: taken by the &lt;Gather&gt; listening now; false when none is.</summary>
+    public bool PressKeys(Call call, string keys)
+    {
+        lock (state.Sync)
+        {
+            if (call.Keypad is not { } keypad)
+            {
+                return false;
+            }
+
+            foreach (var key in keys)
+            {
+                keypad.TryWrite(key);
+            }
+
+            events.Add("digits", callSid: call.Sid, message: keys);
+            return true;
         }
     }
 
