@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
-using WarmTransfer.CallCenter.Waiting;
 
 namespace WarmTransfer.CallCenter;
 
@@ -37,8 +36,6 @@ public static class CallCenterInfrastructureExtensions
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<CallSessions>();
         builder.Services.AddSingleton<CallCenterMetrics>();
-        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<WaitPrompts>();
 
         return builder;
     }

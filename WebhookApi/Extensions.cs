@@ -1,5 +1,6 @@
 using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Telephony;
+using WarmTransfer.CallCenter.Waiting;
 
 namespace WarmTransfer.WebhookApi;
 
@@ -10,6 +11,11 @@ public static class Extensions
         builder.AddCallCenterInfrastructure();
         builder.AddTwilioOptions(TwilioSecret.AuthToken);
         builder.Services.AddProblemDetails();
+        // What waiting callers hear: only the webhook answers their wait TwiML.
+        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations()
+            .Validate(queue => queue.MinimumSamples <= queue.EstimateSamples, "Queue:MinimumSamples must not be more than Queue:EstimateSamples.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<WaitPrompts>();
         return builder;
     }
 }

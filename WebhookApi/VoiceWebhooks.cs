@@ -55,20 +55,21 @@ public static class VoiceWebhooks
     private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));
 
     /// <summary>
-    /// A pass of the waiting caller's music, asked for by their conference (named after their session) until an agent joins:
-    /// their position and expected wait when due, then the music, then the next pass.
+    /// A pass of the waiting caller's music, asked for by their conference until an agent joins: their position and expected
+    /// wait when due, then the music (at least <see cref="QueueOptions.AnnounceEvery"/> long), then the next pass. The session
+    /// is named after the customer's CallSid, which every request for their call carries.
     /// </summary>
-    private static async Task<IResult> WaitAsync([FromForm(Name = "FriendlyName")] string? conferenceName, WaitPrompts prompts,
+    private static async Task<IResult> WaitAsync([FromForm(Name = "CallSid")] string? callSid, WaitPrompts prompts,
         IOptions<TwilioOptions> options, IOptions<QueueOptions> queue)
     {
-        if (conferenceName is null)
+        if (callSid is null)
         {
-            return TypedResults.Problem("FriendlyName is required.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("CallSid is required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
         var settings = queue.Value;
-        var loops = Math.Max(1, (int)Math.Round(settings.AnnounceEvery / HoldMusic.Length));
-        return Twiml(CallCenterTwiml.Wait(await prompts.NextAsync(conferenceName), settings.Voice, settings.Language,
+        var loops = Math.Max(1, (int)Math.Ceiling(settings.AnnounceEvery / HoldMusic.Length));
+        return Twiml(CallCenterTwiml.Wait(await prompts.NextAsync(callSid), settings.Voice, settings.Language,
             options.Value.Url(WebhookPaths.HoldMusic), loops, options.Value.Url(WebhookPaths.Wait)));
     }
 

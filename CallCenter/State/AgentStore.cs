@@ -132,7 +132,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           redis.call('HDEL', KEYS[6], session)
           redis.call('SET', KEYS[7], now)
           if joined and last and joined <= last then
-            redis.call('LPUSH', KEYS[8], now .. ':' .. (now - last))
+            redis.call('LPUSH', KEYS[8], now .. ':' .. math.max(0, now - last))
             redis.call('LTRIM', KEYS[8], 0, {{KeptServiceIntervals}} - 1)
           end
         end
@@ -363,6 +363,8 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             s.leg = ARGV[5]
             redis.call('ZREM', KEYS[1], agent)
             write(agent, s)
+            -- A caller offered again (reconciliation) is no longer waiting in line.
+            if ARGV[6] ~= 'transfer' and redis.call('LREM', KEYS[2], 0, ARGV[4]) > 0 then redis.call('HDEL', KEYS[6], ARGV[4]) end
             return agent
           elseif not (s.status == 'available' and holding(s)) then
             if s.status == 'available' then status(s, 'offline') end

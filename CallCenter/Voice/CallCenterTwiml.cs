@@ -52,10 +52,10 @@ public static class CallCenterTwiml
         return response.Play(musicUrl, loop: musicLoops).Redirect(waitUrl, method: Twilio.Http.HttpMethod.Post).ToString();
     }
 
-    /// <summary>A greeting, then hold music that loops until someone joins.</summary>
+    /// <summary>A customer an agent put on hold (or handed on): a word, then hold music that loops until they are taken off it.</summary>
     public static string Hold(Uri musicUrl) =>
         new VoiceResponse()
-            .Say("Thank you for calling. An agent will be with you shortly.")
+            .Say("Please hold.")
             .Play(musicUrl, loop: 0)
             .ToString();
 

@@ -285,6 +285,11 @@ public sealed class TwimlInterpreter(
         var numDigits = Math.Max(0, Twiml.IntAttribute(gather, "numDigits", 0));
         var finishOnKey = Twiml.Attribute(gather, "finishOnKey") ?? "#";
         var action = Twiml.Attribute(gather, "action") is { } url ? Resolve(documentUrl, url) : documentUrl;
+        if (gather.Elements().FirstOrDefault(prompt => prompt.Name.LocalName is not ("Say" or "Play" or "Pause")) is { } invalid)
+        {
+            throw new TwimlException(12200, $"<Gather> may nest only Say, Play and Pause, not <{invalid.Name.LocalName}>.");
+        }
+
         var keys = System.Threading.Channels.Channel.CreateUnbounded<char>();
         lock (state.Sync)
         {
@@ -314,8 +319,8 @@ public sealed class TwimlInterpreter(
 
             while (numDigits == 0 || digits.Length < numDigits)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                wait.CancelAfter(timeout);
+                using var timedOut = new CancellationTokenSource(timeout, time);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timedOut.Token);
                 char key;
                 try
                 {
@@ -337,17 +342,27 @@ public sealed class TwimlInterpreter(
         }
         finally
         {
+            // Keys pressed from now on are refused, not taken and lost.
             lock (state.Sync)
             {
                 if (call.Keypad == keys.Writer)
                 {
                     call.Keypad = null;
                 }
+
+                keys.Writer.TryComplete();
             }
         }
 
-        if ((digits.Length == 0 && !Twiml.BoolAttribute(gather, "actionOnEmptyResult", false)) || action is null)
+        if (digits.Length == 0 && !Twiml.BoolAttribute(gather, "actionOnEmptyResult", false))
         {
+            return null;
+        }
+
+        if (action is null)
+        {
+            events.Add("error", callSid: call.Sid, errorCode: 12200,
+                message: "<Gather> in inline TwiML has no action to send its digits to; the call goes on with the next verb.");
             return null;
         }
 
@@ -359,11 +374,6 @@ public sealed class TwimlInterpreter(
     {
         foreach (var prompt in gather.Elements())
         {
-            if (prompt.Name.LocalName is not ("Say" or "Play" or "Pause"))
-            {
-                throw new TwimlException(12200, $"<Gather> may nest only Say, Play and Pause, not <{prompt.Name.LocalName}>.");
-            }
-
             await media.PlayAsync(prompt, call, null, cancellationToken);
         }
     }
@@ -378,9 +388,9 @@ public sealed class TwimlInterpreter(
                 return false;
             }
 
-            foreach (var key in keys)
+            if (!keys.All(keypad.TryWrite))
             {
-                keypad.TryWrite(key);
+                return false;
             }
 
             events.Add("digits", callSid: call.Sid, message: keys);

@@ -369,6 +369,21 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         Assert.Equal("CA4", (await _agents.GetAsync("alice")).SessionId);
     }
 
+    [Fact]
+    public async Task A_caller_offered_again_while_still_in_line_leaves_the_line_when_an_agent_is_claimed_for_them()
+    {
+        await AvailableAsync("alice");
+        // A line out of step with routing (a reconciler's stale look): the caller waits although an agent is free.
+        var db = redis.Connection.GetDatabase();
+        await db.ListRightPushAsync(RedisKeys.WaitingCallers, "CA1");
+        await db.HashSetAsync(RedisKeys.CallersJoined, "CA1", 0);
+
+        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Front));
+
+        Assert.Empty(await _agents.WaitingAsync());
+        Assert.False(await db.HashExistsAsync(RedisKeys.CallersJoined, "CA1"));
+    }
+
     /// <summary>A live page with a registered softphone, and the agent chose Available.</summary>
     private async Task AvailableAsync(string agentId, int wrapUpSeconds = 0)
     {

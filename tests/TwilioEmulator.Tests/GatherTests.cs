@@ -96,6 +96,21 @@ public sealed class GatherTests(EmulatorFixture emulator)
         }
     }
 
+    [Fact]
+    public async Task A_gather_nesting_a_verb_it_may_not_ends_the_call_with_12200_without_listening()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var after = emulator.Webhooks.Serve($"/after/{id}", Wait);
+        var call = await CallAsync($"""<Response><Gather><Say>Press 1.</Say><Redirect>{after}</Redirect></Gather></Response>""");
+
+        await Poll.UntilAsync(async () => (await CallResource.FetchAsync(call.Sid, client: emulator.Twilio)).Status == CallResource.StatusEnum.Completed,
+            "the call to end");
+        Assert.Contains(await emulator.EventsAsync(), e => e.GetProperty("callSid").GetString() == call.Sid
+            && e.GetProperty("errorCode").ValueKind == JsonValueKind.Number && e.GetProperty("errorCode").GetInt32() == 12200);
+        Assert.Empty(await SaidAsync(call.Sid));
+        Assert.Empty(emulator.Webhooks.Received($"/after/{id}"));
+    }
+
     /// <summary>Presses the keys once the call's Gather listens (until then, the admin API answers 409).</summary>
     private async Task PressWhenGatheringAsync(string callSid, string digits) =>
         await Poll.UntilAsync(async () => await PressAsync(callSid, digits) == HttpStatusCode.NoContent, "the call to gather digits");
