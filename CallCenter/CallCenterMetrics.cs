@@ -17,6 +17,7 @@ public sealed class CallCenterMetrics
     private readonly Histogram<double> _wrapUp;
     private readonly Histogram<double> _handleTime;
     private readonly Counter<long> _webhooksRejected;
+    private readonly Counter<long> _callbacks;
 
     public CallCenterMetrics(IMeterFactory meters)
     {
@@ -29,6 +30,7 @@ public sealed class CallCenterMetrics
         _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the owner left the customer with the colleague");
         _webhooksRejected = meter.CreateCounter<long>("warmtransfer.webhooks.rejected", "{request}", "Requests to the Twilio-facing routes refused for a missing or wrong signature");
         _transfersFailed = meter.CreateCounter<long>("warmtransfer.transfers.failed", "{transfer}", "Transfers the colleague declined, missed, left or dropped");
+        _callbacks = meter.CreateCounter<long>("warmtransfer.callbacks", "{callback}", "Callbacks by outcome: requested, answered, failed");
         _wrapUp = meter.CreateHistogram<double>("warmtransfer.agents.wrap_up", "s", "An agent's after-call work, from the end of their part in a call to Ready or the timer");
         _handleTime = meter.CreateHistogram<double>("warmtransfer.agents.handle_time", "s", "An agent's part in a call, from answering to the end of their wrap-up");
     }
@@ -65,6 +67,9 @@ public sealed class CallCenterMetrics
             _handleTime.Record(handle.TotalSeconds);
         }
     }
+
+    /// <summary>A callback was asked for, reached the customer, or ended unanswered after its attempts.</summary>
+    public void Callback(string outcome) => _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void TransferFailed(string reason) => _transfersFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

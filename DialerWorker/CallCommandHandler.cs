@@ -85,7 +85,7 @@ public sealed class CallCommandHandler(
         CallAction.CompleteLeg => control.CompleteLegAsync(command.CallSid!),
         CallAction.HoldCustomer => control.HoldCustomerAsync(command.ConferenceSid ?? command.SessionId, hold: true),
         CallAction.ResumeCustomer => control.HoldCustomerAsync(command.ConferenceSid ?? command.SessionId, hold: false),
-        CallAction.EndConference => control.EndConferenceAsync(command.ConferenceSid ?? command.SessionId, command.SessionId),
+        CallAction.EndConference => control.EndConferenceAsync(command.ConferenceSid ?? command.SessionId, command.CallSid ?? command.SessionId),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.Action, "unknown call action"),
     };
 

@@ -17,7 +17,8 @@ namespace WarmTransfer.DialerWorker;
 /// Creates agent legs' calls, paced to the account's calls per second. A request is taken through the dial ledger first and
 /// dialed only while its session still wants the leg. A creation whose outcome is unknown (a timeout or an error after the
 /// request left) is not posted again blindly: Twilio may have made the call, so the worker first looks for it (the leg's own
-/// status callback, then Twilio's list of the agent's calls) and dials again only when there is none.
+/// status callback, then Twilio's list of the agent's calls) and dials again only when there is none. A callback's call to the
+/// customer (a request with their number) goes the same way, from the support number to the customer's phone.
 /// </summary>
 public sealed class DialRequestHandler(
     DialLedger ledger,
@@ -47,7 +48,16 @@ public sealed class DialRequestHandler(
         }
 
         var session = await sessions.GetAsync(request.SessionId);
-        if (session?.Leg(request.LegId) is not { IsLive: true, Withdrawn: false, CallSid: null })
+        if (request.CustomerNumber is not null
+            && !(session is { IsEnded: false, Callback: { Status: CallbackStatus.Calling, CallSid: null } callback } && callback.AttemptId == request.LegId))
+        {
+            // The agent went, or the call was ended, while the request waited: the customer is not called.
+            logger.LogInformation("Session {SessionId} no longer wants callback {LegId}: the customer is not called", request.SessionId, request.LegId);
+            await ledger.FailedAsync(request.RequestId);
+            return true;
+        }
+
+        if (request.CustomerNumber is null && session?.Leg(request.LegId) is not { IsLive: true, Withdrawn: false, CallSid: null })
         {
             // The customer hung up, or the leg was withdrawn, while the request waited: nobody is rung. An agent the session never
             // knew (it expired) is freed here; otherwise the session freed them when it withdrew the leg.
@@ -61,7 +71,8 @@ public sealed class DialRequestHandler(
             return true;
         }
 
-        if (request.Role == AgentRole.Owner && await CustomerGoneAsync(request.SessionId))
+        // A callback's customer hung up long ago, on purpose: only a caller on the line can have gone.
+        if (request is { CustomerNumber: null, Role: AgentRole.Owner } && session!.Callback is null && await CustomerGoneAsync(request.SessionId))
         {
             // A caller who hung up before reaching their conference leaves no callback: nobody is rung for them.
             logger.LogInformation("Customer {SessionId} hung up before {AgentId} was rung", request.SessionId, request.AgentId);
@@ -151,7 +162,9 @@ public sealed class DialRequestHandler(
             metrics.DialFailed("twilio");
             logger.LogError(exception, "Dial request {RequestId} for {AgentId} failed after its retries; dead-lettered", request.RequestId, request.AgentId);
             await ledger.FailedAsync(request.RequestId);
-            await calls.HandleAsync(request.SessionId, new SessionEvent.DialFailed(request.LegId), cancellationToken);
+            await calls.HandleAsync(request.SessionId, request.CustomerNumber is null
+                ? new SessionEvent.DialFailed(request.LegId)
+                : new SessionEvent.CustomerDialFailed(request.LegId), cancellationToken);
             return false;
         }
     }
@@ -159,6 +172,14 @@ public sealed class DialRequestHandler(
     private async Task DialedAsync(DialRequest request, string callSid, CancellationToken cancellationToken)
     {
         await ledger.DialedAsync(request.RequestId, callSid);
+        if (request.CustomerNumber is not null)
+        {
+            logger.LogInformation("Called the customer back for session {SessionId} attempt {LegId}, taken by {AgentId}: call {CallSid}",
+                request.SessionId, request.LegId, request.AgentId, callSid);
+            await calls.HandleAsync(request.SessionId, new SessionEvent.CustomerCallProgress(request.LegId, callSid, LegCallStatus.Queued), cancellationToken);
+            return;
+        }
+
         logger.LogInformation("Dialed {AgentId} for session {SessionId} leg {LegId} as {Role}: call {CallSid}",
             request.AgentId, request.SessionId, request.LegId, request.Role, callSid);
         // The leg learns its call now, whether or not its status callbacks arrive.
@@ -167,18 +188,23 @@ public sealed class DialRequestHandler(
 
     /// <summary>
     /// The leg's call, if an earlier try made it after all: known to the session from its status callback, or a live call
-    /// to the agent created since the request was made (an agent has one leg at a time).
+    /// to the agent created since the request was made (an agent has one leg at a time); for a callback, the attempt's call, or a
+    /// live call to the customer's number created since.
     /// </summary>
     private async Task<string?> FindCallAsync(DialRequest request)
     {
-        if ((await sessions.GetAsync(request.SessionId))?.Leg(request.LegId)?.CallSid is { } known)
+        var session = await sessions.GetAsync(request.SessionId);
+        var known = request.CustomerNumber is null
+            ? session?.Leg(request.LegId)?.CallSid
+            : session?.Callback is { } callback && callback.AttemptId == request.LegId ? callback.CallSid : null;
+        if (known is not null)
         {
             return known;
         }
 
         try
         {
-            var agentCalls = await CallResource.ReadAsync(to: $"client:{request.AgentId}", limit: 20, client: twilio);
+            var agentCalls = await CallResource.ReadAsync(to: request.CustomerNumber ?? $"client:{request.AgentId}", limit: 20, client: twilio);
             return agentCalls.FirstOrDefault(call => call.Status is { } status && TwilioCalls.Live.Contains(status)
                 && call.DateCreated is { } created && created >= request.RequestedAt.UtcDateTime.AddSeconds(-1))?.Sid;
         }
@@ -222,6 +248,20 @@ public sealed class DialRequestHandler(
     private Task<CallResource> CreateCallAsync(DialRequest request)
     {
         var query = $"session={Uri.EscapeDataString(request.SessionId)}&leg={Uri.EscapeDataString(request.LegId)}";
+        if (request.CustomerNumber is { } number)
+        {
+            return CallResource.CreateAsync(
+                to: new PhoneNumber(number),
+                from: new PhoneNumber(twilioOptions.Value.PhoneNumber),
+                url: twilioOptions.Value.Url($"{WebhookPaths.CustomerJoin}?{query}"),
+                method: Twilio.Http.HttpMethod.Post,
+                statusCallback: twilioOptions.Value.Url($"{WebhookPaths.CustomerStatus}?{query}"),
+                statusCallbackMethod: Twilio.Http.HttpMethod.Post,
+                statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+                timeout: options.Value.CallbackRingTimeoutSeconds,
+                client: twilio);
+        }
+
         return CallResource.CreateAsync(
             to: new Client(request.AgentId),
             from: new PhoneNumber(twilioOptions.Value.PhoneNumber),

@@ -21,4 +21,8 @@ public sealed class DialerOptions
     /// <summary>How long an agent's softphone rings before the call counts as not answered.</summary>
     [Range(5, 60)]
     public int RingTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>How long a customer's phone rings for their callback before it counts as not answered.</summary>
+    [Range(5, 120)]
+    public int CallbackRingTimeoutSeconds { get; set; } = 30;
 }

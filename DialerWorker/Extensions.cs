@@ -14,6 +14,7 @@ public static class Extensions
         builder.Services.AddSingleton<LegCheck>();
         builder.Services.AddHostedService<SessionReconciler>();
         builder.Services.AddHostedService<AgentTimers>();
+        builder.Services.AddHostedService<CallbackTimer>();
         return builder;
     }
 }

@@ -117,10 +117,30 @@ public sealed class SessionReconciler(
             return;
         }
 
-        if (!session.IsEnded && await TwilioCalls.IsOverAsync(twilio, sessionId))
+        if (session is { IsEnded: false, CustomerOnCall: true, CustomerCallSid: { } customerCall } && await TwilioCalls.IsOverAsync(twilio, customerCall))
         {
-            logger.LogWarning("Customer call {SessionId} is over at Twilio", sessionId);
+            logger.LogWarning("Customer call {CallSid} of {SessionId} is over at Twilio", customerCall, sessionId);
             session = (await calls.HandleAsync(sessionId, new SessionEvent.CustomerLeft(), cancellationToken))?.Session ?? session;
+        }
+
+        if (session is { IsEnded: false, Callback: { Status: CallbackStatus.Calling, AttemptId: { } attemptId, CallSid: { } callbackCall } })
+        {
+            // The callback's call to the customer, as Twilio has it (its own callbacks may be lost).
+            var status = await TwilioCalls.StatusAsync(twilio, callbackCall);
+            var truth = status is null ? LegCallStatus.Canceled : LegCallStatuses.TryParse(status.ToString(), out var parsed) ? parsed : (LegCallStatus?)null;
+            if (truth is { } known)
+            {
+                session = (await calls.HandleAsync(sessionId, new SessionEvent.CustomerCallProgress(attemptId, callbackCall, known), cancellationToken))?.Session
+                    ?? session;
+            }
+        }
+
+        if (session is { IsEnded: false, Callback: { Status: CallbackStatus.Waiting, RetryAt: { } retryAt } } && retryAt <= time.GetUtcNow())
+        {
+            logger.LogWarning("The missed callback of {SessionId} was due at {RetryAt}: back to the front of the line", sessionId, retryAt);
+            await calls.HandleAsync(sessionId, new SessionEvent.CallbackDue(), cancellationToken);
+            await sessions.TouchAsync(sessionId);
+            return;
         }
 
         foreach (var leg in session.Legs.Where(leg => leg.IsLive))
@@ -128,7 +148,8 @@ public sealed class SessionReconciler(
             await legs.CheckAsync(session, leg, cancellationToken);
         }
 
-        if (session is { IsEnded: false, Phase: CallPhase.Waiting } && !inLine.Contains(sessionId))
+        // A missed callback waits outside the line until it is due.
+        if (session is { IsEnded: false, Phase: CallPhase.Waiting, Callback: null or { RetryAt: null } } && !inLine.Contains(sessionId))
         {
             // Waiting with no place in line (the offer after a failure was lost): back at the front.
             logger.LogWarning("Caller {SessionId} waited outside the line: offered again", sessionId);

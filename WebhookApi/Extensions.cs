@@ -16,6 +16,7 @@ public static class Extensions
             .Validate(queue => queue.MinimumSamples <= queue.EstimateSamples, "Queue:MinimumSamples must not be more than Queue:EstimateSamples.")
             .ValidateOnStart();
         builder.Services.AddSingleton<WaitPrompts>();
+        builder.Services.AddSingleton<CallbackOffers>();
         return builder;
     }
 }

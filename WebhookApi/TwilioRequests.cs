@@ -45,6 +45,7 @@ public sealed partial class TwilioRequests
         ["SequenceNumber"] = (SequenceFormat().IsMatch, "a whole number"),
         ["StatusCallbackEvent"] = (EventNameFormat().IsMatch, "an event name"),
         ["CallStatus"] = (EventNameFormat().IsMatch, "a call status"),
+        ["Digits"] = (DigitsFormat().IsMatch, "the keys pressed (0-9, * and #)"),
     };
 
     private readonly RequestDelegate _next;
@@ -163,7 +164,8 @@ public sealed partial class TwilioRequests
     private static RedisKey[] HandledKeys(HttpRequest request, IFormCollection form)
     {
         if (!HttpMethods.IsPost(request.Method)
-            || !(request.Path.Equals(WebhookPaths.CallStatus) || request.Path.Equals(WebhookPaths.ConferenceEvents)))
+            || !(request.Path.Equals(WebhookPaths.CallStatus) || request.Path.Equals(WebhookPaths.CustomerStatus)
+                || request.Path.Equals(WebhookPaths.ConferenceEvents)))
         {
             return [];
         }
@@ -222,4 +224,7 @@ public sealed partial class TwilioRequests
 
     [GeneratedRegex(@"\A[a-z]+(-[a-z]+)*\z")]
     private static partial Regex EventNameFormat();
+
+    [GeneratedRegex(@"\A[0-9*#]{0,32}\z")]
+    private static partial Regex DigitsFormat();
 }

@@ -30,15 +30,21 @@ public static class VoiceWebhooks
         voice.MapMethods("/hold", ["GET", "POST"], Hold);
         voice.MapPost("/wait", WaitAsync);
         voice.MapPost("/agent-join", AgentJoinAsync);
+        voice.MapPost("/callback-choice", CallbackChoiceAsync);
+        voice.MapPost("/customer-join", CustomerJoinAsync);
+        voice.MapPost("/customer-status", CustomerStatusAsync);
         voice.MapPost("/call-status", CallStatusAsync);
         voice.MapPost("/conference-events", ConferenceEventsAsync);
         return app;
     }
 
-    /// <summary>A customer calls: their session starts (an agent is rung, or they wait in line) and the TwiML puts them on hold in their conference.</summary>
+    /// <summary>
+    /// A customer calls: their session starts (an agent is rung, or they wait in line) and the TwiML puts them on hold in their
+    /// conference — after offering a callback that keeps their place, when their wait is expected to be long.
+    /// </summary>
     private static async Task<IResult> IncomingAsync(
-        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, CallSessions calls,
-        IOptions<TwilioOptions> options, ILogger<Program> logger, CancellationToken cancellationToken)
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "From")] string? from, CallSessions calls, CallbackOffers offers,
+        IOptions<TwilioOptions> options, IOptions<QueueOptions> queue, ILogger<Program> logger, CancellationToken cancellationToken)
     {
         if (callSid is null)
         {
@@ -47,9 +53,95 @@ public static class VoiceWebhooks
 
         // The session and its conference are named after the customer's CallSid: no personal data in the name.
         await calls.StartAsync(callSid, from, cancellationToken);
-        logger.LogInformation("Customer call {SessionId} waits in its conference", callSid);
+        var twilio = options.Value;
+        if (await offers.ShouldOfferAsync(callSid, from))
+        {
+            logger.LogInformation("Customer call {SessionId} is offered a callback before it waits in its conference", callSid);
+            var settings = queue.Value;
+            return Twiml(CallCenterTwiml.OfferCallback(settings.CallbackOffer, settings.Voice, settings.Language, twilio.Url(WebhookPaths.CallbackChoice),
+                callSid, twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)));
+        }
 
-        return Twiml(CallCenterTwiml.CustomerConference(callSid, options.Value.Url(WebhookPaths.Wait), options.Value.Url(WebhookPaths.ConferenceEvents)));
+        logger.LogInformation("Customer call {SessionId} waits in its conference", callSid);
+        return Twiml(CallCenterTwiml.CustomerConference(callSid, twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)));
+    }
+
+    /// <summary>
+    /// The key the caller pressed when offered a callback. 1: their entry keeps its place in line, marked callback, and the call
+    /// ends after a word. Anything else, or a caller who cannot be called back after all: they join the line's conference.
+    /// </summary>
+    private static async Task<IResult> CallbackChoiceAsync([FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "Digits")] string? digits,
+        CallSessions calls, IOptions<TwilioOptions> options, IOptions<QueueOptions> queue, ILogger<Program> logger)
+    {
+        if (callSid is null)
+        {
+            return TypedResults.Problem("CallSid is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var settings = queue.Value;
+        if (digits == "1")
+        {
+            // Once decided, the callback stands even if Twilio stops waiting for the TwiML.
+            var decision = await calls.HandleAsync(callSid, new SessionEvent.CallbackRequested(settings.CallbackAttempts, settings.CallbackRetryDelay),
+                CancellationToken.None);
+            if (decision is { Refusal: null, Session.Callback: not null })
+            {
+                return Twiml(CallCenterTwiml.SayAndHangUp(settings.CallbackConfirmation, settings.Voice, settings.Language));
+            }
+
+            logger.LogInformation("Caller {SessionId} pressed 1 but is not called back: {Reason}", callSid, decision?.Refusal?.Message ?? "no such call");
+        }
+
+        var twilio = options.Value;
+        return Twiml(CallCenterTwiml.CustomerConference(callSid, twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)));
+    }
+
+    /// <summary>
+    /// The customer answered their callback (the attempt <paramref name="leg"/>): they join the agent's conference, if the session
+    /// still wants this attempt and this call; otherwise the call ends. As for an agent's answer, the session hears of it here first.
+    /// </summary>
+    private static async Task<IResult> CustomerJoinAsync([FromQuery] string? session, [FromQuery] string? leg,
+        [FromForm(Name = "CallSid")] string? callSid, CallSessions calls, SessionStore sessions, IOptions<TwilioOptions> options,
+        IOptions<QueueOptions> queue, ILogger<Program> logger)
+    {
+        if (session is null || leg is null || callSid is null)
+        {
+            return TypedResults.Problem("session, leg and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        CallSession? known;
+        try
+        {
+            known = (await calls.HandleAsync(session, new SessionEvent.CustomerCallProgress(leg, callSid, LegCallStatus.InProgress), CancellationToken.None))?.Session;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Session {SessionId}: the answer of callback {LegId} was not decided; joining by the stored session", session, leg);
+            known = await sessions.GetAsync(session);
+        }
+
+        var settings = queue.Value;
+        var twilio = options.Value;
+        return known is { IsEnded: false, Callback: { Status: CallbackStatus.Answered } callback } && callback.AttemptId == leg && callback.CallSid == callSid
+            ? Twiml(CallCenterTwiml.CallbackConference(settings.CallbackGreeting, settings.Voice, settings.Language, session,
+                twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)))
+            : Twiml(CallCenterTwiml.Goodbye());
+    }
+
+    /// <summary>A callback's call progress, decided on its session.</summary>
+    private static async Task<IResult> CustomerStatusAsync(
+        [FromQuery] string? session, [FromQuery] string? leg, [FromForm(Name = "CallStatus")] string? status,
+        [FromForm(Name = "CallSid")] string? callSid, [FromForm(Name = "SequenceNumber")] int? sequence, CallSessions calls,
+        ILogger<Program> logger, CancellationToken cancellationToken)
+    {
+        if (session is null || leg is null || callSid is null || !LegCallStatuses.TryParse(status, out var callStatus))
+        {
+            return TypedResults.Problem("session, leg, a known CallStatus and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        logger.LogInformation("Session {SessionId} callback {LegId} call {CallSid} is {CallStatus}", session, leg, callSid, status);
+        await calls.HandleAsync(session, new SessionEvent.CustomerCallProgress(leg, callSid, callStatus, sequence), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static IResult Hold(IOptions<TwilioOptions> options) => Twiml(CallCenterTwiml.Hold(options.Value.Url(WebhookPaths.HoldMusic)));

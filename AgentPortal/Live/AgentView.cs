@@ -20,6 +20,7 @@ public sealed record AgentSummary(string Id, string DisplayName, string Status, 
 /// <param name="Problem">What last went wrong that the agent should know, in plain words (a command Twilio refused).</param>
 /// <param name="TransferredBy">For the colleague a transfer is for: who asked for it.</param>
 /// <param name="TransferNote">For the colleague a transfer is for: what the one who asked wrote for them.</param>
+/// <param name="Callback">The customer asked to be called back: the agent is rung first, and the customer called once they accept.</param>
 public sealed record CallView(
     string Conference,
     string? CustomerNumber,
@@ -31,7 +32,13 @@ public sealed record CallView(
     TransferView? Transfer,
     string? Problem = null,
     string? TransferredBy = null,
-    string? TransferNote = null);
+    string? TransferNote = null,
+    CallbackView? Callback = null);
+
+/// <param name="Status">waiting (the agent is rung), calling (the customer's phone rings) or answered.</param>
+/// <param name="WaitingSince">When the customer first called: the page shows how long they have waited.</param>
+/// <param name="Attempt">Which call to the customer this is (from 1; 0 before the first).</param>
+public sealed record CallbackView(string Status, DateTimeOffset WaitingSince, int Attempt, int MaxAttempts);
 
 public sealed record CallAgent(string Id, string DisplayName, string Status);
 

@@ -44,7 +44,15 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
         var forMe = session.Transfer is { } asked && asked.ConsultantLegId == leg.Id && asked.FromAgentId != agent.AgentId ? asked : null;
         return new CallView(session.Id, session.Customer.Number, owner || leg.Role == AgentRole.Owner ? "owner" : "consultant", agent.Status,
             session.Customer.OnHold, session.ConnectedAt, inCall, transfer, session.Problem,
-            forMe is null ? null : DisplayName(forMe.FromAgentId), forMe?.Note);
+            forMe is null ? null : DisplayName(forMe.FromAgentId), forMe?.Note,
+            session.Callback is { } callback
+                ? new CallbackView(callback.Status switch
+                {
+                    CallbackStatus.Calling => "calling",
+                    CallbackStatus.Answered => "answered",
+                    _ => "waiting",
+                }, session.CreatedAt, callback.Attempts, callback.MaxAttempts)
+                : null);
     }
 
     private static string Words(TransferOutcome outcome) => outcome switch

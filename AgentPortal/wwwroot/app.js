@@ -368,14 +368,19 @@ function renderIncoming(call) {
   if (!ringing) return;
   // The softphone may ring before the portal's view of the call arrives: it says who is calling once it does.
   const customer = call?.customerNumber ? `customer ${call.customerNumber}` : 'a customer';
-  const text = call?.transferredBy ? `${call.transferredBy} is transferring ${customer} to you.` : `${customer} is calling.`;
+  const callback = call?.callback && !call.transferredBy ? call.callback : null;
+  $('incoming-heading').textContent = callback ? 'Callback' : 'Incoming call';
+  const text = call?.transferredBy ? `${call.transferredBy} is transferring ${customer} to you.`
+    : callback ? `Callback to ${call.customerNumber}, waited ${minutes(secondsSince(callback.waitingSince))}. Accept to call them now.`
+    : `${customer} is calling.`;
   $('incoming-caller').textContent = text.charAt(0).toUpperCase() + text.slice(1);
   showNote($('incoming-note'), call?.transferNote);
 }
 
 function renderCall(call, colleagues) {
   $('call-customer').textContent = call.customerNumber ?? 'Unknown number';
-  $('call-hold').textContent = call.customerOnHold ? 'On hold (hears music)' : 'Connected';
+  const callingBack = call.callback?.status === 'calling';
+  $('call-hold').textContent = callingBack ? 'Being called back' : call.customerOnHold ? 'On hold (hears music)' : 'Connected';
   const list = $('call-agents');
   list.replaceChildren(...call.agents.map((a) => {
     const item = document.createElement('li');
@@ -390,15 +395,16 @@ function renderCall(call, colleagues) {
   const transfer = call.transfer;
   const underWay = ['waiting', 'ringing', 'consulting', 'completed'].includes(transfer?.state);
   const owner = call.role === 'owner';
-  $('transfer-form').hidden = !owner;
   $('cancel-transfer').hidden = !['waiting', 'ringing'].includes(transfer?.state);
   // The owner leaves to hand the customer over; a colleague brought in leaves to hand them back. End call is the owner's.
   $('leave').hidden = owner && transfer?.state !== 'consulting';
   $('leave').textContent = owner ? 'Leave call' : 'Leave (hand the customer back)';
   $('end').hidden = !owner;
-  $('return-to-queue').hidden = !owner || ['waiting', 'ringing', 'consulting'].includes(transfer?.state);
+  $('return-to-queue').hidden = !owner || callingBack || ['waiting', 'ringing', 'consulting'].includes(transfer?.state);
   showNote($('call-note'), call.transferNote);
-  hold.hidden = !owner;
+  hold.hidden = !owner || callingBack;
+  // Until the customer answers their callback there is nobody to hold or hand on: End call gives the callback up.
+  $('transfer-form').hidden = !owner || callingBack;
 
   // The next free colleague is always there to choose: with nobody free, the transfer waits ahead of every caller.
   const select = $('colleague');
@@ -415,6 +421,10 @@ function renderCall(call, colleagues) {
   const target = transfer?.displayName;
   if (call.problem) {
     say(call.problem, { problem: true, target: 'call-message' });
+    return;
+  }
+  if (callingBack) {
+    say(`Calling ${call.customerNumber} back (attempt ${call.callback.attempt} of ${call.callback.maxAttempts})…`, { target: 'call-message' });
     return;
   }
   switch (transfer?.state) {

@@ -44,13 +44,27 @@ public static class CallDecisions
             case CustomerHoldChanged hold when hold.Sequence > step.Session.Customer.HoldSequence:
                 HoldChanged(step, hold);
                 break;
-            case CustomerLeft customerLeft:
+            case CustomerLeft customerLeft when customerLeft.ConferenceSid is null || customerLeft.ConferenceSid != step.Session.Customer.PastConference:
                 step.LearnConference(customerLeft.ConferenceSid);
-                if (!step.Session.IsEnded)
+                if (!step.Session.IsEnded && step.Session.CustomerOnCall)
                 {
+                    // While a callback waits or rings there is no customer on a call to leave: their own call ended when they asked.
                     EndSession(step);
                 }
 
+                break;
+            case CallbackRequested requested:
+                RequestCallback(step, requested);
+                break;
+            case CustomerCallProgress progress:
+                CallbackProgress(step, progress);
+                break;
+            case CustomerDialFailed failed when step.Session.Callback is { Status: CallbackStatus.Calling, CallSid: null } calling
+                && calling.AttemptId == failed.AttemptId:
+                CallbackMissed(step);
+                break;
+            case CallbackDue:
+                CallbackComesDue(step);
                 break;
             case TransferRequested transfer:
                 RequestTransfer(step, transfer);
@@ -111,9 +125,10 @@ public static class CallDecisions
             return;
         }
 
-        if (session.Phase != CallPhase.Waiting)
+        if (session.Phase != CallPhase.Waiting || session.Callback is { RetryAt: { } retryAt } && retryAt > step.Now)
         {
-            // Routing took an agent for a customer who no longer needs one (gone, or already offered): the agent is free again.
+            // Routing took an agent for a customer who no longer needs one (gone, already offered, or a missed callback not due
+            // yet): the agent is free again.
             step.Effect(new FreeAgent(offered.AgentId, offered.LegId, Away: false));
             return;
         }
@@ -235,7 +250,20 @@ public static class CallDecisions
         }
 
         step.Effect(new AgentInCall(leg.AgentId, leg.Id));
-        if (leg.Id == session.OwnerLegId)
+        if (leg.Id == session.OwnerLegId && session.Callback is { Status: CallbackStatus.Waiting } callback)
+        {
+            // The agent took the callback: now the customer is called, and joins the agent's conference when they answer.
+            step.Session = session with
+            {
+                Phase = CallPhase.Connected,
+                Callback = callback with
+                {
+                    Status = CallbackStatus.Calling, Attempts = callback.Attempts + 1, AttemptId = leg.Id, CallSid = null, LastSequence = 0, RetryAt = null,
+                },
+            };
+            step.Effect(new DialCustomer(leg.Id, session.Customer.Number!));
+        }
+        else if (leg.Id == session.OwnerLegId)
         {
             if (session.ConnectedAt is null)
             {
@@ -277,7 +305,22 @@ public static class CallDecisions
 
         // A leg that left the conference or completed was with the customer, even if its answer was never heard of.
         var wasIn = leg.HasAnswered || end is LegEnd.Left or LegEnd.Completed;
-        if (leg.Id == session.OwnerLegId && !wasIn)
+        if (leg.Id == session.OwnerLegId && wasIn && session.Callback is { Status: CallbackStatus.Calling } calling)
+        {
+            // The agent went before the customer answered their callback: the customer's call is withdrawn, and the entry goes
+            // back to the front of the line with this attempt not counted against it.
+            if (calling.CallSid is { } callSid)
+            {
+                step.Effect(new CancelLeg(calling.AttemptId!, callSid));
+            }
+
+            step.Session = step.Session with
+            {
+                OwnerLegId = null, Phase = CallPhase.Waiting, Callback = calling with { Status = CallbackStatus.Waiting, Attempts = calling.Attempts - 1 },
+            };
+            step.Effect(new OfferToNextAgent());
+        }
+        else if (leg.Id == session.OwnerLegId && !wasIn)
         {
             // The offer failed: the customer keeps their place, at the front of the line.
             step.Session = step.Session with { OwnerLegId = null, Phase = CallPhase.Waiting };
@@ -388,11 +431,16 @@ public static class CallDecisions
         }
     }
 
-    /// <summary>The call is over: the customer's place in line goes, and every other leg is ended or cancelled.</summary>
+    /// <summary>The call is over: the customer's place in line goes, and every other leg (and a callback's call) is ended or cancelled.</summary>
     private static void EndSession(Step step)
     {
         step.Session = step.Session with { Phase = CallPhase.Ended };
         step.Effect(new LeaveLine());
+        if (step.Session.Callback is { Status: CallbackStatus.Calling, AttemptId: { } attemptId, CallSid: { } callbackCall })
+        {
+            step.Effect(new CancelLeg(attemptId, callbackCall));
+        }
+
         foreach (var leg in step.Session.Legs.Where(leg => leg.IsLive))
         {
             Withdraw(step, leg);
@@ -411,6 +459,139 @@ public static class CallDecisions
 
         step.Update(leg with { Withdrawn = true });
         step.Effect(leg.HasAnswered ? new CompleteLeg(leg.Id, leg.CallSid) : new CancelLeg(leg.Id, leg.CallSid));
+    }
+
+    /// <summary>Twilio's stand-ins for a caller who hid their number (anonymous, restricted, unavailable, blocked): not a number to call.</summary>
+    private static readonly HashSet<string> HiddenNumbers = new(StringComparer.Ordinal) { "+266696687", "+7378742833", "+86282452253", "+2562533" };
+
+    /// <summary>Whether the caller can be called back: an E.164 number that is not a stand-in for a hidden one.</summary>
+    public static bool CanCallBack(string? number) =>
+        number is { Length: >= 8 and <= 16 } && number[0] == '+' && number[1] is >= '1' and <= '9' && number.Skip(1).All(char.IsAsciiDigit)
+        && !HiddenNumbers.Contains(number);
+
+    /// <summary>The waiting customer asked to be called back: their entry stays where it is in line, marked callback.</summary>
+    private static void RequestCallback(Step step, CallbackRequested request)
+    {
+        var session = step.Session;
+        if (session.Callback is not null)
+        {
+            return;
+        }
+
+        if (session.IsEnded || session.Phase != CallPhase.Waiting)
+        {
+            step.Refuse(RefusalKind.Conflict, session.IsEnded ? "The call has ended." : "An agent is already being rung for this caller.");
+            return;
+        }
+
+        if (!CanCallBack(session.Customer.Number))
+        {
+            step.Refuse(RefusalKind.Conflict, "The caller's number cannot be called back.");
+            return;
+        }
+
+        // The line's conference (if they were in it) is over for them; the callback's is a new one.
+        var customer = session.Customer;
+        step.Session = session with
+        {
+            Callback = new Callback(step.Now, request.MaxAttempts, request.RetryDelay),
+            Customer = customer with { ConferenceSid = null, PastConference = customer.ConferenceSid, OnHold = false, HeldForAgent = false, HoldSequence = 0 },
+        };
+        step.Effect(new Milestone(CallMilestone.CallbackRequested));
+    }
+
+    /// <summary>The progress of the callback's call to the customer; a call of an attempt given up is hung up.</summary>
+    private static void CallbackProgress(Step step, CustomerCallProgress progress)
+    {
+        var session = step.Session;
+        if (session.Callback is not { IsCalling: true } callback || callback.AttemptId != progress.AttemptId
+            || callback.CallSid is not null && callback.CallSid != progress.CallSid)
+        {
+            // An attempt given up, or a second call for one (a dial whose first try also went through): it must reach no one.
+            if (!progress.Status.IsFinal())
+            {
+                step.Effect(progress.Status == LegCallStatus.InProgress
+                    ? new CompleteLeg(progress.AttemptId, progress.CallSid)
+                    : new CancelLeg(progress.AttemptId, progress.CallSid));
+            }
+
+            return;
+        }
+
+        if (progress.Sequence is { } sequence && sequence <= callback.LastSequence)
+        {
+            return;
+        }
+
+        var known = callback with { CallSid = progress.CallSid, LastSequence = progress.Sequence ?? callback.LastSequence };
+        step.Session = session with { Callback = known };
+        if (callback.Status == CallbackStatus.Answered)
+        {
+            if (progress.Status.IsFinal() && !session.IsEnded)
+            {
+                // The customer hung up (their conference's events may never come).
+                EndSession(step);
+            }
+
+            return;
+        }
+
+        if (session.IsEnded)
+        {
+            return;
+        }
+
+        switch (progress.Status)
+        {
+            case LegCallStatus.InProgress:
+                if (session.ConnectedAt is null)
+                {
+                    step.Effect(new Milestone(CallMilestone.Answered));
+                }
+
+                step.Session = step.Session with { Callback = known with { Status = CallbackStatus.Answered }, ConnectedAt = session.ConnectedAt ?? step.Now };
+                break;
+            case var final when final.IsFinal():
+                CallbackMissed(step);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The customer did not answer their callback: the agent's leg is hung up (the agent freed, not blamed), and the entry waits
+    /// <see cref="Callback.RetryDelay"/> to go back to the front of the line, or ends as failed after its last attempt.
+    /// </summary>
+    private static void CallbackMissed(Step step)
+    {
+        var callback = step.Session.Callback!;
+        if (step.Session.Owner is { IsLive: true } owner)
+        {
+            Withdraw(step, owner);
+        }
+
+        if (callback.Attempts >= callback.MaxAttempts)
+        {
+            step.Session = step.Session with { OwnerLegId = null, Callback = callback with { Status = CallbackStatus.Failed } };
+            step.Effect(new Milestone(CallMilestone.CallbackFailed));
+            EndSession(step);
+            return;
+        }
+
+        step.Session = step.Session with
+        {
+            OwnerLegId = null, Phase = CallPhase.Waiting, Callback = callback with { Status = CallbackStatus.Waiting, RetryAt = step.Now + callback.RetryDelay },
+        };
+    }
+
+    /// <summary>A missed callback's wait is over: back to the front of the line, for the next available agent.</summary>
+    private static void CallbackComesDue(Step step)
+    {
+        if (step.Session is { IsEnded: false, Phase: CallPhase.Waiting, Callback: { Status: CallbackStatus.Waiting, RetryAt: { } at } callback }
+            && at <= step.Now)
+        {
+            step.Session = step.Session with { Callback = callback with { RetryAt = null } };
+            step.Effect(new OfferToNextAgent());
+        }
     }
 
     private static void RequestTransfer(Step step, TransferRequested request)
@@ -616,7 +797,7 @@ public static class CallDecisions
 
     private static void EndCall(Step step, string agentId)
     {
-        if (OwnerAction(step, agentId, "end the call") is null)
+        if (OwnerAction(step, agentId, "end the call", evenWhileCallingBack: true) is null)
         {
             return;
         }
@@ -645,7 +826,8 @@ public static class CallDecisions
     }
 
     /// <summary>The agent's leg when they have the customer, or null with the refusal recorded.</summary>
-    private static AgentLeg? OwnerAction(Step step, string agentId, string what)
+    /// <param name="evenWhileCallingBack">The action makes sense before a called-back customer answers (ending the call).</param>
+    private static AgentLeg? OwnerAction(Step step, string agentId, string what, bool evenWhileCallingBack = false)
     {
         if (InCall(step, agentId) is not { } leg)
         {
@@ -655,6 +837,12 @@ public static class CallDecisions
         if (leg.Id != step.Session.OwnerLegId)
         {
             step.Refuse(RefusalKind.Conflict, $"Only the agent who has the customer can {what}.");
+            return null;
+        }
+
+        if (step.Session.Callback is { Status: CallbackStatus.Calling } && !evenWhileCallingBack)
+        {
+            step.Refuse(RefusalKind.Conflict, $"The customer is being called back: you can {what} once they answer.");
             return null;
         }
 
@@ -714,7 +902,7 @@ public static class CallDecisions
 
         /// <summary>What an agent's page shows of the session.</summary>
         private static string Visible(CallSession session) =>
-            string.Join('|', session.Phase, session.OwnerLegId, session.Transfer, session.Customer.OnHold, session.ConnectedAt, session.Problem,
+            string.Join('|', session.Phase, session.OwnerLegId, session.Transfer, session.Customer.OnHold, session.ConnectedAt, session.Problem, session.Callback?.Status,
                 string.Join(',', session.Legs.Select(leg => $"{leg.Id}:{leg.Status}:{leg.Role}:{leg.LeaveRequested}:{leg.Withdrawn}")));
     }
 }

@@ -110,11 +110,57 @@ public enum TransferFailure
     Offline,
 }
 
-/// <summary>The customer's side of the call. Their CallSid is the session's id.</summary>
+/// <summary>The customer's side of the call. Their CallSid is the session's id (a callback's call is in <see cref="CallSession.Callback"/>).</summary>
+/// <param name="ConferenceSid">The conference the customer is in or will join; a callback's conference is a new one.</param>
+/// <param name="PastConference">A conference the customer left for good (the line's, before a callback): its events change nothing.</param>
 /// <param name="OnHold">Hearing hold music through the Participants API.</param>
 /// <param name="HoldSequence">The conference event sequence of the last hold or unhold seen, so an older one changes nothing.</param>
 /// <param name="HeldForAgent">Held because no agent is with them: the next agent to join takes them off hold.</param>
-public sealed record CustomerLeg(string? Number, string? ConferenceSid = null, bool OnHold = false, int HoldSequence = 0, bool HeldForAgent = false);
+public sealed record CustomerLeg(string? Number, string? ConferenceSid = null, bool OnHold = false, int HoldSequence = 0, bool HeldForAgent = false,
+    string? PastConference = null);
+
+/// <summary>Where a callback the customer asked for stands.</summary>
+public enum CallbackStatus
+{
+    /// <summary>Their entry keeps its place in line (or, after a missed attempt, waits for <see cref="Callback.RetryAt"/>).</summary>
+    Waiting,
+
+    /// <summary>An agent accepted: the customer is being called from the support number.</summary>
+    Calling,
+
+    /// <summary>The customer answered and is with the agent.</summary>
+    Answered,
+
+    /// <summary>Every attempt went unanswered: the entry ended.</summary>
+    Failed,
+}
+
+/// <summary>
+/// The customer asked to be called back when their turn comes, and hung up: their entry keeps its place in line. Each time it
+/// reaches the front an agent is rung first, and the customer is called once the agent accepts (an attempt). The retry policy
+/// is fixed when the customer asks, so a decision never depends on configuration read later.
+/// </summary>
+/// <param name="MaxAttempts">Calls to the customer before the entry ends as failed.</param>
+/// <param name="RetryDelay">How long after a missed attempt the entry goes back to the front of the line.</param>
+/// <param name="Attempts">Calls to the customer started so far.</param>
+/// <param name="AttemptId">The attempt under way: the owner leg's id, which names the customer's call in its webhooks.</param>
+/// <param name="CallSid">The attempt's call to the customer, once Twilio made it.</param>
+/// <param name="LastSequence">The call-progress SequenceNumber last applied for the attempt.</param>
+/// <param name="RetryAt">After a missed attempt: when the entry goes back to the front of the line.</param>
+public sealed record Callback(
+    DateTimeOffset RequestedAt,
+    int MaxAttempts,
+    TimeSpan RetryDelay,
+    CallbackStatus Status = CallbackStatus.Waiting,
+    int Attempts = 0,
+    string? AttemptId = null,
+    string? CallSid = null,
+    int LastSequence = 0,
+    DateTimeOffset? RetryAt = null)
+{
+    /// <summary>The customer's call is up or on its way: what they do now is the call's, not the line's.</summary>
+    public bool IsCalling => Status is CallbackStatus.Calling or CallbackStatus.Answered;
+}
 
 /// <summary>One call to one agent's softphone for this session.</summary>
 /// <param name="Id">Unique in the session; chosen before the call exists, so callbacks and dials can name it.</param>
@@ -160,6 +206,7 @@ public sealed record Transfer(string FromAgentId, string? ToAgentId, string? Con
 /// <param name="OwnerLegId">The leg that has the customer (Connected, Consulting) or is offered them (Offered).</param>
 /// <param name="EndedBy">The agent who pressed End call, when one did.</param>
 /// <param name="Problem">What last went wrong that the agents should know (a command Twilio refused), until their next action.</param>
+/// <param name="Callback">The callback the customer asked for instead of waiting on the line.</param>
 public sealed record CallSession(
     string Id,
     CallPhase Phase,
@@ -172,7 +219,8 @@ public sealed record CallSession(
     DateTimeOffset UpdatedAt,
     string? EndedBy,
     long Version,
-    string? Problem = null)
+    string? Problem = null,
+    Callback? Callback = null)
 {
     /// <summary>A customer call has arrived and waits for an agent.</summary>
     public static CallSession Start(string customerCallSid, string? customerNumber, DateTimeOffset now) =>
@@ -201,6 +249,12 @@ public sealed record CallSession(
     public IEnumerable<string> BusyAgents => Legs.Where(leg => leg.IsLive).Select(leg => leg.AgentId).Distinct();
 
     public bool IsEnded => Phase == CallPhase.Ended;
+
+    /// <summary>The customer's call now: their own, or the callback's once it is made. Null while a callback waits (no call).</summary>
+    public string? CustomerCallSid => Callback is { } callback ? callback.CallSid : Id;
+
+    /// <summary>The customer is with us on a call (theirs, or an answered callback): a live customer to hold, resume, or talk to.</summary>
+    public bool CustomerOnCall => Callback is null or { Status: CallbackStatus.Answered };
 
     internal CallSession WithLeg(AgentLeg leg) =>
         this with { Legs = Legs.FindIndex(l => l.Id == leg.Id) is var index and >= 0 ? Legs.SetItem(index, leg) : Legs.Add(leg) };

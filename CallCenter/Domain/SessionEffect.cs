@@ -9,10 +9,13 @@ public abstract record SessionEffect
     /// <summary>Create the leg's call to the agent's softphone (the dial queue, paced).</summary>
     public sealed record DialAgent(string LegId, string AgentId, AgentRole Role) : SessionEffect;
 
-    /// <summary>Cancel a leg that has not been answered. With no CallSid the dial has not produced a call: the dialer finds the leg withdrawn.</summary>
+    /// <summary>Call the customer back from the support number (the dial queue, paced) for the callback's attempt.</summary>
+    public sealed record DialCustomer(string AttemptId, string Number) : SessionEffect;
+
+    /// <summary>Cancel a leg (or a callback's call) that has not been answered. With no CallSid the dial has not produced a call: the dialer finds the leg withdrawn.</summary>
     public sealed record CancelLeg(string LegId, string? CallSid) : SessionEffect;
 
-    /// <summary>Hang up a leg that answered (the agent's Leave, or a withdrawn leg that answered anyway).</summary>
+    /// <summary>Hang up a leg (or a callback's call) that answered (the agent's Leave, or a withdrawn leg that answered anyway).</summary>
     public sealed record CompleteLeg(string LegId, string CallSid) : SessionEffect;
 
     /// <summary>Hold music for the customer.</summary>
@@ -54,6 +57,8 @@ public enum CallMilestone
     Answered,
     TransferCompleted,
     TransferFailed,
+    CallbackRequested,
+    CallbackFailed,
 }
 
 public enum RefusalKind

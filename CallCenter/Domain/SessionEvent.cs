@@ -55,6 +55,24 @@ public abstract record SessionEvent
     /// <summary>The owner hands the customer back to the line: at its front, on hold music, for the next available agent.</summary>
     public sealed record ReturnToQueueRequested(string AgentId) : SessionEvent;
 
+    /// <summary>
+    /// The waiting customer pressed 1 to be called back: their entry keeps its place in line, and they hang up. The policy is
+    /// configuration read when they ask.
+    /// </summary>
+    public sealed record CallbackRequested(int MaxAttempts, TimeSpan RetryDelay) : SessionEvent;
+
+    /// <summary>
+    /// The progress of a callback's call to the customer (<paramref name="AttemptId"/> names the attempt): a status callback with
+    /// its SequenceNumber, the call's answer fetching its TwiML, or Twilio's REST view found by reconciliation (no sequence).
+    /// </summary>
+    public sealed record CustomerCallProgress(string AttemptId, string CallSid, LegCallStatus Status, int? Sequence = null) : SessionEvent;
+
+    /// <summary>Twilio would not create the callback's call to the customer, even after retries.</summary>
+    public sealed record CustomerDialFailed(string AttemptId) : SessionEvent;
+
+    /// <summary>The wait after a missed callback attempt is over: the entry goes back to the front of the line.</summary>
+    public sealed record CallbackDue : SessionEvent;
+
     /// <summary>Twilio refused a call-control command for good; <paramref name="What"/> says so in words for the agents.</summary>
     public sealed record CommandFailed(string What) : SessionEvent;
 }

@@ -29,6 +29,6 @@ public enum CallAction
 /// A change to a live call that a session decided on. Only the worker carries it out (through <c>ICallControl</c>), from a
 /// queue of its own that is never paced behind call creations.
 /// </summary>
-/// <param name="CallSid">The agent leg (cancel, complete).</param>
+/// <param name="CallSid">The agent leg or callback call (cancel, complete); for End call, the customer's call.</param>
 /// <param name="ConferenceSid">The customer's conference when known; otherwise it is found by its name, the session id.</param>
 public sealed record CallCommand(string RequestId, CallAction Action, string SessionId, string? LegId, string? CallSid, string? ConferenceSid);

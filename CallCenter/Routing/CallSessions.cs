@@ -168,6 +168,11 @@ public sealed class CallSessions(
                     await work.PublishAsync(new DialRequest($"{session.Id}.{dial.LegId}", session.Id, dial.LegId, dial.AgentId, dial.Role, time.GetUtcNow()),
                         cancellationToken);
                     break;
+                case DialCustomer dial:
+                    // The agent who took the callback names the request, with the customer's number to call.
+                    await work.PublishAsync(new DialRequest($"{session.Id}.{dial.AttemptId}.customer", session.Id, dial.AttemptId,
+                        session.Owner?.AgentId ?? string.Empty, AgentRole.Owner, time.GetUtcNow(), dial.Number), cancellationToken);
+                    break;
                 case CancelLeg { CallSid: { } callSid } cancel:
                     await CommandAsync(session, CallAction.CancelLeg, cancel.LegId, callSid, cancellationToken);
                     break;
@@ -184,7 +189,8 @@ public sealed class CallSessions(
                     await CommandAsync(session, CallAction.ResumeCustomer, null, null, cancellationToken);
                     break;
                 case EndConference:
-                    await CommandAsync(session, CallAction.EndConference, null, null, cancellationToken);
+                    // With no conference, the customer's own call (or their callback's) is hung up.
+                    await CommandAsync(session, CallAction.EndConference, null, session.CustomerCallSid, cancellationToken);
                     break;
                 case OfferToNextAgent:
                     await OfferAsync(session.Id, front: true, cancellationToken);
@@ -207,6 +213,20 @@ public sealed class CallSessions(
                     break;
                 case Milestone { What: CallMilestone.Answered }:
                     metrics.Answered(session.ConnectedAt!.Value - session.CreatedAt);
+                    if (session.Callback is not null)
+                    {
+                        metrics.Callback("answered");
+                        logger.LogInformation("Callback {SessionId} answered by the customer on attempt {Attempt}", session.Id, session.Callback.Attempts);
+                    }
+
+                    break;
+                case Milestone { What: CallMilestone.CallbackRequested }:
+                    metrics.Callback("requested");
+                    logger.LogInformation("Caller {SessionId} asked to be called back and keeps their place in line", session.Id);
+                    break;
+                case Milestone { What: CallMilestone.CallbackFailed }:
+                    metrics.Callback("failed");
+                    logger.LogWarning("Callback {SessionId} failed: the customer did not answer {Attempts} attempts", session.Id, session.Callback?.Attempts);
                     break;
                 case Milestone { What: CallMilestone.TransferCompleted }:
                     metrics.TransferCompleted();

@@ -41,6 +41,9 @@ public static class RedisKeys
     /// <summary>Sessions not ended yet, scored by their last change: what reconciliation sweeps.</summary>
     public static readonly RedisKey OpenSessions = "wt:sessions:open";
 
+    /// <summary>Sessions whose callback was missed, scored by when it goes back to the front of the line (ms since the epoch).</summary>
+    public static readonly RedisKey CallbacksDue = "wt:sessions:callbacks-due";
+
     /// <summary>Held by the replica that reconciles now.</summary>
     public static readonly RedisKey ReconcilerLock = "wt:reconciler:lock";
 

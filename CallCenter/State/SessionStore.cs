@@ -97,10 +97,18 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
             return false;
         }
 
-        // The index reconciliation sweeps: another slot than the session's, so it is kept beside the write, not in it.
+        // The indexes reconciliation and the callback timer sweep: other slots than the session's, so they are kept beside the
+        // write, not in it (reconciliation finds a due callback the index lost).
         _ = session.IsEnded
             ? Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, session.Id, CommandFlags.FireAndForget)
             : Db.SortedSetAddAsync(RedisKeys.OpenSessions, session.Id, session.UpdatedAt.ToUnixTimeMilliseconds(), CommandFlags.FireAndForget);
+        if (session.Callback is { } callback)
+        {
+            _ = callback is { RetryAt: { } at } && !session.IsEnded
+                ? Db.SortedSetAddAsync(RedisKeys.CallbacksDue, session.Id, at.ToUnixTimeMilliseconds(), CommandFlags.FireAndForget)
+                : Db.SortedSetRemoveAsync(RedisKeys.CallbacksDue, session.Id, CommandFlags.FireAndForget);
+        }
+
         return true;
     }
 
@@ -111,10 +119,15 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
         return [.. (await Db.SortedSetRangeByScoreAsync(RedisKeys.OpenSessions, stop: before, take: take)).Select(id => id.ToString())];
     }
 
+    /// <summary>Sessions whose missed callback is due to go back to the front of the line, earliest first.</summary>
+    public async Task<IReadOnlyList<string>> DueCallbacksAsync(int take) =>
+        [.. (await Db.SortedSetRangeByScoreAsync(RedisKeys.CallbacksDue, stop: time.GetUtcNow().ToUnixTimeMilliseconds(), take: take)).Select(id => id.ToString())];
+
     /// <summary>The open session was just checked: it is quiet again only after another <c>quietFor</c>.</summary>
     public Task TouchAsync(string sessionId) =>
         Db.SortedSetAddAsync(RedisKeys.OpenSessions, sessionId, time.GetUtcNow().ToUnixTimeMilliseconds(), SortedSetWhen.Exists);
 
-    /// <summary>The session is gone from Redis (expired): it leaves the index.</summary>
-    public Task ForgetAsync(string sessionId) => Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, sessionId);
+    /// <summary>The session is gone from Redis (expired): it leaves the indexes.</summary>
+    public Task ForgetAsync(string sessionId) =>
+        Task.WhenAll(Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, sessionId), Db.SortedSetRemoveAsync(RedisKeys.CallbacksDue, sessionId));
 }

@@ -7,6 +7,15 @@ public static class WebhookPaths
     public const string Hold = "/voice/hold";
     public const string Wait = "/voice/wait";
     public const string AgentJoin = "/voice/agent-join";
+
+    /// <summary>The key a caller pressed when offered a callback.</summary>
+    public const string CallbackChoice = "/voice/callback-choice";
+
+    /// <summary>The TwiML of a callback's call once the customer answers.</summary>
+    public const string CustomerJoin = "/voice/customer-join";
+
+    /// <summary>A callback's call progress.</summary>
+    public const string CustomerStatus = "/voice/customer-status";
     public const string CallStatus = "/voice/call-status";
     public const string ConferenceEvents = "/voice/conference-events";
     public const string HoldMusic = "/media/hold-music.wav";

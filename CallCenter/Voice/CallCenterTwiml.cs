@@ -18,7 +18,34 @@ public static class CallCenterTwiml
     /// <summary>
     /// The caller waits in their own conference: it starts only when an agent joins, and ends when the caller leaves.
     /// </summary>
-    public static string CustomerConference(string conferenceName, Uri holdUrl, Uri conferenceEventsUrl)
+    public static string CustomerConference(string conferenceName, Uri holdUrl, Uri conferenceEventsUrl) =>
+        new VoiceResponse().Append(CustomerDial(conferenceName, holdUrl, conferenceEventsUrl)).ToString();
+
+    /// <summary>
+    /// The caller is offered a callback before they join the line's conference: a key pressed while or shortly after the offer is
+    /// said goes to <paramref name="choiceUrl"/>; with none, they join the conference as any caller does.
+    /// </summary>
+    public static string OfferCallback(string offer, string? voice, string? language, Uri choiceUrl, string conferenceName, Uri holdUrl,
+        Uri conferenceEventsUrl)
+    {
+        var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, action: choiceUrl, method: Twilio.Http.HttpMethod.Post, timeout: 5)
+            .Append(Say(offer, voice, language));
+        return new VoiceResponse().Append(gather).Append(CustomerDial(conferenceName, holdUrl, conferenceEventsUrl)).ToString();
+    }
+
+    /// <summary>A word to the caller, then the call ends (they asked to be called back).</summary>
+    public static string SayAndHangUp(string text, string? voice, string? language) =>
+        new VoiceResponse().Append(Say(text, voice, language)).Hangup().ToString();
+
+    /// <summary>The customer answered their callback: a word, then the agent's conference (already started by the agent).</summary>
+    public static string CallbackConference(string greeting, string? voice, string? language, string conferenceName, Uri holdUrl,
+        Uri conferenceEventsUrl) =>
+        new VoiceResponse().Append(Say(greeting, voice, language)).Append(CustomerDial(conferenceName, holdUrl, conferenceEventsUrl)).ToString();
+
+    private static Say Say(string text, string? voice, string? language) =>
+        new(text, voice: voice is null ? null : (Say.VoiceEnum)voice, language: language is null ? null : (Say.LanguageEnum)language);
+
+    private static Dial CustomerDial(string conferenceName, Uri holdUrl, Uri conferenceEventsUrl)
     {
         var conference = new Conference(conferenceName,
             startConferenceOnEnter: false,
@@ -30,7 +57,7 @@ public static class CallCenterTwiml
             statusCallback: conferenceEventsUrl,
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
             statusCallbackEvent: Events);
-        return new VoiceResponse().Append(new Dial().Append(conference)).ToString();
+        return new Dial().Append(conference);
     }
 
     /// <summary>
@@ -45,7 +72,7 @@ public static class CallCenterTwiml
         {
             if (text is not null)
             {
-                response.Say(text, voice: voice is null ? null : (Say.VoiceEnum)voice, language: language is null ? null : (Say.LanguageEnum)language);
+                response.Append(Say(text, voice, language));
             }
         }
 

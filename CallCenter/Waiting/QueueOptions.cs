@@ -55,4 +55,35 @@ public sealed class QueueOptions
     /// <summary>With fewer recent service intervals than this, no wait is announced (only the position).</summary>
     [Range(1, 50)]
     public int MinimumSamples { get; set; } = 3;
+
+    /// <summary>
+    /// A caller whose expected wait on entry is longer than this is offered a callback that keeps their place; a caller with
+    /// no estimate (too little history) or a number that cannot be called back is not.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan OfferCallbackAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>While the expected wait stays that long, the offer is made again this often during the wait.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan OfferCallbackEvery { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How often the customer is called back before the entry ends as "callback failed".</summary>
+    [Range(1, 10)]
+    public int CallbackAttempts { get; set; } = 2;
+
+    /// <summary>How long after a callback the customer did not answer the entry goes back to the front of the line.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CallbackRetryDelay { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The offer, said while the caller can press a key.</summary>
+    [Required]
+    public string CallbackOffer { get; set; } = "Press 1 to be called back when it is your turn, keeping your place in line, or stay on the line.";
+
+    /// <summary>Said once the caller pressed 1, before the call ends.</summary>
+    [Required]
+    public string CallbackConfirmation { get; set; } = "We will call you back at the number you called from. Goodbye.";
+
+    /// <summary>Said to the customer when they answer their callback, as they are put through to the agent.</summary>
+    [Required]
+    public string CallbackGreeting { get; set; } = "This is the support line calling you back. Connecting you to an agent now.";
 }

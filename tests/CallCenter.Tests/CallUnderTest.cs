@@ -21,6 +21,9 @@ public sealed class CallUnderTest
 
     public IReadOnlyList<SessionEffect> Effects => Last.Effects;
 
+    /// <summary>Time passes with nothing happening.</summary>
+    public void Pass(TimeSpan time) => Now += time;
+
     public static string CallSidOf(string legId) => $"CA{legId.PadLeft(32, '0')}";
 
     public Decision Apply(SessionEvent @event)
