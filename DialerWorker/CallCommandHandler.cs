@@ -35,6 +35,12 @@ public sealed class CallCommandHandler(
             return true;
         }
 
+        if (command.Action == CallAction.OfferCallback)
+        {
+            await OfferCallbackAsync(command, cancellationToken);
+            return true;
+        }
+
         try
         {
             await _retry.ExecuteAsync(async _ => await RunAsync(command), cancellationToken);
@@ -76,6 +82,35 @@ public sealed class CallCommandHandler(
 
             await legs.CheckAsync(session, leg, cancellationToken);
             await Task.Delay(DeclineCheckPause, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The waiting caller is taken out of the line's conference to hear the callback offer again, if their session agrees now
+    /// (nobody is rung for them). When Twilio does not take the call there, they are still in the conference, and the session
+    /// is told so.
+    /// </summary>
+    private async Task OfferCallbackAsync(CallCommand command, CancellationToken cancellationToken)
+    {
+        if (await calls.HandleAsync(command.SessionId, new SessionEvent.CallbackOfferRepeated(), cancellationToken) is not { Refusal: null })
+        {
+            logger.LogInformation("Caller {SessionId} is no longer waiting in the line's conference: no callback offer", command.SessionId);
+            return;
+        }
+
+        try
+        {
+            await _retry.ExecuteAsync(async _ => await control.OfferCallbackAsync(command.CallSid!), cancellationToken);
+            logger.LogInformation("Caller {SessionId} taken to the callback offer", command.SessionId);
+        }
+        catch (ApiException exception) when (exception.Status == 404)
+        {
+            logger.LogInformation("Caller {SessionId} is gone: no callback offer", command.SessionId);
+        }
+        catch (Exception exception) when (TwilioRetry.IsFailure(exception) || exception is ApiException)
+        {
+            logger.LogWarning(exception, "Caller {SessionId} could not be taken to the callback offer; they wait on", command.SessionId);
+            await calls.HandleAsync(command.SessionId, new SessionEvent.CallbackOfferNotMade(), cancellationToken);
         }
     }
 

@@ -17,6 +17,9 @@ public interface ICallControl
     /// <param name="conference">The conference's sid, or its friendly name (the session id) when the sid is not known.</param>
     Task HoldCustomerAsync(string conference, bool hold);
 
+    /// <summary>Takes the customer's call out of their conference to the callback offer (they come back unless they press 1).</summary>
+    Task OfferCallbackAsync(string customerCallSid);
+
     /// <summary>Ends the customer's conference; when it never started, the customer's own call is completed.</summary>
     Task EndConferenceAsync(string conference, string customerCallSid);
 }
@@ -28,6 +31,9 @@ public sealed class TwilioCallControl(ITwilioRestClient twilio, IOptions<TwilioO
 
     public Task CompleteLegAsync(string callSid) =>
         CallResource.UpdateAsync(callSid, status: CallResource.UpdateStatusEnum.Completed, client: twilio);
+
+    public Task OfferCallbackAsync(string customerCallSid) =>
+        CallResource.UpdateAsync(customerCallSid, url: options.Value.Url(WebhookPaths.CallbackOffer), method: Twilio.Http.HttpMethod.Post, client: twilio);
 
     public async Task HoldCustomerAsync(string conference, bool hold) =>
         await ParticipantResource.UpdateAsync(await ConferenceSidAsync(conference) ?? conference, CallCenterTwiml.CustomerLabel, hold: hold,

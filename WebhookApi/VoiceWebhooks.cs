@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Telephony;
@@ -30,6 +31,7 @@ public static class VoiceWebhooks
         voice.MapMethods("/hold", ["GET", "POST"], Hold);
         voice.MapPost("/wait", WaitAsync);
         voice.MapPost("/agent-join", AgentJoinAsync);
+        voice.MapPost("/callback-offer", CallbackOffer);
         voice.MapPost("/callback-choice", CallbackChoiceAsync);
         voice.MapPost("/customer-join", CustomerJoinAsync);
         voice.MapPost("/customer-status", CustomerStatusAsync);
@@ -64,6 +66,20 @@ public static class VoiceWebhooks
 
         logger.LogInformation("Customer call {SessionId} waits in its conference", callSid);
         return Twiml(CallCenterTwiml.CustomerConference(callSid, twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)));
+    }
+
+    /// <summary>The callback offer again, for a waiting caller taken out of the line's conference; with no key they go back to it.</summary>
+    private static IResult CallbackOffer([FromForm(Name = "CallSid")] string? callSid, IOptions<TwilioOptions> options, IOptions<QueueOptions> queue)
+    {
+        if (callSid is null)
+        {
+            return TypedResults.Problem("CallSid is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var settings = queue.Value;
+        var twilio = options.Value;
+        return Twiml(CallCenterTwiml.OfferCallback(settings.CallbackOffer, settings.Voice, settings.Language, twilio.Url(WebhookPaths.CallbackChoice),
+            callSid, twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)));
     }
 
     /// <summary>
@@ -151,12 +167,22 @@ public static class VoiceWebhooks
     /// wait when due, then the music (at least <see cref="QueueOptions.AnnounceEvery"/> long), then the next pass. The session
     /// is named after the customer's CallSid, which every request for their call carries.
     /// </summary>
-    private static async Task<IResult> WaitAsync([FromForm(Name = "CallSid")] string? callSid, WaitPrompts prompts,
-        IOptions<TwilioOptions> options, IOptions<QueueOptions> queue)
+    private static async Task<IResult> WaitAsync([FromForm(Name = "CallSid")] string? callSid, WaitPrompts prompts, CallbackOffers offers,
+        IDialRequestPublisher work, TimeProvider time, IOptions<TwilioOptions> options, IOptions<QueueOptions> queue, ILogger<Program> logger,
+        CancellationToken cancellationToken)
     {
         if (callSid is null)
         {
             return TypedResults.Problem("CallSid is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (await offers.ShouldOfferAgainAsync(callSid))
+        {
+            // The worker takes the call out of the conference to the offer, if nobody is rung for the caller by then; until
+            // then this pass plays.
+            logger.LogInformation("Waiting caller {SessionId} is offered a callback again", callSid);
+            await work.PublishAsync(new CallCommand($"{callSid}.offer.{time.GetUtcNow().ToUnixTimeMilliseconds()}", CallAction.OfferCallback, callSid, null,
+                callSid, null), cancellationToken);
         }
 
         var settings = queue.Value;

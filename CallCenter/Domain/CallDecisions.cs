@@ -44,7 +44,7 @@ public static class CallDecisions
             case CustomerHoldChanged hold when hold.Sequence > step.Session.Customer.HoldSequence:
                 HoldChanged(step, hold);
                 break;
-            case CustomerLeft customerLeft when customerLeft.ConferenceSid is null || customerLeft.ConferenceSid != step.Session.Customer.PastConference:
+            case CustomerLeft customerLeft when IsCustomersConference(step.Session.Customer, customerLeft.ConferenceSid):
                 step.LearnConference(customerLeft.ConferenceSid);
                 if (!step.Session.IsEnded && step.Session.CustomerOnCall)
                 {
@@ -65,6 +65,12 @@ public static class CallDecisions
                 break;
             case CallbackDue:
                 CallbackComesDue(step);
+                break;
+            case CallbackOfferRepeated:
+                RepeatCallbackOffer(step);
+                break;
+            case CallbackOfferNotMade when step.Session is { Customer: { ConferenceSid: null, PastConference: { } stillIn } customer, Callback: null }:
+                step.Session = step.Session with { Customer = customer with { ConferenceSid = stillIn, PastConference = null } };
                 break;
             case TransferRequested transfer:
                 RequestTransfer(step, transfer);
@@ -103,6 +109,13 @@ public static class CallDecisions
 
         return step.Finish();
     }
+
+    /// <summary>
+    /// Whether an event of this conference (none named: the customer's call itself) is about the conference the customer is in:
+    /// not one they left for a callback offer, nor, once theirs is known, any other.
+    /// </summary>
+    private static bool IsCustomersConference(CustomerLeg customer, string? conferenceSid) =>
+        conferenceSid is null || conferenceSid != customer.PastConference && (customer.ConferenceSid is null || customer.ConferenceSid == conferenceSid);
 
     private static void HoldChanged(Step step, CustomerHoldChanged hold)
     {
@@ -495,9 +508,28 @@ public static class CallDecisions
         step.Session = session with
         {
             Callback = new Callback(step.Now, request.MaxAttempts, request.RetryDelay),
-            Customer = customer with { ConferenceSid = null, PastConference = customer.ConferenceSid, OnHold = false, HeldForAgent = false, HoldSequence = 0 },
+            Customer = customer with
+            {
+                ConferenceSid = null, PastConference = customer.ConferenceSid ?? customer.PastConference, OnHold = false, HeldForAgent = false, HoldSequence = 0,
+            },
         };
         step.Effect(new Milestone(CallMilestone.CallbackRequested));
+    }
+
+    /// <summary>
+    /// The waiting customer is taken out of the line's conference to hear the callback offer again (only while nobody is rung for
+    /// them): that conference's end is no longer theirs, and the conference they come back to is learned when they join it.
+    /// </summary>
+    private static void RepeatCallbackOffer(Step step)
+    {
+        var session = step.Session;
+        if (session is not { Phase: CallPhase.Waiting, Callback: null, Customer.ConferenceSid: { } conferenceSid } || session.Legs.Any(leg => leg.IsLive))
+        {
+            step.Refuse(RefusalKind.Conflict, "The caller is not waiting in the line's conference.");
+            return;
+        }
+
+        step.Session = session with { Customer = session.Customer with { ConferenceSid = null, PastConference = conferenceSid, HoldSequence = 0 } };
     }
 
     /// <summary>The progress of the callback's call to the customer; a call of an attempt given up is hung up.</summary>
@@ -868,7 +900,8 @@ public static class CallDecisions
 
         public void LearnConference(string? conferenceSid)
         {
-            if (Session.Customer.ConferenceSid is null && conferenceSid is not null)
+            // The line's conference the customer left (for a callback offer) is not theirs any more, even while it lasts.
+            if (Session.Customer.ConferenceSid is null && conferenceSid is not null && conferenceSid != Session.Customer.PastConference)
             {
                 Session = Session with { Customer = Session.Customer with { ConferenceSid = conferenceSid } };
             }

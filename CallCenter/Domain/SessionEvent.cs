@@ -62,6 +62,16 @@ public abstract record SessionEvent
     public sealed record CallbackRequested(int MaxAttempts, TimeSpan RetryDelay) : SessionEvent;
 
     /// <summary>
+    /// The waiting customer is about to be offered a callback again: their call leaves the line's conference for the offer (a
+    /// Gather is not allowed in a conference's wait music) and comes back to a new one unless they press 1. Their place in line
+    /// stays.
+    /// </summary>
+    public sealed record CallbackOfferRepeated : SessionEvent;
+
+    /// <summary>Twilio did not take the waiting customer's call to the offer: they are still in the line's conference.</summary>
+    public sealed record CallbackOfferNotMade : SessionEvent;
+
+    /// <summary>
     /// The progress of a callback's call to the customer (<paramref name="AttemptId"/> names the attempt): a status callback with
     /// its SequenceNumber, the call's answer fetching its TwiML, or Twilio's REST view found by reconciliation (no sequence).
     /// </summary>

@@ -18,6 +18,9 @@ public enum CallAction
     /// <summary>End the customer's conference for everyone (End call).</summary>
     EndConference,
 
+    /// <summary>Take the waiting customer's call out of its conference to the callback offer (it comes back unless they press 1).</summary>
+    OfferCallback,
+
     /// <summary>
     /// Ask Twilio where an agent leg's call is and tell its session: the agent's page said it declined the call, whose status
     /// callback may never come.

@@ -26,6 +26,9 @@ public static class RedisKeys
     /// <summary>What a waiting caller was last told (when, which position): in the session's slot.</summary>
     public static RedisKey Announced(string sessionId) => $"wt:session:{{{sessionId}}}:announced";
 
+    /// <summary>When a waiting caller was last offered a callback (ms since the epoch): in the session's slot.</summary>
+    public static RedisKey CallbackOffered(string sessionId) => $"wt:session:{{{sessionId}}}:callback-offered";
+
     /// <summary>Sessions whose owner waits for the next free colleague: served before any waiting caller.</summary>
     public static readonly RedisKey WaitingTransfers = "wt:{line}:transfers:waiting";
 

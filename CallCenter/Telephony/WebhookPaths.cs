@@ -8,6 +8,9 @@ public static class WebhookPaths
     public const string Wait = "/voice/wait";
     public const string AgentJoin = "/voice/agent-join";
 
+    /// <summary>The callback offer for a caller taken out of the line's conference to hear it again.</summary>
+    public const string CallbackOffer = "/voice/callback-offer";
+
     /// <summary>The key a caller pressed when offered a callback.</summary>
     public const string CallbackChoice = "/voice/callback-choice";
 

@@ -14,6 +14,13 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// <summary>How often a waiting caller hears their place in line in these tests.</summary>
     public static readonly TimeSpan AnnounceEvery = TimeSpan.FromSeconds(3);
 
+    /// <summary>Longer than any wait the tests' own calls make the line expect: only a history a test writes makes an offer.</summary>
+    public static readonly TimeSpan OfferCallbackAfter = TimeSpan.FromMinutes(30);
+
+    public static readonly TimeSpan CallbackRetryDelay = TimeSpan.FromSeconds(2);
+
+    public static readonly TimeSpan OfferCallbackEvery = TimeSpan.FromSeconds(5);
+
     /// <summary>The calls-per-second budget the two worker replicas share in these tests.</summary>
     public const int CallsPerSecond = 5;
 
@@ -78,6 +85,10 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", TokenLifetime.ToString());
         // Waiting callers hear their place again within a test.
         AppHostLauncher.SetEnvironment(builder, "webhookapi", "Queue__AnnounceEvery", AnnounceEvery.ToString());
+        // Callbacks are offered only on a history the callback tests write, and a missed one is tried again within a test.
+        AppHostLauncher.SetEnvironment(builder, "webhookapi", "Queue__OfferCallbackAfter", OfferCallbackAfter.ToString());
+        AppHostLauncher.SetEnvironment(builder, "webhookapi", "Queue__CallbackRetryDelay", CallbackRetryDelay.ToString());
+        AppHostLauncher.SetEnvironment(builder, "webhookapi", "Queue__OfferCallbackEvery", OfferCallbackEvery.ToString());
         // Headless load agents beside the three development agents; none of them has a wrap-up but the two agents that test it.
         AppHostLauncher.SetDevelopmentAgentsWrapUp(builder, 0);
         AppHostLauncher.AddPortalAgents(builder, LoadAgents, i => $"Load agent {i + 1}", LoadAgentPasswordHash, _ => 0);

@@ -205,6 +205,40 @@ public sealed class CallbackDecisionTests
         Assert.Equal(CallbackStatus.Calling, call.Session.Callback!.Status);
     }
 
+    [Fact]
+    public void Taken_out_of_the_lines_conference_for_the_offer_again_the_caller_is_not_gone_and_is_found_in_the_conference_they_come_back_to()
+    {
+        const string Back = "CF0000000000000000000000000000cf03";
+        var call = Waiting();
+
+        Assert.Null(call.Apply(new CallbackOfferRepeated()).Refusal);
+        call.Apply(new CustomerLeft(CallUnderTest.ConferenceSid));
+        Assert.False(call.Session.IsEnded);
+        call.Apply(new CustomerJoined(Back));
+        Assert.Equal(Back, call.Session.Customer.ConferenceSid);
+
+        // An event of another conference than theirs says nothing about them; their own conference's end is their hang-up.
+        call.Apply(new CustomerLeft("CF0000000000000000000000000000cf09"));
+        Assert.False(call.Session.IsEnded);
+        call.Apply(new CustomerLeft(Back));
+        Assert.True(call.Session.IsEnded);
+    }
+
+    [Fact]
+    public void No_offer_is_repeated_while_an_agent_is_rung_and_one_Twilio_did_not_carry_out_leaves_the_caller_in_their_conference()
+    {
+        var call = Waiting();
+        call.Apply(new AgentOffered("o1", "alice"));
+        Assert.NotNull(call.Apply(new CallbackOfferRepeated()).Refusal);
+
+        call = Waiting();
+        call.Apply(new CallbackOfferRepeated());
+        call.Apply(new CallbackOfferNotMade());
+        Assert.Equal(CallUnderTest.ConferenceSid, call.Session.Customer.ConferenceSid);
+        call.Apply(new CustomerLeft(CallUnderTest.ConferenceSid));
+        Assert.True(call.Session.IsEnded);
+    }
+
     /// <summary>A caller waiting in line in the line's conference (no agent yet).</summary>
     private static CallUnderTest Waiting()
     {

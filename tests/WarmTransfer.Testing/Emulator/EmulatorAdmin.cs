@@ -31,6 +31,19 @@ public sealed class EmulatorAdmin(HttpClient http) : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>The caller presses keys; false when their call is not gathering keys now (409).</summary>
+    public async Task<bool> PressDigitsAsync(string callSid, string digits, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.PostAsJsonAsync($"/admin/calls/{callSid}/digits", new { digits }, cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return true;
+    }
+
     /// <summary>Hangs up every call still queued, ringing or in progress.</summary>
     public async Task HangUpEveryCallAsync(CancellationToken cancellationToken = default)
     {
@@ -45,6 +58,12 @@ public sealed class EmulatorAdmin(HttpClient http) : IDisposable
     {
         using var response = await http.PutAsJsonAsync($"/admin/answer-rules/{target}", new { action, afterMilliseconds }, cancellationToken);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Calls to <paramref name="target"/> answer as they would with no rule.</summary>
+    public async Task ClearAnswerRuleAsync(string target, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.DeleteAsync($"/admin/answer-rules/{target}", cancellationToken);
     }
 
     /// <summary>The agent's headless browser answers after the given time.</summary>

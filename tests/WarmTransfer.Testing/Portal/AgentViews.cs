@@ -15,6 +15,7 @@ public sealed record AgentSummary(string Id, string? DisplayName, string Status,
 /// <param name="MyStatus">This agent's leg: ringing or in-call.</param>
 /// <param name="TransferredBy">For the colleague a transfer is for: who asked for it.</param>
 /// <param name="TransferNote">For the colleague a transfer is for: the note written for them.</param>
+/// <param name="Callback">The customer asked to be called back.</param>
 public sealed record CallView(
     string Conference,
     string? CustomerNumber,
@@ -26,7 +27,11 @@ public sealed record CallView(
     TransferView? Transfer,
     string? Problem = null,
     string? TransferredBy = null,
-    string? TransferNote = null);
+    string? TransferNote = null,
+    CallbackView? Callback = null);
+
+/// <param name="Status">waiting (the agent is rung), calling (the customer's phone rings) or answered.</param>
+public sealed record CallbackView(string Status, DateTimeOffset WaitingSince, int Attempt, int MaxAttempts);
 
 public sealed record CallAgent(string Id, string? DisplayName, string Status);
 
