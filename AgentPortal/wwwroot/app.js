@@ -369,7 +369,7 @@ function renderIncoming(call) {
   // The softphone may ring before the portal's view of the call arrives: it says who is calling once it does.
   const customer = call?.customerNumber ? `customer ${call.customerNumber}` : 'a customer';
   const callback = call?.callback && !call.transferredBy ? call.callback : null;
-  $('incoming-heading').textContent = callback ? 'Callback' : 'Incoming call';
+  $('incoming-heading').textContent = callback ? 'Incoming callback' : 'Incoming call';
   const text = call?.transferredBy ? `${call.transferredBy} is transferring ${customer} to you.`
     : callback ? `Callback to ${call.customerNumber}, waited ${minutes(secondsSince(callback.waitingSince))}. Accept to call them now.`
     : `${customer} is calling.`;

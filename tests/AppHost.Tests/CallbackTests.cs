@@ -26,11 +26,7 @@ public sealed class CallbackTests(WarmTransferAppFixture fixture, ITestOutputHel
     {
         await fixture.ResetAsync();
         _redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
-        // The line's history says each caller took 40 minutes to serve: every caller in line is expected to wait longer than
-        // the fixture's Queue:OfferCallbackAfter, and is offered a callback.
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await _redis.GetDatabase().ListLeftPushAsync("wt:{line}:callers:intervals",
-            [.. Enumerable.Range(0, 3).Select(i => (RedisValue)$"{now - i * 1000}:{(long)TimeSpan.FromMinutes(40).TotalMilliseconds}")]);
+        await ExpectLongWaitsAsync(_redis);
     }
 
     public async Task DisposeAsync()
@@ -46,7 +42,7 @@ public sealed class CallbackTests(WarmTransferAppFixture fixture, ITestOutputHel
             await _emulator.ClearAnswerRuleAsync(number);
         }
 
-        await _redis.GetDatabase().KeyDeleteAsync("wt:{line}:callers:intervals");
+        await ForgetWaitsAsync(_redis);
         await _redis.DisposeAsync();
         _emulator.Dispose();
     }

@@ -21,6 +21,22 @@ public static class SystemState
         Eventually.HoldsAsync(async () => (await owner.CallAsync())?.Transfer is { } transfer && transfer.State == state && transfer.Failure == failure
             ? null : $"{owner.AgentId}'s transfer is not {state} {failure}", StepTimeout);
 
+    /// <summary>
+    /// Writes a line history in which each caller took 40 minutes to serve: every caller in line is then expected to wait longer
+    /// than the fixture's <see cref="WarmTransferAppFixture.OfferCallbackAfter"/>, and is offered a callback.
+    /// </summary>
+    public static async Task ExpectLongWaitsAsync(IConnectionMultiplexer redis)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await redis.GetDatabase().ListLeftPushAsync(ServiceIntervals,
+            [.. Enumerable.Range(0, 3).Select(i => (RedisValue)$"{now - i * 1000}:{(long)TimeSpan.FromMinutes(40).TotalMilliseconds}")]);
+    }
+
+    /// <summary>The line forgets its history: no caller is offered a callback.</summary>
+    public static Task ForgetWaitsAsync(IConnectionMultiplexer redis) => redis.GetDatabase().KeyDeleteAsync(ServiceIntervals);
+
+    private const string ServiceIntervals = "wt:{line}:callers:intervals";
+
     /// <summary>Whether the caller waits in the callers' line.</summary>
     public static async Task<bool> InLineAsync(IConnectionMultiplexer redis, string customer) =>
         (await redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer);

@@ -1,0 +1,48 @@
+using StackExchange.Redis;
+using static Microsoft.Playwright.Assertions;
+
+namespace WarmTransfer.AppHost.Tests.Browser;
+
+/// <summary>A callback on the agent's page: the ringing panel says who is called back and how long they waited.</summary>
+public sealed partial class PortalBrowserTests
+{
+    [Fact]
+    public async Task A_callback_rings_the_agent_with_the_number_and_the_wait_and_calls_the_customer_once_accepted()
+    {
+        const string test = nameof(A_callback_rings_the_agent_with_the_number_and_the_wait_and_calls_the_customer_once_accepted);
+        await fixture.ResetAsync();
+        using var emulator = EmulatorAdmin.For(fixture.App);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        await SystemState.ExpectLongWaitsAsync(redis);
+        try
+        {
+            // Nobody is available: the caller hears the offer, presses 1 and hangs up.
+            var number = SystemState.NewNumber();
+            var customer = await emulator.CallSupportLineAsync(number);
+            await Eventually.HoldsAsync(async () => await emulator.PressDigitsAsync(customer, "1") ? null : "the caller was not offered a callback", StepTimeout);
+            await Eventually.HoldsAsync(async () => (await emulator.CallAsync(customer))?.IsLive == false ? null : "the caller's call did not end", StepTimeout);
+
+            // Alice comes: she is rung for the callback first, and told whom and how long they have waited.
+            await using var alice = await OpenDeskAsync(test, "agent1", emulator);
+            await alice.ChoosePresenceAsync("Available", "Ringing");
+            await Expect(alice.Page.Locator("#incoming-heading")).ToHaveTextAsync("Incoming callback");
+            await Expect(alice.Incoming).ToContainTextAsync(new System.Text.RegularExpressions.Regex(
+                $@"Callback to {System.Text.RegularExpressions.Regex.Escape(number)}, waited \d+:\d\d\. Accept to call them now\."));
+            await alice.ScreenshotAsync("callback-ringing");
+            Assert.Empty(await alice.AccessibilityViolationsAsync());
+
+            // She accepts: the customer is called from the support number, answers, and is with her.
+            await alice.Button("Accept").ClickAsync();
+            await ConferenceIsAsync(emulator, customer, "agent1", "customer");
+            await Expect(alice.Page.Locator("#call-hold")).ToHaveTextAsync("Connected");
+            await Expect(alice.Page.Locator("#call-customer")).ToHaveTextAsync(number);
+            Assert.Contains(await emulator.CallsAsync(), c => c.To == number && c.Direction == "outbound-api" && c.Status == "in-progress");
+
+            await EndsTheCallAsync(alice, emulator, customer, alice);
+        }
+        finally
+        {
+            await SystemState.ForgetWaitsAsync(redis);
+        }
+    }
+}
