@@ -46,6 +46,20 @@ async function hangUp(sid, button) {
   }
 }
 
+async function pressOne(sid, button) {
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  try {
+    const response = await fetch(`/admin/calls/${encodeURIComponent(sid)}/digits`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ digits: '1' }),
+    });
+    $('place-result').textContent = response.ok ? `Pressed 1 on ${sid}.`
+      : response.status === 409 ? `${sid} is not listening for keys now.` : `Press 1 on ${sid}: ${response.status} ${response.statusText}`;
+    await refresh();
+  } catch (error) {
+    $('place-result').textContent = `Press 1 on ${sid}: ${error.message}`;
+  }
+}
+
 function renderNumber(number) {
   $('phone-number').textContent = number.phoneNumber;
   $('voice-url').textContent = number.voiceUrl ? `${number.voiceMethod} ${number.voiceUrl}` : 'not configured (Twilio__VoiceUrl)';
@@ -62,8 +76,14 @@ function renderCalls(calls) {
       'aria-disabled': FINAL_STATUSES.has(call.status) ? 'true' : 'false',
     }, 'Hang up');
     button.addEventListener('click', () => hangUp(call.sid, button));
+    // The caller's keypad, for the prompts that ask for a key (a callback offer asks for 1).
+    const press = el('button', {
+      type: 'button', 'data-key': `press-${call.sid}`, 'aria-label': `Press 1 on ${call.sid}`,
+      'aria-disabled': FINAL_STATUSES.has(call.status) ? 'true' : 'false',
+    }, 'Press 1');
+    press.addEventListener('click', () => pressOne(call.sid, press));
     return [el('span', { class: 'mono' }, call.sid), call.from, call.to, call.direction, call.status,
-      el('span', { class: 'mono' }, call.conferenceSid ?? ''), button];
+      el('span', { class: 'mono' }, call.conferenceSid ?? ''), el('span', {}, button, ' ', press)];
   });
   replace($('calls'), table('Calls, oldest first', ['Sid', 'From', 'To', 'Direction', 'Status', 'Conference', 'Action'],
     rows, 'No calls yet.'));

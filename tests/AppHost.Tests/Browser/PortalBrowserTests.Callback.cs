@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using StackExchange.Redis;
 using static Microsoft.Playwright.Assertions;
 
@@ -16,10 +17,19 @@ public sealed partial class PortalBrowserTests
         await SystemState.ExpectLongWaitsAsync(redis);
         try
         {
-            // Nobody is available: the caller hears the offer, presses 1 and hangs up.
+            // Nobody is available: a caller placed from the emulator's page hears the offer, presses 1 there and is told goodbye.
+            await using var developer = await AgentPage.OpenAsync(browser.Browser, emulator.BaseAddress, test, "developer");
             var number = SystemState.NewNumber();
-            var customer = await emulator.CallSupportLineAsync(number);
-            await Eventually.HoldsAsync(async () => await emulator.PressDigitsAsync(customer, "1") ? null : "the caller was not offered a callback", StepTimeout);
+            await developer.Page.GetByLabel("From number (E.164)").FillAsync(number);
+            await developer.Button("Call").ClickAsync();
+            await Expect(developer.Page.Locator("#place-result")).ToContainTextAsync("placed");
+            var customer = PlacedCallSid().Match(await developer.Page.Locator("#place-result").InnerTextAsync()).Groups[1].Value;
+            await Eventually.HoldsAsync(async () =>
+            {
+                await developer.Page.GetByRole(AriaRole.Button, new() { Name = $"Press 1 on {customer}" }).ClickAsync();
+                return (await developer.Page.Locator("#place-result").InnerTextAsync()).StartsWith("Pressed 1", StringComparison.Ordinal)
+                    ? null : "the caller was not offered a callback";
+            }, StepTimeout);
             await Eventually.HoldsAsync(async () => (await emulator.CallAsync(customer))?.IsLive == false ? null : "the caller's call did not end", StepTimeout);
 
             // Alice comes: she is rung for the callback first, and told whom and how long they have waited.
