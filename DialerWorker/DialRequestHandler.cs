@@ -77,7 +77,7 @@ public sealed class DialRequestHandler(
             // A caller who hung up before reaching their conference leaves no callback: nobody is rung for them.
             logger.LogInformation("Customer {SessionId} hung up before {AgentId} was rung", request.SessionId, request.AgentId);
             await ledger.FailedAsync(request.RequestId);
-            await calls.HandleAsync(request.SessionId, new SessionEvent.CustomerLeft(), cancellationToken);
+            await calls.HandleAsync(request.SessionId, new SessionEvent.CustomerLeft(CallSid: request.SessionId), cancellationToken);
             return true;
         }
 

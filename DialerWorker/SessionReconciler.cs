@@ -120,7 +120,7 @@ public sealed class SessionReconciler(
         if (session is { IsEnded: false, CustomerOnCall: true, CustomerCallSid: { } customerCall } && await TwilioCalls.IsOverAsync(twilio, customerCall))
         {
             logger.LogWarning("Customer call {CallSid} of {SessionId} is over at Twilio", customerCall, sessionId);
-            session = (await calls.HandleAsync(sessionId, new SessionEvent.CustomerLeft(), cancellationToken))?.Session ?? session;
+            session = (await calls.HandleAsync(sessionId, new SessionEvent.CustomerLeft(CallSid: customerCall), cancellationToken))?.Session ?? session;
         }
 
         if (session is { IsEnded: false, Callback: { Status: CallbackStatus.Calling, AttemptId: { } attemptId, CallSid: { } callbackCall } })

@@ -258,7 +258,7 @@ public static class VoiceWebhooks
         SessionEvent? @event = statusCallbackEvent switch
         {
             "participant-join" when isCustomer => new SessionEvent.CustomerJoined(conferenceSid),
-            "participant-leave" when isCustomer => new SessionEvent.CustomerLeft(conferenceSid),
+            "participant-leave" when isCustomer => new SessionEvent.CustomerLeft(conferenceSid, callSid),
             "participant-hold" or "participant-unhold" when isCustomer && sequence is { } number =>
                 new SessionEvent.CustomerHoldChanged(statusCallbackEvent == "participant-hold", number),
             "participant-join" when label is not null => new SessionEvent.AgentJoined(label, callSid, conferenceSid),

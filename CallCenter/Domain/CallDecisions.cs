@@ -44,7 +44,8 @@ public static class CallDecisions
             case CustomerHoldChanged hold when hold.Sequence > step.Session.Customer.HoldSequence:
                 HoldChanged(step, hold);
                 break;
-            case CustomerLeft customerLeft when IsCustomersConference(step.Session.Customer, customerLeft.ConferenceSid):
+            case CustomerLeft customerLeft when IsCustomersConference(step.Session.Customer, customerLeft.ConferenceSid)
+                && (customerLeft.CallSid is null || customerLeft.CallSid == step.Session.CustomerCallSid):
                 step.LearnConference(customerLeft.ConferenceSid);
                 if (!step.Session.IsEnded && step.Session.CustomerOnCall)
                 {

@@ -27,8 +27,11 @@ public abstract record SessionEvent
     /// <summary>The customer was put on hold or taken off it; <paramref name="Sequence"/> is the conference event's SequenceNumber.</summary>
     public sealed record CustomerHoldChanged(bool OnHold, int Sequence) : SessionEvent;
 
-    /// <summary>The customer's call is over: they left the conference, the conference ended, or Twilio says the call completed.</summary>
-    public sealed record CustomerLeft(string? ConferenceSid = null) : SessionEvent;
+    /// <summary>
+    /// The customer's call is over: they left the conference, the conference ended, or Twilio says the call
+    /// <paramref name="CallSid"/> completed (an event about another call than the customer's now changes nothing).
+    /// </summary>
+    public sealed record CustomerLeft(string? ConferenceSid = null, string? CallSid = null) : SessionEvent;
 
     /// <summary>
     /// The owner asks to bring <paramref name="ColleagueId"/> in, who routing has already taken for the leg <paramref name="LegId"/>;

@@ -385,6 +385,29 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     }
 
     /// <summary>A live page with a registered softphone, and the agent chose Available.</summary>
+    [Fact]
+    public async Task A_callback_entry_is_served_after_the_callers_ahead_of_it_and_before_those_behind_and_a_missed_one_returns_to_the_front()
+    {
+        // CA2 asked to be called back and hung up: its entry is not moved (the session decides no line change for it).
+        foreach (var caller in new[] { "CA1", "CA2", "CA3", "CA4" })
+        {
+            Assert.Null(await _agents.ClaimLongestIdleAsync(caller, $"leg-{caller}", LinePlace.Back));
+        }
+
+        Assert.Equal(2, await _agents.PositionAsync("CA2"));
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg-a1");
+        Assert.Equal("CA1", (await _agents.ChoosePresenceAsync("alice", AgentStatus.Available, null, "leg-a1")).SessionId);
+        Assert.Equal("CA2", (await _agents.FreeAsync("alice", "leg-a1", away: false, nextLegId: "leg-a2")).SessionId);
+        Assert.Equal(["CA3", "CA4"], await _agents.WaitingAsync());
+
+        // The customer did not answer: after its retry delay the entry goes back to the front, ahead of those who were behind it.
+        await _agents.FreeAsync("alice", "leg-a2", away: false, nextLegId: "leg-a3");
+        Assert.Equal(["CA4"], await _agents.WaitingAsync());
+        Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg-again", LinePlace.Front));
+        Assert.Equal(["CA2", "CA4"], await _agents.WaitingAsync());
+        Assert.Equal(1, await _agents.PositionAsync("CA2"));
+    }
+
     private async Task AvailableAsync(string agentId, int wrapUpSeconds = 0)
     {
         await _agents.HeartbeatAsync(agentId, "page", SoftphoneState.Registered, wrapUpSeconds, "unused");
