@@ -52,7 +52,7 @@ public sealed class CallbackTests(WarmTransferAppFixture fixture, ITestOutputHel
     {
         // Three callers in a line that expects a long wait: none presses a key when offered on entry.
         var ahead = await _emulator.CallSupportLineAsync(NewNumber());
-        await InConferenceAsync(ahead);
+        await Eventually.HoldsAsync(async () => await InLineAsync(_redis, ahead) ? null : "the first caller is not in line", StepTimeout);
         var number = NewNumber();
         var caller = await _emulator.CallSupportLineAsync(number);
         await InConferenceAsync(caller);
@@ -66,7 +66,7 @@ public sealed class CallbackTests(WarmTransferAppFixture fixture, ITestOutputHel
         Assert.Equal(Confirmation, said[^1]);
 
         var later = await _emulator.CallSupportLineAsync(NewNumber());
-        await InConferenceAsync(later);
+        await Eventually.HoldsAsync(async () => await InLineAsync(_redis, later) ? null : "the later caller is not in line", StepTimeout);
         Assert.Equal([ahead, caller, later], await LineAsync());
 
         await RestartAsync("webhookapi", "dialerworker");

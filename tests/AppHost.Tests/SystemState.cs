@@ -22,12 +22,14 @@ public static class SystemState
             ? null : $"{owner.AgentId}'s transfer is not {state} {failure}", StepTimeout);
 
     /// <summary>
-    /// Writes a line history in which each caller took 40 minutes to serve: every caller in line is then expected to wait longer
+    /// Makes the line's history one in which each caller took 40 minutes to serve: every caller in line is then expected to wait longer
     /// than the fixture's <see cref="WarmTransferAppFixture.OfferCallbackAfter"/>, and is offered a callback.
     /// </summary>
     public static async Task ExpectLongWaitsAsync(IConnectionMultiplexer redis)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Only this history: the quick services of earlier tests would shorten the mean.
+        await ForgetWaitsAsync(redis);
         await redis.GetDatabase().ListLeftPushAsync(ServiceIntervals,
             [.. Enumerable.Range(0, 3).Select(i => (RedisValue)$"{now - i * 1000}:{(long)TimeSpan.FromMinutes(40).TotalMilliseconds}")]);
     }
