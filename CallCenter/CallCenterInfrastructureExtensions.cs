@@ -34,6 +34,7 @@ public static class CallCenterInfrastructureExtensions
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<DialLedger>();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<ContactEventLog>();
         builder.Services.AddSingleton<CallSessions>();
         builder.Services.AddSingleton<CallCenterMetrics>();
 

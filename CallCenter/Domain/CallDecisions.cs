@@ -121,6 +121,10 @@ public static class CallDecisions
     private static void HoldChanged(Step step, CustomerHoldChanged hold)
     {
         var customer = step.Session.Customer with { OnHold = hold.OnHold, HoldSequence = hold.Sequence };
+        // The time on hold is Twilio's: from the conference's hold to its unhold.
+        customer = hold.OnHold
+            ? customer with { HeldSince = customer.HeldSince ?? step.Now }
+            : customer with { HeldSince = null, HeldFor = customer.HoldTime(step.Now) };
         if (!hold.OnHold && customer.HeldForAgent && !step.Session.IsEnded)
         {
             // Taken off hold with no agent to talk to (a resume carried out after the hold that followed it): held again.
@@ -149,6 +153,7 @@ public static class CallDecisions
 
         var leg = new AgentLeg(offered.LegId, offered.AgentId, AgentRole.Owner, LegStatus.Requested, RequestedAt: step.Now);
         step.Session = session.WithLeg(leg) with { OwnerLegId = leg.Id, Phase = CallPhase.Offered };
+        step.Record(ContactEventKind.Offered, leg.AgentId);
         step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Owner));
     }
 
@@ -282,6 +287,7 @@ public static class CallDecisions
             if (session.ConnectedAt is null)
             {
                 step.Effect(new Milestone(CallMilestone.Answered));
+                step.Record(ContactEventKind.Answered, leg.AgentId, step.Now - session.CreatedAt);
             }
 
             step.Session = session with { Phase = CallPhase.Connected, ConnectedAt = session.ConnectedAt ?? step.Now };
@@ -394,6 +400,7 @@ public static class CallDecisions
         var session = step.Session;
         var failed = session.Transfer! with { Outcome = TransferOutcome.Failed, Failure = failure };
         step.Effect(new Milestone(CallMilestone.TransferFailed));
+        step.Record(ContactEventKind.TransferFailed, failed.ToAgentId, detail: failure.ToString().ToLowerInvariant());
         if (session.Owner is { IsLive: true })
         {
             step.Session = session with { Transfer = failed, Phase = CallPhase.Connected };
@@ -418,6 +425,7 @@ public static class CallDecisions
             Transfer = session.Transfer! with { Outcome = TransferOutcome.Completed },
         };
         step.Effect(new Milestone(CallMilestone.TransferCompleted));
+        step.Record(ContactEventKind.TransferCompleted, consultant.AgentId, session.Transfer!.AskedAt is { } asked ? step.Now - asked : null);
         ResumeCustomer(step);
     }
 
@@ -448,7 +456,23 @@ public static class CallDecisions
     /// <summary>The call is over: the customer's place in line goes, and every other leg (and a callback's call) is ended or cancelled.</summary>
     private static void EndSession(Step step)
     {
-        step.Session = step.Session with { Phase = CallPhase.Ended };
+        var session = step.Session;
+        if (session.ConnectedAt is { } connected)
+        {
+            var hold = session.Customer.HoldTime(step.Now);
+            step.Record(ContactEventKind.CallEnded, session.Owner?.AgentId, step.Now - connected - hold, hold: hold);
+        }
+        else if (session.EndedBy is null && session.Callback is not { Status: CallbackStatus.Failed })
+        {
+            // Gone before any agent answered: in line, or while an agent was rung for them.
+            step.Record(ContactEventKind.Abandoned, session.Owner?.AgentId, step.Now - session.CreatedAt,
+                session.Phase == CallPhase.Offered || session.Callback is { Status: CallbackStatus.Calling } ? "ringing" : "line");
+        }
+
+        step.Session = step.Session with
+        {
+            Phase = CallPhase.Ended, Customer = session.Customer with { HeldSince = null, HeldFor = session.Customer.HoldTime(step.Now) },
+        };
         step.Effect(new LeaveLine());
         if (step.Session.Callback is { Status: CallbackStatus.Calling, AttemptId: { } attemptId, CallSid: { } callbackCall })
         {
@@ -515,6 +539,7 @@ public static class CallDecisions
             },
         };
         step.Effect(new Milestone(CallMilestone.CallbackRequested));
+        step.Record(ContactEventKind.CallbackRequested, null);
     }
 
     /// <summary>
@@ -580,8 +605,10 @@ public static class CallDecisions
                 if (session.ConnectedAt is null)
                 {
                     step.Effect(new Milestone(CallMilestone.Answered));
+                    step.Record(ContactEventKind.Answered, session.Owner?.AgentId, step.Now - session.CreatedAt);
                 }
 
+                step.Record(ContactEventKind.CallbackCompleted, session.Owner?.AgentId);
                 step.Session = step.Session with { Callback = known with { Status = CallbackStatus.Answered }, ConnectedAt = session.ConnectedAt ?? step.Now };
                 break;
             case var final when final.IsFinal():
@@ -606,6 +633,7 @@ public static class CallDecisions
         {
             step.Session = step.Session with { OwnerLegId = null, Callback = callback with { Status = CallbackStatus.Failed } };
             step.Effect(new Milestone(CallMilestone.CallbackFailed));
+            step.Record(ContactEventKind.CallbackFailed, null, detail: $"{callback.Attempts} attempts");
             EndSession(step);
             return;
         }
@@ -651,6 +679,7 @@ public static class CallDecisions
         }
 
         var transfer = new Transfer(request.AgentId, null, null, TransferOutcome.Waiting, Note: request.Note, AskedAt: step.Now);
+        step.Record(ContactEventKind.TransferAsked, request.AgentId);
         if (request is { ColleagueId: { } colleague, LegId: { } leg })
         {
             Consult(step, transfer, leg, colleague);
@@ -726,6 +755,7 @@ public static class CallDecisions
             Transfer = transfer with { ToAgentId = colleagueId, ConsultantLegId = leg.Id, Outcome = TransferOutcome.Ringing },
         };
         step.Effect(new DialAgent(leg.Id, leg.AgentId, AgentRole.Consultant));
+        step.Record(ContactEventKind.TransferStarted, colleagueId);
     }
 
     private static void Effect(Step step, SessionEffect? effect)
@@ -763,6 +793,7 @@ public static class CallDecisions
             Phase = CallPhase.Connected,
             Transfer = step.Session.Transfer! with { Outcome = TransferOutcome.Cancelled },
         };
+        step.Record(ContactEventKind.TransferCancelled, agentId);
         ResumeCustomer(step);
     }
 
@@ -893,7 +924,12 @@ public static class CallDecisions
 
         public DateTimeOffset Now => now;
 
+        private readonly List<ContactEvent> _happened = [];
+
         public void Effect(SessionEffect effect) => _effects.Add(effect);
+
+        public void Record(ContactEventKind kind, string? agentId, TimeSpan? duration = null, string? detail = null, TimeSpan? hold = null) =>
+            _happened.Add(new ContactEvent(kind, Session.Id, agentId, now, duration, detail, hold));
 
         public void Update(AgentLeg leg) => Session = Session.WithLeg(leg);
 
@@ -929,7 +965,7 @@ public static class CallDecisions
             }
 
             var session = changed ? Session with { Version = _original.Version + 1, UpdatedAt = now } : _original;
-            return new Decision(session, [.. _effects], changed);
+            return new Decision(session, [.. _effects], changed) { Happened = changed ? [.. _happened] : [] };
         }
 
         private static bool Same(CallSession a, CallSession b) => a with { Legs = b.Legs } == b && a.Legs.SequenceEqual(b.Legs);

@@ -113,11 +113,17 @@ public enum TransferFailure
 /// <summary>The customer's side of the call. Their CallSid is the session's id (a callback's call is in <see cref="CallSession.Callback"/>).</summary>
 /// <param name="ConferenceSid">The conference the customer is in or will join; a callback's conference is a new one.</param>
 /// <param name="PastConference">A conference the customer left for good (the line's, before a callback): its events change nothing.</param>
+/// <param name="HeldSince">When Twilio put the customer on hold, while they are on it.</param>
+/// <param name="HeldFor">How long the customer has been on hold before <paramref name="HeldSince"/>, in all.</param>
 /// <param name="OnHold">Hearing hold music through the Participants API.</param>
 /// <param name="HoldSequence">The conference event sequence of the last hold or unhold seen, so an older one changes nothing.</param>
 /// <param name="HeldForAgent">Held because no agent is with them: the next agent to join takes them off hold.</param>
 public sealed record CustomerLeg(string? Number, string? ConferenceSid = null, bool OnHold = false, int HoldSequence = 0, bool HeldForAgent = false,
-    string? PastConference = null);
+    string? PastConference = null, DateTimeOffset? HeldSince = null, TimeSpan HeldFor = default)
+{
+    /// <summary>The customer's time on hold until <paramref name="now"/>.</summary>
+    public TimeSpan HoldTime(DateTimeOffset now) => HeldFor + (HeldSince is { } since ? now - since : TimeSpan.Zero);
+}
 
 /// <summary>Where a callback the customer asked for stands.</summary>
 public enum CallbackStatus

@@ -75,4 +75,8 @@ public sealed record Refusal(RefusalKind Kind, string Message);
 
 /// <summary>The outcome of one event: the session after it, what to do, or why an agent's action was refused.</summary>
 /// <param name="Changed">False when the event was old news: nothing is stored, and the effects (if any) only repair the world.</param>
-public sealed record Decision(CallSession Session, IReadOnlyList<SessionEffect> Effects, bool Changed, Refusal? Refusal = null);
+/// <param name="Happened">What the transition records (stored with the session, only when it changed).</param>
+public sealed record Decision(CallSession Session, IReadOnlyList<SessionEffect> Effects, bool Changed, Refusal? Refusal = null)
+{
+    public IReadOnlyList<ContactEvent> Happened { get; init; } = [];
+}

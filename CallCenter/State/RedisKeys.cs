@@ -29,6 +29,12 @@ public static class RedisKeys
     /// <summary>When a waiting caller was last offered a callback (ms since the epoch): in the session's slot.</summary>
     public static RedisKey CallbackOffered(string sessionId) => $"wt:session:{{{sessionId}}}:callback-offered";
 
+    /// <summary>
+    /// What happened in the contact center (<see cref="Domain.ContactEvent"/>), oldest first, kept for
+    /// <see cref="ContactEventLog.Retention"/>: the queue log the figures come from.
+    /// </summary>
+    public static readonly RedisKey ContactEvents = "wt:{line}:events";
+
     /// <summary>Sessions whose owner waits for the next free colleague: served before any waiting caller.</summary>
     public static readonly RedisKey WaitingTransfers = "wt:{line}:transfers:waiting";
 

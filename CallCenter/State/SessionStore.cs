@@ -17,15 +17,25 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
 
     private const int MaxAttempts = 50;
 
-    // KEYS: session. ARGV: expected version ('' for a new session), new version, state, lifetime ms.
-    private const string CompareAndSetScript = """
+    // KEYS: session, contact events. ARGV: expected version ('' for a new session), new version, state, lifetime ms, the
+    // oldest event id kept, then each event as ContactEventLog.FieldCount values. The events are recorded with the write, or not at all.
+    private static readonly string CompareAndSetScript = """
         if (redis.call('HGET', KEYS[1], 'version') or '') ~= ARGV[1] then
           return 0
         end
         redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        local fields = {{ContactEventLog.FieldNames}}
+        for i = 6, #ARGV, #fields do
+          local entry = {}
+          for f = 1, #fields do
+            entry[#entry + 1] = fields[f]
+            entry[#entry + 1] = ARGV[i + f - 1]
+          end
+          redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[5], '*', unpack(entry))
+        end
         return 1
-        """;
+        """.Replace("{{ContactEventLog.FieldNames}}", ContactEventLog.FieldNamesLua, StringComparison.Ordinal);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -35,8 +45,9 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
 
     private IDatabase Db => redis.GetDatabase();
 
-    /// <summary>Stores a new session; false when one with its id exists already (Twilio asked twice).</summary>
-    public Task<bool> CreateAsync(CallSession session) => WriteAsync(session, expectedVersion: null);
+    /// <summary>Stores a new session (a caller entered the line); false when one with its id exists already (Twilio asked twice).</summary>
+    public Task<bool> CreateAsync(CallSession session) =>
+        WriteAsync(session, expectedVersion: null, [new ContactEvent(ContactEventKind.Entered, session.Id, null, session.CreatedAt)]);
 
     public async Task<CallSession?> GetAsync(string sessionId)
     {
@@ -51,7 +62,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
     public async Task<Decision?> DecideAsync(CallSession known, SessionEvent @event)
     {
         var decision = CallDecisions.Decide(known, @event, time.GetUtcNow());
-        return !decision.Changed || await WriteAsync(decision.Session, known.Version) ? decision : await DecideAsync(known.Id, @event);
+        return !decision.Changed || await WriteAsync(decision.Session, known.Version, decision.Happened) ? decision : await DecideAsync(known.Id, @event);
     }
 
     /// <summary>
@@ -68,7 +79,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
             }
 
             var decision = CallDecisions.Decide(session, @event, time.GetUtcNow());
-            if (!decision.Changed || await WriteAsync(decision.Session, session.Version))
+            if (!decision.Changed || await WriteAsync(decision.Session, session.Version, decision.Happened))
             {
                 return decision;
             }
@@ -83,14 +94,16 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
         }
     }
 
-    private async Task<bool> WriteAsync(CallSession session, long? expectedVersion)
+    private async Task<bool> WriteAsync(CallSession session, long? expectedVersion, IReadOnlyList<ContactEvent> happened)
     {
-        var written = await Db.ScriptEvaluateAsync(CompareAndSetScript, [RedisKeys.Session(session.Id)],
+        var written = await Db.ScriptEvaluateAsync(CompareAndSetScript, [RedisKeys.Session(session.Id), RedisKeys.ContactEvents],
         [
             expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
             session.Version,
             JsonSerializer.Serialize(session, Json),
             (long)Lifetime.TotalMilliseconds,
+            ContactEventLog.OldestKept(time.GetUtcNow()),
+            .. happened.SelectMany(ContactEventLog.Fields),
         ]);
         if ((int)written != 1)
         {

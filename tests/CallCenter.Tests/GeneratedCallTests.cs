@@ -42,6 +42,7 @@ public sealed class GeneratedCallTests
         private readonly List<(double At, SessionEvent Event)> _deliveries = [];
         private readonly Dictionary<string, string?> _claims = [];
         private readonly System.Text.StringBuilder _transcript = new();
+        private readonly List<ContactEvent> _happened = [];
         private bool _customerHangsUp;
         private bool _inLine = true;
         private bool _endAccepted;
@@ -160,6 +161,7 @@ public sealed class GeneratedCallTests
             }
 
             Check(_session.Legs.All(leg => !leg.IsLive), "every leg has ended once Twilio's truth is known");
+            CheckHappenedOnce();
             Check(_claims.Values.All(leg => leg is null), $"every agent is free at the end ({string.Join(", ", _claims.Where(c => c.Value is not null))})");
             if (_customerHangsUp || _endAccepted)
             {
@@ -188,6 +190,7 @@ public sealed class GeneratedCallTests
             var decision = CallDecisions.Decide(_session, @event, DateTimeOffset.UnixEpoch.AddSeconds(_transcript.Length));
             _transcript.AppendLine($"{@event} -> {decision.Session.Phase}{(decision.Refusal is { } r ? $" refused: {r.Message}" : "")}: {string.Join(", ", decision.Effects)}");
             _session = decision.Session;
+            _happened.AddRange(decision.Happened);
             foreach (var effect in decision.Effects)
             {
                 switch (effect)
@@ -225,6 +228,15 @@ public sealed class GeneratedCallTests
             var again = CallDecisions.Decide(_session, @event, DateTimeOffset.UnixEpoch);
             Check(!again.Changed && !again.Effects.Any(effect => effect is DialAgent or HoldCustomer or ResumeCustomer or OfferToNextAgent or EndConference),
                 $"{@event} seen twice changes nothing the second time");
+        }
+
+        /// <summary>The call's happenings, each recorded once: one answer at most, one end (answered or abandoned) once it ended.</summary>
+        private void CheckHappenedOnce()
+        {
+            Check(_happened.Count(e => e.Kind == ContactEventKind.Answered) == (_session.ConnectedAt is null ? 0 : 1), "an answer is recorded once");
+            var ends = _happened.Count(e => e.Kind is ContactEventKind.CallEnded or ContactEventKind.Abandoned);
+            Check(ends == (_session.IsEnded && (_session.ConnectedAt is not null || _session.EndedBy is null) ? 1 : 0),
+                $"a call's end is recorded once ({ends} times)");
         }
 
         private void CheckConsistent()

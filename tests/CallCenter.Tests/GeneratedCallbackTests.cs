@@ -40,6 +40,7 @@ public sealed class GeneratedCallbackTests
     {
         private readonly List<(double At, SessionEvent Event)> _deliveries = [];
         private readonly System.Text.StringBuilder _transcript = new();
+        private readonly List<ContactEvent> _happened = [];
         private readonly HashSet<string> _hungUpCalls = [];
         private CallSession _session = CallSession.Start(CallUnderTest.CustomerCallSid, "+15550100", DateTimeOffset.UnixEpoch);
         private string? _aliceOn;
@@ -163,6 +164,10 @@ public sealed class GeneratedCallbackTests
             }
 
             Check(_session.Legs.All(leg => !leg.IsLive), "every agent leg has ended once Twilio's truth is known");
+            Check(_happened.Count(e => e.Kind == ContactEventKind.Answered) == (_session.ConnectedAt is null ? 0 : 1), "an answer is recorded once");
+            Check(_happened.Count(e => e.Kind is ContactEventKind.CallEnded or ContactEventKind.Abandoned) == (_session.ConnectedAt is not null && _session.IsEnded ? 1 : 0),
+                "an answered call's end is recorded once, and a callback is not an abandoned call");
+            Check(_happened.Count(e => e.Kind == ContactEventKind.CallbackRequested) == 1, "the callback request is recorded once");
             Check(_aliceOn is null, "alice is free at the end");
             Check(_customerDials == 1, $"the customer is called once for the attempt, not {_customerDials} times");
             var callback = _session.Callback!;
@@ -208,6 +213,7 @@ public sealed class GeneratedCallbackTests
             var decision = CallDecisions.Decide(_session, @event, DateTimeOffset.UnixEpoch.AddSeconds(_transcript.Length));
             _transcript.AppendLine($"{@event} -> {decision.Session.Phase} {decision.Session.Callback?.Status}{(decision.Refusal is { } r ? $" refused: {r.Message}" : "")}: {string.Join(", ", decision.Effects)}");
             _session = decision.Session;
+            _happened.AddRange(decision.Happened);
             foreach (var effect in decision.Effects)
             {
                 switch (effect)

@@ -1,0 +1,56 @@
+namespace WarmTransfer.CallCenter.Domain;
+
+/// <summary>What happened in the contact center, as a queue log records it: the figures supervisors live by come from these.</summary>
+public enum ContactEventKind
+{
+    /// <summary>A caller entered the line (their call arrived).</summary>
+    Entered,
+
+    /// <summary>The caller was offered to an agent (the agent is rung).</summary>
+    Offered,
+
+    /// <summary>The caller was answered by their first agent; the duration is their wait.</summary>
+    Answered,
+
+    /// <summary>The caller hung up before any agent answered; the duration is their wait, the detail where (line or ringing).</summary>
+    Abandoned,
+
+    TransferAsked,
+
+    /// <summary>A colleague is rung for the transfer.</summary>
+    TransferStarted,
+
+    /// <summary>The colleague took the customer; the duration is the time since the transfer was asked.</summary>
+    TransferCompleted,
+
+    /// <summary>The detail is why: declined, no-answer, failed, left, dropped or offline.</summary>
+    TransferFailed,
+
+    TransferCancelled,
+    CallbackRequested,
+
+    /// <summary>The customer answered their callback.</summary>
+    CallbackCompleted,
+
+    CallbackFailed,
+
+    /// <summary>A call that was answered ended; the duration is its talk time and <see cref="ContactEvent.Hold"/> its hold time.</summary>
+    CallEnded,
+}
+
+/// <summary>
+/// One thing that happened, recorded with the transition that made it happen (so a transition retried, or an event delivered
+/// twice, records nothing twice).
+/// </summary>
+/// <param name="AgentId">The agent it is about, when one is.</param>
+/// <param name="Duration">The wait, talk time or time to transfer the kind says.</param>
+/// <param name="Detail">Where a caller abandoned, or why a transfer failed.</param>
+/// <param name="Hold">A call's time on hold (<see cref="ContactEventKind.CallEnded"/>).</param>
+public sealed record ContactEvent(
+    ContactEventKind Kind,
+    string SessionId,
+    string? AgentId,
+    DateTimeOffset At,
+    TimeSpan? Duration = null,
+    string? Detail = null,
+    TimeSpan? Hold = null);

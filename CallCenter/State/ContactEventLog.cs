@@ -1,0 +1,55 @@
+using System.Globalization;
+using StackExchange.Redis;
+using WarmTransfer.CallCenter.Domain;
+
+namespace WarmTransfer.CallCenter.State;
+
+/// <summary>
+/// The contact center's queue log in Redis (<see cref="RedisKeys.ContactEvents"/>), a stream written only together with the
+/// transitions that make its events happen, and trimmed to <see cref="Retention"/>.
+/// </summary>
+public sealed class ContactEventLog(IConnectionMultiplexer redis)
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    private static readonly string[] FieldNames = ["kind", "session", "agent", "at", "duration_ms", "detail", "hold_ms"];
+
+    /// <summary>The field names as a Lua table, for the scripts that record events.</summary>
+    internal static string FieldNamesLua => "{ " + string.Join(", ", FieldNames.Select(name => $"'{name}'")) + " }";
+
+    /// <summary>The stream id before which entries are trimmed.</summary>
+    internal static RedisValue OldestKept(DateTimeOffset now) => $"{(now - Retention).ToUnixTimeMilliseconds()}-0";
+
+    /// <summary>An event's values, in the order of <see cref="FieldNames"/> ('' for none).</summary>
+    internal static IEnumerable<RedisValue> Fields(ContactEvent e) =>
+    [
+        e.Kind.ToString(),
+        e.SessionId,
+        e.AgentId ?? string.Empty,
+        e.At.ToUnixTimeMilliseconds(),
+        e.Duration is { } duration ? (long)duration.TotalMilliseconds : RedisValue.EmptyString,
+        e.Detail ?? string.Empty,
+        e.Hold is { } hold ? (long)hold.TotalMilliseconds : RedisValue.EmptyString,
+    ];
+
+    /// <summary>Events after the stream id <paramref name="after"/> ("0" for the oldest kept), oldest first, with their ids.</summary>
+    public async Task<IReadOnlyList<(string Id, ContactEvent Event)>> ReadAsync(string after = "0", int count = 1000)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(RedisKeys.ContactEvents, minId: $"({after}", count: count);
+        return [.. entries.Select(entry => ((string)entry.Id!, Parse(entry)))];
+    }
+
+    private static ContactEvent Parse(StreamEntry entry)
+    {
+        string Field(string name) => (string?)entry[name] ?? string.Empty;
+        TimeSpan? Millis(string name) => long.TryParse(Field(name), CultureInfo.InvariantCulture, out var ms) ? TimeSpan.FromMilliseconds(ms) : null;
+        return new ContactEvent(
+            Enum.Parse<ContactEventKind>(Field("kind")),
+            Field("session"),
+            Field("agent") is { Length: > 0 } agent ? agent : null,
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Field("at"), CultureInfo.InvariantCulture)),
+            Millis("duration_ms"),
+            Field("detail") is { Length: > 0 } detail ? detail : null,
+            Millis("hold_ms"));
+    }
+}
