@@ -36,6 +36,14 @@ public enum ContactEventKind
 
     /// <summary>A call that was answered ended; the duration is its talk time and <see cref="ContactEvent.Hold"/> its hold time.</summary>
     CallEnded,
+
+    /// <summary>An agent's activity changed; the detail is the new one (offline, available, ringing, in-call, wrap-up, or away with its reason).</summary>
+    ActivityChanged,
+
+    WrapUpStarted,
+
+    /// <summary>The duration is the wrap-up's.</summary>
+    WrapUpEnded,
 }
 
 /// <summary>

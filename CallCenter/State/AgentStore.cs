@@ -103,7 +103,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     private const string KeptServiceIntervals = "50";
 
     // Every script: KEYS available, waiting callers, agents, waiting transfers, timers, when each waiting caller joined, when the
-    // line last gave a caller, its service intervals. ARGV[1] now (ms), ARGV[2] how long a
+    // line last gave a caller, its service intervals, the contact events. ARGV[1] now (ms), ARGV[2] how long a
     // heartbeat keeps a page alive (ms), ARGV[3] a re-registering softphone's grace (ms); the script's own from ARGV[4].
     private const string Helpers = $$"""
         local now = tonumber(ARGV[1])
@@ -113,6 +113,11 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           local raw = redis.call('HGET', KEYS[3], agent)
           if raw then return cjson.decode(raw) end
           return { status = 'offline', presence = 'away' }
+        end
+        -- What happened to an agent, in the contact events (their activity, their wrap-up), trimmed to the log's retention.
+        local function happened(kind, agent, duration, detail)
+          redis.call('XADD', KEYS[9], 'MINID', '~', (now - {{ContactEventLog.RetentionMilliseconds}}) .. '-0', '*', 'kind', kind, 'session', '',
+            'agent', agent, 'at', now, 'duration_ms', duration or '', 'detail', detail or '', 'hold_ms', '')
         end
         local function status(s, value)
           if s.status ~= value then
@@ -154,6 +159,13 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             if s.phone == 'unregistered' and s.phone_since ~= nil and s.phone_since + grace_ms + 1 < due then due = s.phone_since + grace_ms + 1 end
           end
           if due then redis.call('ZADD', KEYS[5], due, agent) else redis.call('ZREM', KEYS[5], agent) end
+          -- Each change of activity (and of the reason for being away) is recorded once, with the write that makes it.
+          local activity = s.status
+          if s.status == 'away' and s.reason then activity = activity .. ': ' .. s.reason end
+          if s.logged ~= activity then
+            happened('ActivityChanged', agent, nil, activity)
+            s.logged = activity
+          end
           redis.call('HSET', KEYS[3], agent, cjson.encode(s))
         end
         -- The agent has no call: away if they chose so; offered the first waiting transfer or caller when routable; else
@@ -207,6 +219,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         end
         local function end_wrap_up(agent, s, leg)
           local took = now - (s.wrap_from or now)
+          happened('WrapUpEnded', agent, took, nil)
           s.wrap_until = nil
           s.wrap_from = nil
           s.wrap_extended = nil
@@ -233,6 +246,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         local wrap = tonumber(s.wrap or {{DefaultWrapUpSeconds}})
         if s.status == 'in-call' and wrap > 0 then
           status(s, 'wrap-up')
+          happened('WrapUpStarted', agent, nil, nil)
           s.session = nil
           s.leg = nil
           s.wrap_from = now
@@ -419,7 +433,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     private static RedisKey[] Keys =>
     [
         RedisKeys.AvailableAgents, RedisKeys.WaitingCallers, RedisKeys.Agents, RedisKeys.WaitingTransfers, RedisKeys.AgentTimers,
-        RedisKeys.CallersJoined, RedisKeys.CallerLastTaken, RedisKeys.ServiceIntervals,
+        RedisKeys.CallersJoined, RedisKeys.CallerLastTaken, RedisKeys.ServiceIntervals, RedisKeys.ContactEvents,
     ];
 
     private Task<RedisResult> RunAsync(string script, params RedisValue[] arguments) =>

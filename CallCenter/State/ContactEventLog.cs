@@ -10,7 +10,10 @@ namespace WarmTransfer.CallCenter.State;
 /// </summary>
 public sealed class ContactEventLog(IConnectionMultiplexer redis)
 {
-    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+    /// <summary>The retention (seven days) in milliseconds, as the scripts that record events are written with it.</summary>
+    internal const string RetentionMilliseconds = "604800000";
+
+    public static readonly TimeSpan Retention = TimeSpan.FromMilliseconds(long.Parse(RetentionMilliseconds, CultureInfo.InvariantCulture));
 
     private static readonly string[] FieldNames = ["kind", "session", "agent", "at", "duration_ms", "detail", "hold_ms"];
 

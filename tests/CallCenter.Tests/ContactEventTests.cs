@@ -71,6 +71,36 @@ public sealed class ContactEventTests(RedisServer redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public async Task An_agents_day_records_each_change_of_activity_once_and_their_wrap_up_with_its_length()
+    {
+        var time = new ManualTime();
+        var agents = new AgentStore(redis.Connection, time, Microsoft.Extensions.Options.Options.Create(new PresenceOptions()));
+        var agent = $"dora{Guid.NewGuid():N}"[..12];
+        var since = (await _log.ReadAsync()).LastOrDefault().Id ?? "0";
+
+        await agents.HeartbeatAsync(agent, "page", SoftphoneState.Registered, 10, "leg0");
+        await agents.ChoosePresenceAsync(agent, AgentStatus.Away, "Lunch", "leg0");
+        await agents.ChoosePresenceAsync(agent, AgentStatus.Available, null, "leg0");
+        await agents.HeartbeatAsync(agent, "page", SoftphoneState.Registered, 10, "leg0");
+        Assert.Equal(agent, await agents.ClaimLongestIdleAsync("CA-dora", "leg1", LinePlace.Back));
+        await agents.InCallAsync(agent, "leg1");
+        await agents.FreeAsync(agent, "leg1", away: false, nextLegId: "leg2");
+        time.Advance(TimeSpan.FromSeconds(10));
+        await agents.SweepAsync(["leg3"]);
+
+        var logged = (await _log.ReadAsync(since)).Select(entry => entry.Event).Where(e => e.AgentId == agent).ToList();
+        Assert.Equal(
+            [
+                (ContactEventKind.ActivityChanged, "away"), (ContactEventKind.ActivityChanged, "away: Lunch"), (ContactEventKind.ActivityChanged, "available"),
+                (ContactEventKind.ActivityChanged, "ringing"), (ContactEventKind.ActivityChanged, "in-call"),
+                (ContactEventKind.WrapUpStarted, null), (ContactEventKind.ActivityChanged, "wrap-up"),
+                (ContactEventKind.WrapUpEnded, null), (ContactEventKind.ActivityChanged, "available"),
+            ],
+            logged.Select(e => (e.Kind, e.Detail)));
+        Assert.Equal(TimeSpan.FromSeconds(10), logged.Single(e => e.Kind == ContactEventKind.WrapUpEnded).Duration);
+    }
+
+    [Fact]
     public async Task Each_happening_is_in_the_log_once_though_its_event_is_delivered_many_times_at_once()
     {
         var id = $"CA{Guid.NewGuid():N}";
