@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using WarmTransfer.CallCenter.Figures;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
 using WarmTransfer.CallCenter.State;
@@ -36,6 +37,7 @@ public static class CallCenterInfrastructureExtensions
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<ContactEventLog>();
         builder.Services.AddSingleton<CallSessions>();
+        builder.Services.AddOptions<FiguresOptions>().BindConfiguration(FiguresOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CallCenterMetrics>();
 
         return builder;

@@ -1,75 +1,127 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using WarmTransfer.CallCenter.Domain;
+using WarmTransfer.CallCenter.Figures;
 
 namespace WarmTransfer.CallCenter;
 
-/// <summary>The numbers a contact center lives by, exported through OpenTelemetry (meter <c>WarmTransfer</c>).</summary>
+/// <summary>
+/// The numbers a contact center lives by, exported through OpenTelemetry (meter <c>WarmTransfer</c>). The counters and
+/// histograms come from the contact events, each recorded once (<see cref="Record"/>, by the figures consumer); the gauges are
+/// read from the line itself when exported (<see cref="ObserveLine"/>).
+/// </summary>
 public sealed class CallCenterMetrics
 {
     public const string MeterName = "WarmTransfer";
 
-    private readonly Counter<long> _callersQueued;
-    private readonly UpDownCounter<long> _callersWaiting;
-    private readonly Counter<long> _callsOffered;
-    private readonly Histogram<double> _timeToAnswer;
-    private readonly Counter<long> _dialFailures;
-    private readonly Counter<long> _transfersCompleted;
-    private readonly Counter<long> _transfersFailed;
+    private readonly Meter _meter;
+    private readonly IOptionsMonitor<FiguresOptions> _options;
+    private readonly Counter<long> _offered;
+    private readonly Counter<long> _answered;
+    private readonly Counter<long> _abandoned;
+    private readonly Counter<long> _transfers;
+    private readonly Counter<long> _callbacks;
+    private readonly Histogram<double> _speedOfAnswer;
+    private readonly Histogram<double> _talkTime;
+    private readonly Histogram<double> _holdTime;
     private readonly Histogram<double> _wrapUp;
     private readonly Histogram<double> _handleTime;
+    private readonly Histogram<double> _timeToTransfer;
+    private readonly Counter<long> _dialFailures;
     private readonly Counter<long> _webhooksRejected;
-    private readonly Counter<long> _callbacks;
 
-    public CallCenterMetrics(IMeterFactory meters)
+    public CallCenterMetrics(IMeterFactory meters, IOptionsMonitor<FiguresOptions> options)
     {
-        var meter = meters.Create(MeterName);
-        _callersQueued = meter.CreateCounter<long>("warmtransfer.callers.queued", "{caller}", "Callers who found no agent free and waited in line");
-        _callersWaiting = meter.CreateUpDownCounter<long>("warmtransfer.callers.waiting", "{caller}", "Callers waiting in line for an agent now");
-        _callsOffered = meter.CreateCounter<long>("warmtransfer.calls.offered", "{call}", "Calls offered to an agent");
-        _timeToAnswer = meter.CreateHistogram<double>("warmtransfer.calls.time_to_answer", "s", "From the customer's call to the first agent joining");
-        _dialFailures = meter.CreateCounter<long>("warmtransfer.dials.failed", "{dial}", "Agent dials Twilio refused or the agent did not answer");
-        _transfersCompleted = meter.CreateCounter<long>("warmtransfer.transfers.completed", "{transfer}", "Transfers where the owner left the customer with the colleague");
-        _webhooksRejected = meter.CreateCounter<long>("warmtransfer.webhooks.rejected", "{request}", "Requests to the Twilio-facing routes refused for a missing or wrong signature");
-        _transfersFailed = meter.CreateCounter<long>("warmtransfer.transfers.failed", "{transfer}", "Transfers the colleague declined, missed, left or dropped");
-        _callbacks = meter.CreateCounter<long>("warmtransfer.callbacks", "{callback}", "Callbacks by outcome: requested, answered, failed");
-        _wrapUp = meter.CreateHistogram<double>("warmtransfer.agents.wrap_up", "s", "An agent's after-call work, from the end of their part in a call to Ready or the timer");
-        _handleTime = meter.CreateHistogram<double>("warmtransfer.agents.handle_time", "s", "An agent's part in a call, from answering to the end of their wrap-up");
+        _meter = meters.Create(MeterName);
+        _options = options;
+        _offered = _meter.CreateCounter<long>("warmtransfer.calls.offered", "{call}", "Calls that reached the line");
+        _answered = _meter.CreateCounter<long>("warmtransfer.calls.answered", "{call}",
+            "Calls answered by their first agent; within_service_level says whether within Metrics:ServiceLevelSeconds");
+        _abandoned = _meter.CreateCounter<long>("warmtransfer.calls.abandoned", "{call}",
+            "Callers who hung up before any agent answered; short when sooner than Metrics:ShortAbandon, where: line or ringing");
+        _transfers = _meter.CreateCounter<long>("warmtransfer.transfers", "{transfer}", "Transfers by outcome: asked, completed, failed (with reason), cancelled");
+        _callbacks = _meter.CreateCounter<long>("warmtransfer.callbacks", "{callback}", "Callbacks by outcome: requested, answered, failed");
+        _speedOfAnswer = _meter.CreateHistogram<double>("warmtransfer.calls.speed_of_answer", "s", "From the call's arrival to its first agent answering");
+        _talkTime = _meter.CreateHistogram<double>("warmtransfer.calls.talk_time", "s", "An answered call's time connected, less its hold time");
+        _holdTime = _meter.CreateHistogram<double>("warmtransfer.calls.hold_time", "s", "An answered call's time on hold");
+        _wrapUp = _meter.CreateHistogram<double>("warmtransfer.agents.wrap_up", "s", "An agent's after-call work, from the end of their part in a call to Ready or the timer");
+        _handleTime = _meter.CreateHistogram<double>("warmtransfer.agents.handle_time", "s", "An agent's part in a call, from answering to the end of their wrap-up");
+        _timeToTransfer = _meter.CreateHistogram<double>("warmtransfer.transfers.time_to_transfer", "s", "From asking for a transfer to the colleague taking the customer");
+        _dialFailures = _meter.CreateCounter<long>("warmtransfer.dials.failed", "{dial}", "Call creations Twilio refused after every retry");
+        _webhooksRejected = _meter.CreateCounter<long>("warmtransfer.webhooks.rejected", "{request}", "Requests to the Twilio-facing routes refused for a missing or wrong signature");
     }
 
-    public void CallerQueued()
+    /// <summary>Records what one contact event counts for.</summary>
+    public void Record(ContactEvent e)
     {
-        _callersQueued.Add(1);
-        _callersWaiting.Add(1);
+        switch (e.Kind)
+        {
+            case ContactEventKind.Entered:
+                _offered.Add(1);
+                break;
+            case ContactEventKind.Answered:
+                var wait = e.Duration ?? TimeSpan.Zero;
+                _answered.Add(1, new KeyValuePair<string, object?>("within_service_level", wait <= TimeSpan.FromSeconds(_options.CurrentValue.ServiceLevelSeconds)));
+                _speedOfAnswer.Record(wait.TotalSeconds);
+                break;
+            case ContactEventKind.Abandoned:
+                _abandoned.Add(1, new("short", (e.Duration ?? TimeSpan.Zero) < _options.CurrentValue.ShortAbandon), new("where", e.Detail));
+                break;
+            case ContactEventKind.CallEnded:
+                _talkTime.Record((e.Duration ?? TimeSpan.Zero).TotalSeconds);
+                _holdTime.Record((e.Hold ?? TimeSpan.Zero).TotalSeconds);
+                break;
+            case ContactEventKind.TransferAsked:
+                _transfers.Add(1, new KeyValuePair<string, object?>("outcome", "asked"));
+                break;
+            case ContactEventKind.TransferCompleted:
+                _transfers.Add(1, new KeyValuePair<string, object?>("outcome", "completed"));
+                if (e.Duration is { } took)
+                {
+                    _timeToTransfer.Record(took.TotalSeconds);
+                }
+
+                break;
+            case ContactEventKind.TransferFailed:
+                _transfers.Add(1, new("outcome", "failed"), new("reason", e.Detail));
+                break;
+            case ContactEventKind.TransferCancelled:
+                _transfers.Add(1, new KeyValuePair<string, object?>("outcome", "cancelled"));
+                break;
+            case ContactEventKind.CallbackRequested:
+                _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", "requested"));
+                break;
+            case ContactEventKind.CallbackCompleted:
+                _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", "answered"));
+                break;
+            case ContactEventKind.CallbackFailed:
+                _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                break;
+            case ContactEventKind.WrapUpEnded:
+                _wrapUp.Record((e.Duration ?? TimeSpan.Zero).TotalSeconds);
+                break;
+            case ContactEventKind.Handled:
+                _handleTime.Record((e.Duration ?? TimeSpan.Zero).TotalSeconds);
+                break;
+        }
     }
 
-    /// <summary>A caller left the line: offered to an agent, or hung up while waiting.</summary>
-    public void CallerLeftLine() => _callersWaiting.Add(-1);
+    /// <summary>The gauges, read from the line by <paramref name="read"/> each time they are exported.</summary>
+    public void ObserveLine(Func<LineFigures> read)
+    {
+        _meter.CreateObservableGauge("warmtransfer.callers.waiting", () => read().CallersWaiting, "{caller}", "Callers waiting in line now (callbacks included)");
+        _meter.CreateObservableGauge("warmtransfer.callers.longest_wait", () => read().LongestWait.TotalSeconds, "s", "How long the longest-waiting caller has waited");
+        _meter.CreateObservableGauge("warmtransfer.agents", () => read().AgentsByActivity.Select(pair =>
+            new Measurement<int>(pair.Value, new KeyValuePair<string, object?>("activity", pair.Key))), "{agent}", "Agents by activity now");
+        _meter.CreateObservableGauge("warmtransfer.calls.in_progress", () => read().CallsInProgress, "{call}", "Answered calls not ended");
+        _meter.CreateObservableGauge("warmtransfer.transfers.in_progress", () => read().TransfersInProgress, "{transfer}", "Transfers asked for and not over");
+    }
 
     public void WebhookRejected() => _webhooksRejected.Add(1);
 
-    public void CallOffered() => _callsOffered.Add(1);
-
-    public void Answered(TimeSpan timeToAnswer) => _timeToAnswer.Record(timeToAnswer.TotalSeconds);
-
     public void DialFailed(string reason) => _dialFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-
-    public void TransferCompleted() => _transfersCompleted.Add(1);
-
-    /// <summary>An agent's part in a call is over for good: its wrap-up (when they had one) and the whole handle time.</summary>
-    public void Handled(TimeSpan? wrapUp, TimeSpan? handleTime)
-    {
-        if (wrapUp is { } wrap)
-        {
-            _wrapUp.Record(wrap.TotalSeconds);
-        }
-
-        if (handleTime is { } handle)
-        {
-            _handleTime.Record(handle.TotalSeconds);
-        }
-    }
-
-    /// <summary>A callback was asked for, reached the customer, or ended unanswered after its attempts.</summary>
-    public void Callback(string outcome) => _callbacks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-
-    public void TransferFailed(string reason) => _transfersFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }
+
+/// <summary>The line as it is now.</summary>
+public sealed record LineFigures(int CallersWaiting, TimeSpan LongestWait, IReadOnlyDictionary<string, int> AgentsByActivity, int CallsInProgress,
+    int TransfersInProgress);

@@ -1,3 +1,4 @@
+using WarmTransfer.CallCenter.Figures;
 using WarmTransfer.CallCenter.Messaging;
 
 namespace WarmTransfer.DialerWorker;
@@ -15,6 +16,8 @@ public static class Extensions
         builder.Services.AddHostedService<SessionReconciler>();
         builder.Services.AddHostedService<AgentTimers>();
         builder.Services.AddHostedService<CallbackTimer>();
+        // The figures are counted once, by the workers.
+        builder.Services.AddHostedService<ContactFigures>();
         return builder;
     }
 }

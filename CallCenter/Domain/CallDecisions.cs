@@ -286,7 +286,6 @@ public static class CallDecisions
         {
             if (session.ConnectedAt is null)
             {
-                step.Effect(new Milestone(CallMilestone.Answered));
                 step.Record(ContactEventKind.Answered, leg.AgentId, step.Now - session.CreatedAt);
             }
 
@@ -399,7 +398,6 @@ public static class CallDecisions
     {
         var session = step.Session;
         var failed = session.Transfer! with { Outcome = TransferOutcome.Failed, Failure = failure };
-        step.Effect(new Milestone(CallMilestone.TransferFailed));
         step.Record(ContactEventKind.TransferFailed, failed.ToAgentId, detail: failure.ToString().ToLowerInvariant());
         if (session.Owner is { IsLive: true })
         {
@@ -424,7 +422,6 @@ public static class CallDecisions
             Phase = CallPhase.Connected,
             Transfer = session.Transfer! with { Outcome = TransferOutcome.Completed },
         };
-        step.Effect(new Milestone(CallMilestone.TransferCompleted));
         step.Record(ContactEventKind.TransferCompleted, consultant.AgentId, session.Transfer!.AskedAt is { } asked ? step.Now - asked : null);
         ResumeCustomer(step);
     }
@@ -538,7 +535,6 @@ public static class CallDecisions
                 ConferenceSid = null, PastConference = customer.ConferenceSid ?? customer.PastConference, OnHold = false, HeldForAgent = false, HoldSequence = 0,
             },
         };
-        step.Effect(new Milestone(CallMilestone.CallbackRequested));
         step.Record(ContactEventKind.CallbackRequested, null);
     }
 
@@ -604,7 +600,6 @@ public static class CallDecisions
             case LegCallStatus.InProgress:
                 if (session.ConnectedAt is null)
                 {
-                    step.Effect(new Milestone(CallMilestone.Answered));
                     step.Record(ContactEventKind.Answered, session.Owner?.AgentId, step.Now - session.CreatedAt);
                 }
 
@@ -632,7 +627,6 @@ public static class CallDecisions
         if (callback.Attempts >= callback.MaxAttempts)
         {
             step.Session = step.Session with { OwnerLegId = null, Callback = callback with { Status = CallbackStatus.Failed } };
-            step.Effect(new Milestone(CallMilestone.CallbackFailed));
             step.Record(ContactEventKind.CallbackFailed, null, detail: $"{callback.Attempts} attempts");
             EndSession(step);
             return;

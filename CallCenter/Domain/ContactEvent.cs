@@ -44,6 +44,9 @@ public enum ContactEventKind
 
     /// <summary>The duration is the wrap-up's.</summary>
     WrapUpEnded,
+
+    /// <summary>An agent's part in a call is over for good; the duration is their handle time (from answering to the end of their wrap-up).</summary>
+    Handled,
 }
 
 /// <summary>

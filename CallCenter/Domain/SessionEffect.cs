@@ -45,20 +45,8 @@ public abstract record SessionEffect
     /// <summary>The owner's transfer needs the next free colleague: the longest-idle one now, or the first freed (before any waiting caller).</summary>
     public sealed record FindColleague : SessionEffect;
 
-    /// <summary>A moment the contact center counts: the customer answered by their first agent, a transfer completed or failed.</summary>
-    public sealed record Milestone(CallMilestone What) : SessionEffect;
-
     /// <summary>These agents' pages show something new.</summary>
     public sealed record NotifyAgents(IReadOnlyList<string> AgentIds) : SessionEffect;
-}
-
-public enum CallMilestone
-{
-    Answered,
-    TransferCompleted,
-    TransferFailed,
-    CallbackRequested,
-    CallbackFailed,
 }
 
 public enum RefusalKind

@@ -18,7 +18,6 @@ public sealed class CallSessions(
     AgentStore agents,
     IDialRequestPublisher work,
     IAgentUpdatePublisher updates,
-    CallCenterMetrics metrics,
     TimeProvider time,
     ILogger<CallSessions> logger)
 {
@@ -37,7 +36,6 @@ public sealed class CallSessions(
         var legId = NewLegId();
         if (await agents.ClaimLongestIdleAsync(customerCallSid, legId, LinePlace.Back) is { } agentId)
         {
-            metrics.CallOffered();
             var offered = new AgentOffered(legId, agentId);
             if (await sessions.DecideAsync(session, offered) is { } decision)
             {
@@ -51,7 +49,6 @@ public sealed class CallSessions(
             return;
         }
 
-        metrics.CallerQueued();
         logger.LogInformation("No agent available: caller {SessionId} waits in line", customerCallSid);
     }
 
@@ -82,7 +79,6 @@ public sealed class CallSessions(
         if (!await ClaimLongestIdleAsync(sessionId, front ? LinePlace.Front : LinePlace.Back, (legId, agentId) => new AgentOffered(legId, agentId),
                 cancellationToken))
         {
-            metrics.CallerQueued();
             logger.LogInformation("No agent available: caller {SessionId} waits in line", sessionId);
         }
     }
@@ -103,7 +99,6 @@ public sealed class CallSessions(
     /// </summary>
     public async Task AgentChangedAsync(string agentId, AgentChange change, string legId, CancellationToken cancellationToken)
     {
-        metrics.Handled(change.WrapUp, change.HandleTime);
         if (change.Changed)
         {
             await updates.PublishAsync([agentId], cancellationToken);
@@ -121,7 +116,6 @@ public sealed class CallSessions(
             return;
         }
 
-        metrics.CallOffered();
         if (change.Transfer)
         {
             logger.LogInformation("Transfer of {SessionId} offered to {AgentId}, the first colleague freed", sessionId, agentId);
@@ -129,7 +123,6 @@ public sealed class CallSessions(
             return;
         }
 
-        metrics.CallerLeftLine();
         logger.LogInformation("Waiting caller {SessionId} offered to {AgentId}", sessionId, agentId);
         await HandleAsync(sessionId, new AgentOffered(legId, agentId), cancellationToken);
     }
@@ -152,7 +145,6 @@ public sealed class CallSessions(
             return false;
         }
 
-        metrics.CallOffered();
         await HandleAsync(sessionId, taken(legId, agentId), cancellationToken);
         return true;
     }
@@ -160,6 +152,11 @@ public sealed class CallSessions(
     private async Task CarryOutAsync(Decision decision, CancellationToken cancellationToken)
     {
         var session = decision.Session;
+        foreach (var happened in decision.Happened)
+        {
+            logger.LogInformation("Session {SessionId}: {Happened} {AgentId} {Detail}", session.Id, happened.Kind, happened.AgentId, happened.Detail);
+        }
+
         foreach (var effect in decision.Effects)
         {
             switch (effect)
@@ -199,40 +196,13 @@ public sealed class CallSessions(
                     await FindColleagueAsync(session.Id, cancellationToken);
                     break;
                 case LeaveLine:
-                    if (await agents.LeaveLineAsync(session.Id))
-                    {
-                        metrics.CallerLeftLine();
-                    }
-
+                    await agents.LeaveLineAsync(session.Id);
                     break;
                 case AgentInCall inCall:
                     await agents.InCallAsync(inCall.AgentId, inCall.LegId);
                     break;
                 case FreeAgent free:
                     await FreeAgentAsync(free.AgentId, free.LegId, free.Away, cancellationToken);
-                    break;
-                case Milestone { What: CallMilestone.Answered }:
-                    metrics.Answered(session.ConnectedAt!.Value - session.CreatedAt);
-                    if (session.Callback is not null)
-                    {
-                        metrics.Callback("answered");
-                        logger.LogInformation("Callback {SessionId} answered by the customer on attempt {Attempt}", session.Id, session.Callback.Attempts);
-                    }
-
-                    break;
-                case Milestone { What: CallMilestone.CallbackRequested }:
-                    metrics.Callback("requested");
-                    logger.LogInformation("Caller {SessionId} asked to be called back and keeps their place in line", session.Id);
-                    break;
-                case Milestone { What: CallMilestone.CallbackFailed }:
-                    metrics.Callback("failed");
-                    logger.LogWarning("Callback {SessionId} failed: the customer did not answer {Attempts} attempts", session.Id, session.Callback?.Attempts);
-                    break;
-                case Milestone { What: CallMilestone.TransferCompleted }:
-                    metrics.TransferCompleted();
-                    break;
-                case Milestone { What: CallMilestone.TransferFailed }:
-                    metrics.TransferFailed(session.Transfer?.Failure?.ToString() ?? "failed");
                     break;
                 case NotifyAgents notify:
                     await updates.PublishAsync(notify.AgentIds, cancellationToken);

@@ -211,9 +211,12 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         end
         local function idle(s) return s.status == 'available' or s.status == 'offline' or s.status == 'away' end
         -- The agent's part in a call is over for good (their wrap-up ended, or they had none): how long it took them.
-        local function handled(s, result)
+        local function handled(agent, s, result)
           result[4] = ''
-          if s.talk_from then result[4] = now - s.talk_from end
+          if s.talk_from then
+            result[4] = now - s.talk_from
+            happened('Handled', agent, result[4], nil)
+          end
           s.talk_from = nil
           return result
         end
@@ -223,7 +226,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           s.wrap_until = nil
           s.wrap_from = nil
           s.wrap_extended = nil
-          local result = handled(s, settle(agent, s, leg, true))
+          local result = handled(agent, s, settle(agent, s, leg, true))
           result[5] = took
           return result
         end
@@ -256,7 +259,7 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           write(agent, s)
           return { 1, '', '' }
         end
-        if s.status == 'in-call' then return handled(s, settle(agent, s, ARGV[7], true)) end
+        if s.status == 'in-call' then return handled(agent, s, settle(agent, s, ARGV[7], true)) end
         return settle(agent, s, ARGV[7], true)
         """;
 

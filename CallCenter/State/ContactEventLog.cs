@@ -15,6 +15,9 @@ public sealed class ContactEventLog(IConnectionMultiplexer redis)
 
     public static readonly TimeSpan Retention = TimeSpan.FromMilliseconds(long.Parse(RetentionMilliseconds, CultureInfo.InvariantCulture));
 
+    /// <summary>Events given to a consumer and not acknowledged for this long are taken over by another.</summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(1);
+
     private static readonly string[] FieldNames = ["kind", "session", "agent", "at", "duration_ms", "detail", "hold_ms"];
 
     /// <summary>The field names as a Lua table, for the scripts that record events.</summary>
@@ -41,6 +44,45 @@ public sealed class ContactEventLog(IConnectionMultiplexer redis)
         var entries = await redis.GetDatabase().StreamRangeAsync(RedisKeys.ContactEvents, minId: $"({after}", count: count);
         return [.. entries.Select(entry => ((string)entry.Id!, Parse(entry)))];
     }
+
+    /// <summary>The consumer group <paramref name="group"/> exists (new ones start with the events after now).</summary>
+    public async Task EnsureGroupAsync(string group)
+    {
+        try
+        {
+            await redis.GetDatabase().StreamCreateConsumerGroupAsync(RedisKeys.ContactEvents, group, StreamPosition.NewMessages, createStream: true);
+        }
+        catch (RedisServerException exception) when (exception.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // It exists: it goes on where it was.
+        }
+    }
+
+    /// <summary>
+    /// The next events for <paramref name="consumer"/> of <paramref name="group"/>: first those it was given and did not
+    /// acknowledge (it stopped before it had), then new ones.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Id, ContactEvent Event)>> ReadGroupAsync(string group, string consumer, int count)
+    {
+        var db = redis.GetDatabase();
+        var entries = await db.StreamReadGroupAsync(RedisKeys.ContactEvents, group, consumer, "0", count);
+        if (entries.Length == 0)
+        {
+            // Given to a consumer that stopped (a replica gone) a while ago and never acknowledged: taken over.
+            entries = (await db.StreamAutoClaimAsync(RedisKeys.ContactEvents, group, consumer, (long)AbandonedAfter.TotalMilliseconds, "0-0", count))
+                .ClaimedEntries;
+        }
+
+        if (entries.Length == 0)
+        {
+            entries = await db.StreamReadGroupAsync(RedisKeys.ContactEvents, group, consumer, StreamPosition.NewMessages, count);
+        }
+
+        return [.. entries.Select(entry => ((string)entry.Id!, Parse(entry)))];
+    }
+
+    public Task AcknowledgeAsync(string group, IEnumerable<string> ids) =>
+        redis.GetDatabase().StreamAcknowledgeAsync(RedisKeys.ContactEvents, group, [.. ids.Select(id => (RedisValue)id)]);
 
     private static ContactEvent Parse(StreamEntry entry)
     {

@@ -53,6 +53,12 @@ public static class RedisKeys
     /// <summary>Sessions whose callback was missed, scored by when it goes back to the front of the line (ms since the epoch).</summary>
     public static readonly RedisKey CallbacksDue = "wt:sessions:callbacks-due";
 
+    /// <summary>Sessions whose customer is answered and whose call has not ended: the calls in progress.</summary>
+    public static readonly RedisKey ConnectedSessions = "wt:sessions:connected";
+
+    /// <summary>Sessions with a transfer asked for and not over.</summary>
+    public static readonly RedisKey TransferringSessions = "wt:sessions:transferring";
+
     /// <summary>Held by the replica that reconciles now.</summary>
     public static readonly RedisKey ReconcilerLock = "wt:reconciler:lock";
 

@@ -115,6 +115,12 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
         _ = session.IsEnded
             ? Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, session.Id, CommandFlags.FireAndForget)
             : Db.SortedSetAddAsync(RedisKeys.OpenSessions, session.Id, session.UpdatedAt.ToUnixTimeMilliseconds(), CommandFlags.FireAndForget);
+        _ = session is { IsEnded: false, ConnectedAt: not null }
+            ? Db.SetAddAsync(RedisKeys.ConnectedSessions, session.Id, CommandFlags.FireAndForget)
+            : Db.SetRemoveAsync(RedisKeys.ConnectedSessions, session.Id, CommandFlags.FireAndForget);
+        _ = session is { IsEnded: false, Transfer.IsUnderWay: true }
+            ? Db.SetAddAsync(RedisKeys.TransferringSessions, session.Id, CommandFlags.FireAndForget)
+            : Db.SetRemoveAsync(RedisKeys.TransferringSessions, session.Id, CommandFlags.FireAndForget);
         if (session.Callback is { } callback)
         {
             _ = callback is { RetryAt: { } at } && !session.IsEnded
@@ -142,5 +148,6 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
 
     /// <summary>The session is gone from Redis (expired): it leaves the indexes.</summary>
     public Task ForgetAsync(string sessionId) =>
-        Task.WhenAll(Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, sessionId), Db.SortedSetRemoveAsync(RedisKeys.CallbacksDue, sessionId));
+        Task.WhenAll(Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, sessionId), Db.SortedSetRemoveAsync(RedisKeys.CallbacksDue, sessionId),
+            Db.SetRemoveAsync(RedisKeys.ConnectedSessions, sessionId), Db.SetRemoveAsync(RedisKeys.TransferringSessions, sessionId));
 }

@@ -25,7 +25,7 @@ public sealed class CallDecisionTests
         call.Apply(new AgentOffered("o1", "alice"));
         call.Progress("o1", LegCallStatus.Ringing);
         call.Progress("o1", LegCallStatus.InProgress);
-        Assert.Equal(new Milestone(CallMilestone.Answered), call.Single<Milestone>());
+        Assert.Equal(ContactEventKind.Answered, Assert.Single(call.Last.Happened).Kind);
         call.Joined("o1");
 
         Assert.Equal(CallPhase.Connected, call.Session.Phase);
@@ -33,7 +33,7 @@ public sealed class CallDecisionTests
         Assert.Equal(LegStatus.Joined, call.Session.Owner!.Status);
         Assert.NotNull(call.Session.ConnectedAt);
         Assert.Equal(CallUnderTest.ConferenceSid, call.Session.Customer.ConferenceSid);
-        call.None<Milestone>();
+        Assert.Empty(call.Last.Happened);
     }
 
     [Theory]
@@ -97,7 +97,7 @@ public sealed class CallDecisionTests
         Assert.Equal(AgentRole.Owner, call.Session.Leg("t1")!.Role);
         Assert.Equal(TransferOutcome.Completed, call.Session.Transfer!.Outcome);
         Assert.Equal(CallPhase.Connected, call.Session.Phase);
-        Assert.Equal(new Milestone(CallMilestone.TransferCompleted), call.Single<Milestone>());
+        Assert.Equal(ContactEventKind.TransferCompleted, Assert.Single(call.Last.Happened).Kind);
 
         var afterLeaving = call.Hangs("o1");
         Assert.Equal(new FreeAgent("alice", "o1", Away: false), Assert.Single(afterLeaving.OfType<FreeAgent>()));

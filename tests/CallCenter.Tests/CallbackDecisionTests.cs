@@ -19,7 +19,7 @@ public sealed class CallbackDecisionTests
 
         Assert.Equal(CallbackStatus.Waiting, call.Session.Callback!.Status);
         Assert.Equal(CallPhase.Waiting, call.Session.Phase);
-        Assert.Equal(new Milestone(CallMilestone.CallbackRequested), call.Single<Milestone>());
+        Assert.Equal(ContactEventKind.CallbackRequested, Assert.Single(call.Last.Happened).Kind);
         call.None<LeaveLine>();
 
         // Their call ends: the line's conference goes, and Twilio (or reconciliation) says so.
@@ -75,7 +75,7 @@ public sealed class CallbackDecisionTests
 
         call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.Ringing, 1));
         call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.InProgress, 2));
-        Assert.Equal(new Milestone(CallMilestone.Answered), call.Single<Milestone>());
+        Assert.Equal([ContactEventKind.Answered, ContactEventKind.CallbackCompleted], call.Last.Happened.Select(e => e.Kind));
         Assert.Equal(CallbackStatus.Answered, call.Session.Callback!.Status);
         Assert.NotNull(call.Session.ConnectedAt);
         Assert.Equal(CallbackCall, call.Session.CustomerCallSid);
@@ -142,7 +142,7 @@ public sealed class CallbackDecisionTests
 
         Assert.True(call.Session.IsEnded);
         Assert.Equal(CallbackStatus.Failed, call.Session.Callback!.Status);
-        Assert.Equal(new Milestone(CallMilestone.CallbackFailed), call.Single<Milestone>());
+        Assert.Equal(ContactEventKind.CallbackFailed, Assert.Single(call.Last.Happened).Kind);
         call.Single<LeaveLine>();
         Assert.Equal(new FreeAgent("bob", "o2", Away: false), call.Hangs("o2").OfType<FreeAgent>().Single());
     }

@@ -94,10 +94,12 @@ public sealed class ContactEventTests(RedisServer redis) : IClassFixture<RedisSe
                 (ContactEventKind.ActivityChanged, "away"), (ContactEventKind.ActivityChanged, "away: Lunch"), (ContactEventKind.ActivityChanged, "available"),
                 (ContactEventKind.ActivityChanged, "ringing"), (ContactEventKind.ActivityChanged, "in-call"),
                 (ContactEventKind.WrapUpStarted, null), (ContactEventKind.ActivityChanged, "wrap-up"),
-                (ContactEventKind.WrapUpEnded, null), (ContactEventKind.ActivityChanged, "available"),
+                (ContactEventKind.WrapUpEnded, null), (ContactEventKind.ActivityChanged, "available"), (ContactEventKind.Handled, null),
             ],
             logged.Select(e => (e.Kind, e.Detail)));
         Assert.Equal(TimeSpan.FromSeconds(10), logged.Single(e => e.Kind == ContactEventKind.WrapUpEnded).Duration);
+        // From answering (no time passed on the call) to the end of the wrap-up.
+        Assert.Equal(TimeSpan.FromSeconds(10), logged.Single(e => e.Kind == ContactEventKind.Handled).Duration);
     }
 
     [Fact]
