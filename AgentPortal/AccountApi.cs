@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -7,7 +8,8 @@ using WarmTransfer.AgentPortal.Agents;
 namespace WarmTransfer.AgentPortal;
 
 /// <param name="ExpiresAt">When the sign-in ends, however active the agent is.</param>
-public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName, DateTimeOffset? ExpiresAt);
+/// <param name="Role">Agent or Supervisor: a supervisor's page is the wallboard.</param>
+public sealed record SessionView(bool SignedIn, string? Id, string? DisplayName, DateTimeOffset? ExpiresAt, string? Role = null);
 
 /// <summary>
 /// Signing in and out. A sign-in is rate limited per client address, refused (429) while the agent id or the address is
@@ -21,9 +23,11 @@ public static class AccountApi
     public static IEndpointRouteBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
         var account = app.MapGroup("/account");
-        account.MapGet("/session", async (HttpContext http) => await http.AuthenticateAsync() is { Succeeded: true, Principal: { } user } result
-            ? TypedResults.Ok(new SessionView(true, user.FindFirstValue(ClaimTypes.NameIdentifier), user.FindFirstValue(ClaimTypes.Name), result.Properties.ExpiresUtc))
-            : TypedResults.Ok(new SessionView(false, null, null, null)));
+        account.MapGet("/session", async (HttpContext http, IOptionsMonitor<AgentDirectoryOptions> directory) =>
+            await http.AuthenticateAsync() is { Succeeded: true, Principal: { } user } result
+                ? TypedResults.Ok(new SessionView(true, user.FindFirstValue(ClaimTypes.NameIdentifier), user.FindFirstValue(ClaimTypes.Name),
+                    result.Properties.ExpiresUtc, directory.CurrentValue.Find(user.FindFirstValue(ClaimTypes.NameIdentifier)!)?.Role ?? AgentRoles.Agent))
+                : TypedResults.Ok(new SessionView(false, null, null, null)));
         account.MapPost("/sign-in", SignInAsync)
             .RequireRateLimiting(SignInRateLimit)
             .WithMetadata(new RequestSizeLimitAttribute(SignInOptions.MaxBodyBytes));

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using WarmTransfer.AgentPortal.Agents;
 using WarmTransfer.AgentPortal.Live;
+using WarmTransfer.AgentPortal.Wallboard;
 using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Telephony;
 
@@ -36,7 +38,11 @@ public static class Extensions
 
         builder.AddSharedDataProtection();
         builder.AddAgentSessions();
-        builder.Services.AddAuthorization();
+        // The wallboard is a supervisor's: the directory says who is one now, so a change applies at the next request.
+        builder.Services.AddAuthorizationBuilder().AddPolicy(AgentRoles.SupervisorPolicy, policy => policy.RequireAuthenticatedUser()
+            .RequireAssertion(context => context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
+                && (context.Resource as HttpContext ?? (context.Resource as Microsoft.AspNetCore.SignalR.HubInvocationContext)?.Context.GetHttpContext())
+                    ?.RequestServices.GetRequiredService<IOptionsMonitor<AgentDirectoryOptions>>().CurrentValue.Find(id) is { IsSupervisor: true }));
         builder.AddSignInProtection();
         builder.Services.AddAntiforgery(options =>
         {
@@ -51,6 +57,9 @@ public static class Extensions
             options => options.Configuration.ChannelPrefix = RedisChannel.Literal("wt:portal"));
         builder.Services.AddSingleton<AgentViews>();
         builder.Services.AddHostedService<AgentUpdateConsumer>();
+        builder.Services.AddSingleton<WallboardFigures>();
+        builder.Services.AddSingleton<WallboardBroadcaster>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WallboardBroadcaster>());
         return builder;
     }
 
@@ -173,12 +182,13 @@ public static class Extensions
     /// </summary>
     public static WebApplication UseAgentHubOriginCheck(this WebApplication app)
     {
-        app.UseWhen(http => http.Request.Path.StartsWithSegments(AgentHub.Path), hub => hub.Use(async (http, next) =>
+        // Every hub (the agents' and the wallboard's) answers only the portal's own pages.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/hubs"), hub => hub.Use(async (http, next) =>
         {
             var origin = http.Request.Headers.Origin.ToString();
             if (origin.Length > 0 && !string.Equals(origin, $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase))
             {
-                await TypedResults.Problem("The agent hub answers only the portal's own pages.", statusCode: StatusCodes.Status403Forbidden)
+                await TypedResults.Problem("The portal's hubs answer only the portal's own pages.", statusCode: StatusCodes.Status403Forbidden)
                     .ExecuteAsync(http);
                 return;
             }

@@ -1,5 +1,6 @@
 using WarmTransfer.AgentPortal;
 using WarmTransfer.AgentPortal.Live;
+using WarmTransfer.AgentPortal.Wallboard;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,5 +25,6 @@ app.UseAgentHubOriginCheck();
 app.MapAccountApi();
 app.MapPortalApi();
 app.MapHub<AgentHub>(AgentHub.Path, options => options.CloseOnAuthenticationExpiration = true);
+app.MapWallboard();
 
 app.Run();

@@ -24,10 +24,25 @@ public sealed partial class AgentAccount
     [Range(0, 3600)]
     public int WrapUpSeconds { get; set; } = AgentStore.DefaultWrapUpSeconds;
 
+    /// <summary><see cref="AgentRoles.Agent"/> (takes calls) or <see cref="AgentRoles.Supervisor"/> (watches the wallboard).</summary>
+    [RegularExpression("^(Agent|Supervisor)$")]
+    public string Role { get; set; } = AgentRoles.Agent;
+
+    public bool IsSupervisor => Role == AgentRoles.Supervisor;
+
     public static bool IsWellFormedId(string id) => IdFormat().IsMatch(id);
 
     [GeneratedRegex(IdPattern)]
     private static partial Regex IdFormat();
+}
+
+public static class AgentRoles
+{
+    public const string Agent = "Agent";
+    public const string Supervisor = "Supervisor";
+
+    /// <summary>The authorization policy of the wallboard and its data: the signed-in person is a supervisor in the directory now.</summary>
+    public const string SupervisorPolicy = "supervisor";
 }
 
 /// <summary>The configured agents (section <c>Agents</c>). Production has none until they are configured.</summary>

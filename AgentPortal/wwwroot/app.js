@@ -145,6 +145,11 @@ async function checkSession() {
 // ---- the desk ----
 
 async function startDesk(session) {
+  // A supervisor's page is the wallboard.
+  if (session.role === 'Supervisor') {
+    location.assign('/wallboard');
+    return;
+  }
   me = session;
   $('sign-in').hidden = true;
   $('account').hidden = false;

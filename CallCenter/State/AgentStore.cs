@@ -552,6 +552,12 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         return intervals;
     }
 
+    /// <summary>When the longest-waiting caller in line joined it; null with nobody waiting.</summary>
+    public async Task<DateTimeOffset?> LongestWaitingSinceAsync() =>
+        (await Db.HashValuesAsync(RedisKeys.CallersJoined)).Select(value => (long)value).DefaultIfEmpty(-1).Min() is var ms and >= 0
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : null;
+
     public async Task<IReadOnlyList<string>> WaitingAsync() =>
         [.. (await Db.ListRangeAsync(RedisKeys.WaitingCallers)).Select(session => session.ToString())];
 

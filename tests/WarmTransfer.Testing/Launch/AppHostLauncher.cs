@@ -116,8 +116,8 @@ public static class AppHostLauncher
             return Task.CompletedTask;
         }));
 
-    /// <summary>The development agents (agent1–agent3, the first entries of the portal's directory).</summary>
-    public const int DevelopmentAgents = 3;
+    /// <summary>The development agents (agent1–agent3 and the supervisor super1, the first entries of the portal's directory).</summary>
+    public const int DevelopmentAgents = 4;
 
     /// <summary>Gives the development agents this wrap-up after each call (0: none).</summary>
     public static void SetDevelopmentAgentsWrapUp(IDistributedApplicationTestingBuilder builder, int seconds)
