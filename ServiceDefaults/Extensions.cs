@@ -56,6 +56,8 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(TelemetrySourceName))
             .WithTracing(tracing => tracing
+                // Idle background work makes no traces; a child follows its parent's decision.
+                .SetSampler(new ParentBasedSampler(new BackgroundWorkSampler()))
                 .AddSource(builder.Environment.ApplicationName, TelemetrySourceName)
                 // RabbitMQ.Client 7 carries the trace through the queue: publish and deliver spans.
                 .AddSource("RabbitMQ.Client.*")
