@@ -245,32 +245,23 @@ public sealed class DialRequestHandler(
         }
     }
 
+    /// <summary>The call: to the agent's softphone, joining by agent-join; or, for a callback, to the customer's phone, joining by customer-join.</summary>
     private Task<CallResource> CreateCallAsync(DialRequest request)
     {
         var query = $"session={Uri.EscapeDataString(request.SessionId)}&leg={Uri.EscapeDataString(request.LegId)}";
-        if (request.CustomerNumber is { } number)
-        {
-            return CallResource.CreateAsync(
-                to: new PhoneNumber(number),
-                from: new PhoneNumber(twilioOptions.Value.PhoneNumber),
-                url: twilioOptions.Value.Url($"{WebhookPaths.CustomerJoin}?{query}"),
-                method: Twilio.Http.HttpMethod.Post,
-                statusCallback: twilioOptions.Value.Url($"{WebhookPaths.CustomerStatus}?{query}"),
-                statusCallbackMethod: Twilio.Http.HttpMethod.Post,
-                statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
-                timeout: options.Value.CallbackRingTimeoutSeconds,
-                client: twilio);
-        }
-
+        var settings = twilioOptions.Value;
+        (IEndpoint to, string join, string status, int timeout) = request.CustomerNumber is { } number
+            ? ((IEndpoint)new PhoneNumber(number), WebhookPaths.CustomerJoin, $"{WebhookPaths.CustomerStatus}?{query}", options.Value.CallbackRingTimeoutSeconds)
+            : ((IEndpoint)new Client(request.AgentId), WebhookPaths.AgentJoin, $"{WebhookPaths.CallStatus}?{query}&role={request.Role}", options.Value.RingTimeoutSeconds);
         return CallResource.CreateAsync(
-            to: new Client(request.AgentId),
-            from: new PhoneNumber(twilioOptions.Value.PhoneNumber),
-            url: twilioOptions.Value.Url($"{WebhookPaths.AgentJoin}?{query}"),
+            to: to,
+            from: new PhoneNumber(settings.PhoneNumber),
+            url: settings.Url($"{join}?{query}"),
             method: Twilio.Http.HttpMethod.Post,
-            statusCallback: twilioOptions.Value.Url($"{WebhookPaths.CallStatus}?{query}&role={request.Role}"),
+            statusCallback: settings.Url(status),
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
             statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
-            timeout: options.Value.RingTimeoutSeconds,
+            timeout: timeout,
             client: twilio);
     }
 }

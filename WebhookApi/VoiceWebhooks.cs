@@ -125,23 +125,31 @@ public static class VoiceWebhooks
             return TypedResults.Problem("session, leg and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        CallSession? known;
-        try
-        {
-            known = (await calls.HandleAsync(session, new SessionEvent.CustomerCallProgress(leg, callSid, LegCallStatus.InProgress), CancellationToken.None))?.Session;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Session {SessionId}: the answer of callback {LegId} was not decided; joining by the stored session", session, leg);
-            known = await sessions.GetAsync(session);
-        }
-
+        var known = await AnsweredAsync(calls, sessions, session, new SessionEvent.CustomerCallProgress(leg, callSid, LegCallStatus.InProgress), logger);
         var settings = queue.Value;
         var twilio = options.Value;
         return known is { IsEnded: false, Callback: { Status: CallbackStatus.Answered } callback } && callback.AttemptId == leg && callback.CallSid == callSid
             ? Twiml(CallCenterTwiml.CallbackConference(settings.CallbackGreeting, settings.Voice, settings.Language, session,
                 twilio.Url(WebhookPaths.Wait), twilio.Url(WebhookPaths.ConferenceEvents)))
             : Twiml(CallCenterTwiml.Goodbye());
+    }
+
+    /// <summary>
+    /// A call's answer, heard first from the request for its TwiML: decided, or, when it cannot be, the session as stored (the
+    /// status callbacks or the reconciler record the answer). Once decided, the effects are carried out even if Twilio stops
+    /// waiting for the TwiML.
+    /// </summary>
+    private static async Task<CallSession?> AnsweredAsync(CallSessions calls, SessionStore sessions, string session, SessionEvent answer, ILogger logger)
+    {
+        try
+        {
+            return (await calls.HandleAsync(session, answer, CancellationToken.None))?.Session;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Session {SessionId}: {Answer} was not decided; joining by the stored session", session, answer);
+            return await sessions.GetAsync(session);
+        }
     }
 
     /// <summary>A callback's call progress, decided on its session.</summary>
@@ -206,17 +214,7 @@ public static class VoiceWebhooks
             return TypedResults.Problem("session, leg and CallSid are required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        CallSession? known;
-        try
-        {
-            // Once decided, the effects are carried out even if Twilio stops waiting for the TwiML.
-            known = (await calls.HandleAsync(session, new SessionEvent.LegProgress(leg, callSid, LegCallStatus.InProgress), CancellationToken.None))?.Session;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning(exception, "Session {SessionId}: the answer of leg {LegId} was not decided; joining by the stored session", session, leg);
-            known = await sessions.GetAsync(session);
-        }
+        var known = await AnsweredAsync(calls, sessions, session, new SessionEvent.LegProgress(leg, callSid, LegCallStatus.InProgress), logger);
 
         // Another call for the same leg (a dial whose first attempt also rang) is not the one the session follows: it hangs up.
         return known is { IsEnded: false } call && call.Leg(leg) is { IsLive: true, Withdrawn: false } agentLeg
