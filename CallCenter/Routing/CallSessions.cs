@@ -21,15 +21,18 @@ public sealed class CallSessions(
     TimeProvider time,
     ILogger<CallSessions> logger)
 {
-    /// <summary>A customer called: their session starts and the longest-idle agent is rung, or they wait in line.</summary>
-    public async Task StartAsync(string customerCallSid, string? customerNumber, CancellationToken cancellationToken)
+    /// <summary>
+    /// A customer called: their session starts and the longest-idle agent is rung, or they wait in line. False when an agent is
+    /// rung for them (they do not wait in line).
+    /// </summary>
+    public async Task<bool> StartAsync(string customerCallSid, string? customerNumber, CancellationToken cancellationToken)
     {
         var session = CallSession.Start(customerCallSid, customerNumber, time.GetUtcNow());
         if (!await sessions.CreateAsync(session))
         {
-            // Twilio asked twice: the first request's session stands.
+            // Twilio asked twice: the first request's session stands, wherever it is now.
             logger.LogInformation("Session {SessionId} already started", customerCallSid);
-            return;
+            return true;
         }
 
         // Three round trips: the session written, an agent claimed (or the caller queued), the offer decided on the session as written.
@@ -46,10 +49,11 @@ public sealed class CallSessions(
                 await OrphanAsync(customerCallSid, offered, cancellationToken);
             }
 
-            return;
+            return false;
         }
 
         logger.LogInformation("No agent available: caller {SessionId} waits in line", customerCallSid);
+        return true;
     }
 
     /// <summary>Decides the event on its session and carries out the decision. Null when the session is unknown.</summary>
