@@ -26,7 +26,10 @@ public sealed partial class PortalBrowserTests
             var customer = PlacedCallSid().Match(await developer.Page.Locator("#place-result").InnerTextAsync()).Groups[1].Value;
             await Eventually.HoldsAsync(async () =>
             {
+                // The page answers once the key has reached the emulator: read that answer, not the text from before the click.
+                await developer.Page.Locator("#place-result").EvaluateAsync("element => element.textContent = ''");
                 await developer.Page.GetByRole(AriaRole.Button, new() { Name = $"Press 1 on {customer}" }).ClickAsync();
+                await Expect(developer.Page.Locator("#place-result")).ToContainTextAsync(customer);
                 return (await developer.Page.Locator("#place-result").InnerTextAsync()).StartsWith("Pressed 1", StringComparison.Ordinal)
                     ? null : "the caller was not offered a callback";
             }, StepTimeout);
