@@ -27,6 +27,7 @@ public sealed class CallSessions(
     /// </summary>
     public async Task<bool> StartAsync(string customerCallSid, string? customerNumber, CancellationToken cancellationToken)
     {
+        TagTrace(customerCallSid);
         var session = CallSession.Start(customerCallSid, customerNumber, time.GetUtcNow());
         if (!await sessions.CreateAsync(session))
         {
@@ -56,11 +57,13 @@ public sealed class CallSessions(
         return true;
     }
 
+    /// <summary>Every trace of a call carries its session (the customer's CallSid): the dashboard finds all of one call's steps by it.</summary>
+    private static void TagTrace(string sessionId) => Activity.Current?.SetTag("warmtransfer.session", sessionId);
+
     /// <summary>Decides the event on its session and carries out the decision. Null when the session is unknown.</summary>
     public async Task<Decision?> HandleAsync(string sessionId, SessionEvent @event, CancellationToken cancellationToken)
     {
-        // Every trace of a call carries its session: the dashboard finds all of one call's steps by it.
-        Activity.Current?.SetTag("warmtransfer.session", sessionId);
+        TagTrace(sessionId);
         var decision = await sessions.DecideAsync(sessionId, @event);
         if (decision is null)
         {
