@@ -69,7 +69,7 @@ public sealed class ContactFigures(
             var waiting = (int)db.ListLength(RedisKeys.WaitingCallers);
             var joined = db.HashValues(RedisKeys.CallersJoined).Select(value => (long)value).DefaultIfEmpty(now.ToUnixTimeMilliseconds()).Min();
             var activities = db.HashValues(RedisKeys.Agents)
-                .Select(value => JsonDocument.Parse((string)value!).RootElement.TryGetProperty("status", out var status) ? status.GetString() ?? "offline" : "offline")
+                .Select(value => Activity((string)value!))
                 .GroupBy(activity => activity)
                 .ToDictionary(group => group.Key, group => group.Count());
             var figures = new LineFigures(waiting, now - DateTimeOffset.FromUnixTimeMilliseconds(joined), activities,
@@ -77,5 +77,12 @@ public sealed class ContactFigures(
             _line = (now, figures);
             return figures;
         }
+    }
+
+    /// <summary>The activity (status) of one agent's entry in the agents hash.</summary>
+    private static string Activity(string agent)
+    {
+        using var entry = JsonDocument.Parse(agent);
+        return entry.RootElement.TryGetProperty("status", out var status) ? status.GetString() ?? "offline" : "offline";
     }
 }
