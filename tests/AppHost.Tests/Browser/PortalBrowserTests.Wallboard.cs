@@ -43,6 +43,15 @@ public sealed partial class PortalBrowserTests
         await supervisor.ScreenshotAsync("wallboard");
         Assert.Empty(await supervisor.AccessibilityViolationsAsync());
 
+        // Readable on a wall screen and at laptop width: nothing runs off the side.
+        foreach (var (width, height) in new[] { (1920, 1080), (1280, 800) })
+        {
+            await supervisor.Page.SetViewportSizeAsync(width, height);
+            Assert.True(await supervisor.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+                $"the wallboard is wider than a {width}×{height} screen");
+            await supervisor.ScreenshotAsync($"wallboard-{width}");
+        }
+
         // An agent gets 403 for the wallboard and its data.
         var page = await alice.Page.Context.APIRequest.GetAsync("/wallboard");
         Assert.Equal((int)HttpStatusCode.Forbidden, page.Status);
@@ -51,5 +60,15 @@ public sealed partial class PortalBrowserTests
 
         await EndsTheCallAsync(alice, emulator, customer, alice);
         Assert.Empty(supervisor.ConsoleErrors);
+
+        // Keyboard only: Tab reaches Sign out, and Enter signs the supervisor out.
+        await supervisor.Page.Locator("body").FocusAsync();
+        await Eventually.HoldsAsync(async () =>
+        {
+            await supervisor.Page.Keyboard.PressAsync("Tab");
+            return await supervisor.Page.EvaluateAsync<string>("() => document.activeElement?.id ?? ''") == "sign-out" ? null : "Tab does not reach Sign out";
+        }, StepTimeout);
+        await supervisor.Page.Keyboard.PressAsync("Enter");
+        await Expect(supervisor.Page.GetByLabel("Agent id")).ToBeVisibleAsync();
     }
 }
