@@ -22,7 +22,9 @@ public sealed record ChaosOverrides(int? Seed = null, double? Minutes = null, in
 }
 
 /// <summary>What to run: which scenarios, at which size, and where the results go.</summary>
-public sealed record BenchOptions(BenchSize Size, IReadOnlySet<string> Scenarios, string ResultsDirectory, ChaosOverrides Chaos)
+/// <param name="WallboardScreenshot">With --wallboard: the flow scenario photographs the supervisor's wallboard while its calls run.</param>
+public sealed record BenchOptions(
+    BenchSize Size, IReadOnlySet<string> Scenarios, string ResultsDirectory, ChaosOverrides Chaos, bool WallboardScreenshot = false)
 {
     /// <summary>The measurements, run when no scenario is named.</summary>
     public static readonly IReadOnlyList<string> AllScenarios =
@@ -33,6 +35,7 @@ public sealed record BenchOptions(BenchSize Size, IReadOnlySet<string> Scenarios
 
     public const string Usage =
         "usage: bench/run.sh [--smoke] [--scenario webhook|ring|flow|workers|chaos]... [--results <folder>]\n" +
+        "       flow: [--wallboard]   a screenshot of the supervisor's wallboard during the flow, in the results folder\n" +
         "       chaos: [--seed <n>] [--minutes <m>] [--agents <n>] [--calls-per-second <r>]\n" +
         "       bench/run.sh --check <…-chaos-recording.json>   checks a chaos run's recording again";
 
@@ -42,6 +45,7 @@ public sealed record BenchOptions(BenchSize Size, IReadOnlySet<string> Scenarios
         var scenarios = new HashSet<string>(StringComparer.Ordinal);
         var results = Path.Combine(RepositoryRoot(), "bench", "results");
         var chaos = new ChaosOverrides();
+        var wallboard = false;
         options = new BenchOptions(size, scenarios, results, chaos);
         for (var i = 0; i < args.Length; i++)
         {
@@ -50,6 +54,9 @@ public sealed record BenchOptions(BenchSize Size, IReadOnlySet<string> Scenarios
             {
                 case "--smoke":
                     size = BenchSize.Smoke;
+                    break;
+                case "--wallboard":
+                    wallboard = true;
                     break;
                 case "--scenario" when KnownScenarios.Contains(value):
                     scenarios.Add(args[++i]);
@@ -79,7 +86,7 @@ public sealed record BenchOptions(BenchSize Size, IReadOnlySet<string> Scenarios
             }
         }
 
-        options = new BenchOptions(size, scenarios.Count == 0 ? AllScenarios.ToHashSet() : scenarios, results, chaos);
+        options = new BenchOptions(size, scenarios.Count == 0 ? AllScenarios.ToHashSet() : scenarios, results, chaos, wallboard);
         problem = string.Empty;
         return true;
     }
@@ -110,7 +117,8 @@ public static class BenchRun
         var size = options.Size;
         var webhook = options.Scenarios.Contains(WebhookScenario.Name) ? await new WebhookScenario(size).RunAsync(cancellationToken) : null;
         var ring = options.Scenarios.Contains(TimeToRingScenario.Name) ? await new TimeToRingScenario(size).RunAsync(cancellationToken) : null;
-        var flow = options.Scenarios.Contains(FullFlowScenario.Name) ? await new FullFlowScenario(size).RunAsync(cancellationToken) : null;
+        var flow = options.Scenarios.Contains(FullFlowScenario.Name) ? await new FullFlowScenario(size,
+            options.WallboardScreenshot ? Path.Combine(options.ResultsDirectory, $"{started:yyyyMMdd-HHmmss}-wallboard-during-flow.png") : null).RunAsync(cancellationToken) : null;
         var workers = options.Scenarios.Contains(WorkerThroughputScenario.Name) ? await new WorkerThroughputScenario(size).RunAsync(cancellationToken) : null;
         var chaos = options.Scenarios.Contains(ChaosScenario.Name) ? await new ChaosScenario(options.Chaos.Apply(size)).RunAsync(cancellationToken) : null;
         return new BenchReport(started, size.Name, machine, Math.Round(clock.Elapsed.TotalSeconds, 1), webhook, ring, flow, workers, chaos);

@@ -51,7 +51,7 @@ public enum CallPlan
 /// while during the run (their softphone stops answering with it): no caller may wait behind them. The agents act only on
 /// what the portal pushes them, through its API, as the page does.
 /// </summary>
-public sealed class FullFlowScenario(BenchSize size)
+public sealed class FullFlowScenario(BenchSize size, string? wallboardScreenshot = null)
 {
     public const string Name = "flow";
 
@@ -83,7 +83,9 @@ public sealed class FullFlowScenario(BenchSize size)
         {
             Progress.Report(Name, $"{size.FlowCustomers} customers calling; {ghosts.Count} agents close their page for {Behaviour.GhostAway / 1000} s");
             var leaving = ghosts.Select(ghost => CloseForAWhileAsync(system, ghost, cancellationToken)).ToList();
-            await OpenLoop.RunAsync(size.FlowArrivalRate, TimeSpan.FromSeconds(size.FlowCustomers / size.FlowArrivalRate), async (i, ct) =>
+            var arrivals = TimeSpan.FromSeconds(size.FlowCustomers / size.FlowArrivalRate);
+            var photo = wallboardScreenshot is null ? Task.CompletedTask : PhotographWallboardAsync(system, arrivals / 2, wallboardScreenshot, cancellationToken);
+            await OpenLoop.RunAsync(size.FlowArrivalRate, arrivals, async (i, ct) =>
             {
                 var placedAt = Stopwatch.GetTimestamp();
                 var sid = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct);
@@ -91,6 +93,7 @@ public sealed class FullFlowScenario(BenchSize size)
                 return true;
             }, cancellationToken);
             await Task.WhenAll(leaving);
+            await photo;
 
             var deadline = Stopwatch.GetTimestamp() + (long)(size.FlowTimeout.TotalSeconds * Stopwatch.Frequency);
             while (Stopwatch.GetTimestamp() < deadline)
@@ -195,6 +198,22 @@ public sealed class FullFlowScenario(BenchSize size)
         return (offers, withdrawn, waited);
     }
 
+    /// <summary>The supervisor's wallboard halfway through the arrivals, while callers wait and agents talk and transfer.</summary>
+    private async Task PhotographWallboardAsync(BenchSystem system, TimeSpan after, string path, CancellationToken cancellationToken)
+    {
+        await Task.Delay(after, cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await WallboardCamera.TakeAsync(system.Portal, path, cancellationToken);
+            Progress.Report(Name, $"wallboard photographed: {path}");
+        }
+        catch (Exception exception) when (exception is Microsoft.Playwright.PlaywrightException or TimeoutException or IOException)
+        {
+            Progress.Report(Name, $"the wallboard could not be photographed: {exception.Message}");
+        }
+    }
+
     /// <summary>One agent: acts on the newest pushed view, and looks again every 100 ms while something is pending.</summary>
     private async Task ActAsync(HeadlessAgent agent, CancellationToken cancellationToken)
     {
@@ -269,8 +288,17 @@ public sealed class FullFlowScenario(BenchSize size)
 
             if (Elapsed(customer.HandedOverAt.Value, now) >= Behaviour.TalkAfterTransfer && customer.EndedBy is null)
             {
-                customer.EndedBy = agent.Id;
-                await agent.Portal.PostOkAsync("/api/end", new { }, cancellationToken);
+                // A view from before this agent handed the customer on looks the same: the portal refuses, and the agent who
+                // has the customer ends the call.
+                using var end = await agent.Portal.PostAsync("/api/end", new { }, cancellationToken);
+                if (end.IsSuccessStatusCode)
+                {
+                    customer.EndedBy = agent.Id;
+                }
+                else if (end.StatusCode != HttpStatusCode.Forbidden)
+                {
+                    throw new InvalidOperationException($"{agent.Id}: POST /api/end answered {(int)end.StatusCode}");
+                }
             }
 
             return;
