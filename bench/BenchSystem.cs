@@ -129,6 +129,9 @@ public sealed class BenchSystem : IAsyncDisposable
             AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", tokenLifetime.ToString("c", CultureInfo.InvariantCulture));
         }
 
+        // Every headless agent signs in from the bench's one address, hundreds at once: more than an office's shift start.
+        AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__SignIn__AddressBurst", "100000");
+
         AppHostLauncher.AddPortalAgents(builder, AgentIds(settings.Agents), i => $"Bench agent {i + 1}", AgentPasswords.Hash(AgentPassword),
             _ => settings.WrapUpSeconds);
 

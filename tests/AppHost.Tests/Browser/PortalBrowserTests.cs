@@ -389,8 +389,9 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     private static async Task ConferenceIsAsync(EmulatorAdmin emulator, string conference, params string[] labels) =>
         await Eventually.HoldsAsync(async () =>
         {
+            // Who is in it, not who joined first: the agent's leg may connect before the customer's TwiML has run.
             var connected = (await emulator.ParticipantsAsync(conference)).Select(p => p.Split(':')[0]).ToArray();
-            return connected.SequenceEqual(labels) ? null : $"the emulator's conference has [{string.Join(", ", connected)}]";
+            return connected.Order(StringComparer.Ordinal).SequenceEqual(labels.Order(StringComparer.Ordinal)) ? null : $"the emulator's conference has [{string.Join(", ", connected)}]";
         }, StepTimeout);
 
     [GeneratedRegex("Call (CA[0-9a-f]{32}) ")]
