@@ -1,12 +1,13 @@
 using System.Text.RegularExpressions;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 using static WarmTransfer.AppHost.Tests.SystemState;
 
 namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>What a caller waiting in line hears, through the real system: the emulator's event log holds every Say they heard.</summary>
 [Collection(WarmTransferAppCollection.Name)]
-public sealed partial class WaitingLineTests(WarmTransferAppFixture fixture) : IAsyncLifetime
+public sealed partial class WaitingLineTests(WarmTransferAppFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly EmulatorAdmin _emulator = EmulatorAdmin.For(fixture.App);
     private ConnectionMultiplexer _redis = null!;
@@ -38,6 +39,11 @@ public sealed partial class WaitingLineTests(WarmTransferAppFixture fixture) : I
         await Eventually.HoldsAsync(async () => Positions(await SaidAsync(caller)).Contains(1) ? null : "the caller was not told they moved up", StepTimeout);
 
         var said = await SaidAsync(caller);
+        foreach (var e in said)
+        {
+            output.WriteLine($"{(e.Timestamp - said[0].Timestamp).TotalSeconds,6:F2} s  say  {e.Message}");
+        }
+
         Assert.Equal("Thank you for calling. An agent will be with you shortly.", said[0].Message);
         var announcements = said.Where(e => Announcement().IsMatch(e.Message!)).ToList();
         Assert.Equal(Positions(said).OrderDescending(), Positions(said));
