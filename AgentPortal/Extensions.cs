@@ -57,6 +57,8 @@ public static class Extensions
             options => options.Configuration.ChannelPrefix = RedisChannel.Literal("wt:portal"));
         builder.Services.AddSingleton<AgentViews>();
         builder.Services.AddHostedService<AgentUpdateConsumer>();
+        builder.Services.AddSingleton<ColleagueBroadcaster>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ColleagueBroadcaster>());
         builder.Services.AddSingleton<WallboardFigures>();
         builder.Services.AddSingleton<WallboardBroadcaster>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WallboardBroadcaster>());

@@ -55,5 +55,24 @@ public sealed class AgentDirectoryOptions
 
     public List<AgentAccount> Directory { get; set; } = [];
 
-    public AgentAccount? Find(string agentId) => Directory.FirstOrDefault(agent => agent.Id == agentId);
+    private (List<AgentAccount> Source, int Count, Dictionary<string, AgentAccount> ById)? _index;
+
+    /// <summary>The agent with this id (the first, were one listed twice); looked up by id, not by reading the whole directory.</summary>
+    public AgentAccount? Find(string agentId)
+    {
+        var index = _index;
+        if (index is not { } built || !ReferenceEquals(built.Source, Directory) || built.Count != Directory.Count)
+        {
+            var byId = new Dictionary<string, AgentAccount>(StringComparer.Ordinal);
+            foreach (var agent in Directory)
+            {
+                byId.TryAdd(agent.Id, agent);
+            }
+
+            index = (Directory, Directory.Count, byId);
+            _index = index;
+        }
+
+        return index.Value.ById.GetValueOrDefault(agentId);
+    }
 }

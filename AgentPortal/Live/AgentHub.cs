@@ -15,7 +15,10 @@ public interface IAgentClient
     /// <summary>The agent's whole view, sent on connect and whenever it changes.</summary>
     Task View(AgentView view);
 
-    /// <summary>Who is available for a transfer right now, sent to every agent when it changes.</summary>
+    /// <summary>
+    /// Who is free for a transfer, the longest idle first (at most <see cref="AgentViews.OfferedColleagues"/> and the agent
+    /// themselves): sent on connect and whenever it changed, at most every <see cref="ColleagueBroadcaster.Interval"/>.
+    /// </summary>
     Task Available(IReadOnlyList<Colleague> colleagues);
 }
 
@@ -27,7 +30,7 @@ public interface IAgentClient
 /// </summary>
 [Authorize]
 public sealed class AgentHub(
-    AgentViews views, AgentStore agents, CallSessions calls, IDialRequestPublisher work, IOptionsMonitor<AgentDirectoryOptions> directory) : Hub<IAgentClient>
+    AgentViews views, ColleagueBroadcaster colleagues, AgentStore agents, CallSessions calls, IDialRequestPublisher work, IOptionsMonitor<AgentDirectoryOptions> directory) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -36,6 +39,8 @@ public sealed class AgentHub(
     public override async Task OnConnectedAsync()
     {
         await Clients.Caller.View(await views.BuildAsync(AgentId));
+        await Groups.AddToGroupAsync(Context.ConnectionId, ColleagueBroadcaster.Group);
+        colleagues.Connected();
         await base.OnConnectedAsync();
     }
 
@@ -65,6 +70,7 @@ public sealed class AgentHub(
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        colleagues.Disconnected();
         // A closed tab or a lost connection: nobody is there to answer a call.
         await ReportAsync(softphone: null);
         await base.OnDisconnectedAsync(exception);

@@ -7,8 +7,10 @@ using WarmTransfer.CallCenter.Messaging;
 namespace WarmTransfer.AgentPortal.Live;
 
 /// <summary>
-/// Turns agent updates into pushes. Every replica consumes the one queue, so each update is handled once;
-/// the SignalR Redis backplane delivers it to the replica that holds each agent's connection.
+/// Turns agent updates into pushes of the changed agents' own views. Every replica consumes the one queue, so each update is
+/// handled once; the SignalR Redis backplane delivers it to the replica that holds each agent's connection. What an update
+/// costs does not grow with the agents signed in: the list of free colleagues every page shows is pushed apart, at most
+/// a few times a second (<see cref="ColleagueBroadcaster"/>).
 /// </summary>
 public sealed class AgentUpdateConsumer(
     IConnection connection, AgentViews views, IHubContext<AgentHub, IAgentClient> hub, ILogger<AgentUpdateConsumer> logger) : BackgroundService
@@ -40,13 +42,10 @@ public sealed class AgentUpdateConsumer(
         try
         {
             var update = JsonSerializer.Deserialize<AgentsChanged>(delivery.Body.Span, Json);
-            var available = await views.AvailableAsync();
             foreach (var agentId in update?.AgentIds ?? [])
             {
-                await hub.Clients.User(agentId).View(await views.BuildAsync(agentId, available));
+                await hub.Clients.User(agentId).View(await views.BuildAsync(agentId));
             }
-
-            await hub.Clients.All.Available(available);
         }
         catch (Exception exception)
         {

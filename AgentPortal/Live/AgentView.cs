@@ -1,7 +1,10 @@
 namespace WarmTransfer.AgentPortal.Live;
 
-/// <summary>Everything one agent's page shows, as the server knows it. The page renders it and guesses nothing.</summary>
-public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList<Colleague> Colleagues);
+/// <summary>
+/// Everything one agent's page shows of themselves and their call, as the server knows it. The page renders it and guesses
+/// nothing. Who is free for a transfer comes apart, from <see cref="ColleagueBroadcaster"/>.
+/// </summary>
+public sealed record AgentView(AgentSummary Agent, CallView? Call);
 
 /// <param name="Status">What routing sees: offline, away, wrap-up, available, ringing or in-call.</param>
 /// <param name="Presence">What the agent chose: available or away (on a call or in wrap-up it takes effect after).</param>

@@ -10,22 +10,23 @@ public sealed class AgentViews(AgentStore agents, SessionStore sessions, IOption
 {
     public string DisplayName(string agentId) => directory.CurrentValue.Find(agentId)?.DisplayName ?? agentId;
 
-    /// <summary>The agents available right now, longest idle first.</summary>
-    public async Task<IReadOnlyList<Colleague>> AvailableAsync() =>
-        [.. (await agents.AvailableAgentsAsync()).Select(id => new Colleague(id, DisplayName(id)))];
+    /// <summary>How many free colleagues a page is offered for a transfer, the longest idle; "next free colleague" reaches any.</summary>
+    public const int OfferedColleagues = 25;
 
-    /// <param name="available">The agents available now, when the caller already read them.</param>
-    public async Task<AgentView> BuildAsync(string agentId, IReadOnlyList<Colleague>? available = null)
+    /// <summary>The <see cref="OfferedColleagues"/> agents available longest, longest idle first.</summary>
+    public async Task<IReadOnlyList<Colleague>> AvailableAsync() =>
+        [.. (await agents.AvailableAgentsAsync(OfferedColleagues + 1)).Select(id => new Colleague(id, DisplayName(id)))];
+
+    public async Task<AgentView> BuildAsync(string agentId)
     {
         var agent = await agents.GetAsync(agentId);
         var summary = new AgentSummary(agentId, DisplayName(agentId), agent.Status, agent.Presence, agent.Reason, agent.Since, agent.WrapUpEndsAt,
             agent is { Status: AgentStatus.WrapUp, WrapUpExtended: false }, agent.Softphone);
-        var colleagues = (available ?? await AvailableAsync()).Where(c => c.Id != agentId).ToList();
         var session = agent is { Status: AgentStatus.Ringing or AgentStatus.InCall, SessionId: { } id } ? await sessions.GetAsync(id) : null;
         var leg = agent.LegId is { } legId ? session?.Leg(legId) : null;
         return new AgentView(summary, session is { IsEnded: false } && leg is { IsLive: true, Withdrawn: false, LeaveRequested: false }
             ? Call(agent, session, leg)
-            : null, colleagues);
+            : null);
     }
 
     private CallView Call(AgentState agent, CallSession session, AgentLeg leg)

@@ -18,6 +18,8 @@ const failureWords = {
 let antiforgery = null;
 let me = null;
 let view = null;
+/** Colleagues free for a transfer, longest idle first, as the portal last pushed them (never the agent themselves). */
+let colleagues = [];
 let device = null;
 let hub = null;
 let incoming = null;
@@ -121,6 +123,7 @@ async function leaveDesk(message) {
   antiforgery = null;
   me = null;
   view = null;
+  colleagues = [];
   incoming = null;
   say(message);
   await showSignIn();
@@ -192,7 +195,10 @@ async function connectHub(heartbeatMs) {
     .configureLogging(signalR.LogLevel.Warning)
     .build();
   hub.on('view', render);
-  hub.on('available', (colleagues) => view && render({ ...view, colleagues: colleagues.filter((c) => c.id !== me.id) }));
+  hub.on('available', (free) => {
+    colleagues = free.filter((c) => c.id !== me?.id);
+    if (view) render(view);
+  });
   hub.onreconnecting(() => {
     $('live-state').textContent = 'reconnecting';
     checkSession();
@@ -363,7 +369,7 @@ function render(next) {
   }
   if (call && !previous?.call) say('');
   $('call').hidden = !call;
-  if (call) renderCall(call, next.colleagues);
+  if (call) renderCall(call, colleagues);
   runTimer(call?.connectedAt);
 }
 

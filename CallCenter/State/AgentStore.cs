@@ -530,8 +530,9 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
         [.. (await Db.HashGetAllAsync(RedisKeys.Agents)).Select(entry => Parse(entry.Name!, entry.Value))];
 
     /// <summary>The agents in the idle line, longest idle first (an agent whose softphone is re-registering keeps their place).</summary>
-    public async Task<IReadOnlyList<string>> AvailableAgentsAsync() =>
-        [.. (await Db.SortedSetRangeByRankAsync(RedisKeys.AvailableAgents)).Select(agent => agent.ToString())];
+    /// <param name="first">At most this many, the longest idle; all when null.</param>
+    public async Task<IReadOnlyList<string>> AvailableAgentsAsync(int? first = null) =>
+        [.. (await Db.SortedSetRangeByRankAsync(RedisKeys.AvailableAgents, 0, first is { } count ? count - 1 : -1)).Select(agent => agent.ToString())];
 
     /// <summary>The caller's place in line (from 1), or null when they are not waiting in it.</summary>
     public async Task<int?> PositionAsync(string sessionId) =>

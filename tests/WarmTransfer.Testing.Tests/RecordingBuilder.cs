@@ -38,7 +38,7 @@ public sealed class RecordingBuilder(int callsPerSecondBudget = 3)
     {
         var call = conference is null ? null
             : new CallView(conference, "+15551230000", "owner", status == AgentStatuses.Ringing ? "ringing" : "in-call", false, null, [], null);
-        _views.Add(new PushedView(At(at), agent, new AgentView(new AgentSummary(agent, agent, status, "available"), call, [])));
+        _views.Add(new PushedView(At(at), agent, new AgentView(new AgentSummary(agent, agent, status, "available"), call)));
         return this;
     }
 

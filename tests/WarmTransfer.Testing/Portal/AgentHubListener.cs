@@ -147,7 +147,6 @@ public sealed class AgentHubListener : IAsyncDisposable
         {
             case "View":
                 var view = argument.Deserialize<AgentView>(Json)!;
-                Available = view.Colleagues;
                 _views.Writer.TryWrite(new ReceivedView(_time.GetUtcNow(), view));
                 break;
             case "Available":

@@ -2,8 +2,8 @@ namespace WarmTransfer.Testing;
 
 // What the portal pushes to an agent's page (AgentPortal/Live/AgentViews.cs), as its clients read it.
 
-/// <summary>Everything one agent's page shows, as the server knows it.</summary>
-public sealed record AgentView(AgentSummary Agent, CallView? Call, IReadOnlyList<Colleague> Colleagues);
+/// <summary>Everything one agent's page shows of themselves and their call, as the server knows it (free colleagues come apart).</summary>
+public sealed record AgentView(AgentSummary Agent, CallView? Call);
 
 /// <param name="Status">What routing sees: away, available, ringing or in-call.</param>
 /// <param name="Presence">What the agent chose: available or away.</param>
