@@ -15,8 +15,11 @@ public static class CallCenterInfrastructureExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCallCenterInfrastructure(this IHostApplicationBuilder builder)
     {
-        // The client name shows who is connected in Redis' CLIENT LIST.
+        // The client name shows who is connected in Redis' CLIENT LIST. Each command is traced only when traces are exported
+        // (an OTLP endpoint is configured, as ServiceDefaults checks): profiling every command costs the hot paths for nothing otherwise.
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.AddRedisClient(ConnectionNames.Redis,
+            configureSettings: settings => settings.DisableTracing = !exporting,
             configureOptions: options => options.ClientName = builder.Environment.ApplicationName);
 
         builder.AddRabbitMQClient(ConnectionNames.RabbitMQ,

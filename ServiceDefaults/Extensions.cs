@@ -37,40 +37,53 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>Whether an OTLP endpoint (the Aspire dashboard, a collector) receives this service's telemetry.</summary>
+    public static bool ExportsTelemetry(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
+    /// Logs, metrics and traces over OTLP when an endpoint is configured. Without one nothing is recorded for an exporter that
+    /// is not there: no log records, no metrics, and traces only carried along (each hop still passes the trace id on to the
+    /// next, so a collector added later sees whole traces), not recorded.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-        });
+        var exporting = builder.ExportsTelemetry();
         // Every log reaches the dashboard's structured logs through OpenTelemetry; the console shows warnings and errors.
         // Writing each call's information lines to the console too cost a webhook more than its Redis work: the console
         // logger's one writer held every request thread behind its queue (measured with bench/run.sh).
         builder.Logging.AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
-
-        builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics
+        var telemetry = builder.Services.AddOpenTelemetry();
+        if (exporting)
+        {
+            builder.Logging.AddOpenTelemetry(logging =>
+            {
+                logging.IncludeFormattedMessage = true;
+                logging.IncludeScopes = true;
+            });
+            telemetry.WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetrySourceName))
-            .WithTracing(tracing => tracing
-                // Idle background work makes no traces; a child follows its parent's decision.
-                .SetSampler(new ParentBasedSampler(new BackgroundWorkSampler()))
-                .AddSource(builder.Environment.ApplicationName, TelemetrySourceName)
-                // RabbitMQ.Client 7 carries the trace through the queue: publish and deliver spans.
-                .AddSource("RabbitMQ.Client.*")
-                .AddAspNetCoreInstrumentation(aspNetCore =>
-                    // Health probes every few seconds would drown the traces that matter.
-                    aspNetCore.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation());
+                .AddMeter(TelemetrySourceName));
+        }
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        telemetry.WithTracing(tracing => tracing
+            // Idle background work makes no traces; a child follows its parent's decision. Unexported, nothing is recorded.
+            .SetSampler(exporting ? new ParentBasedSampler(new BackgroundWorkSampler()) : new AlwaysOffSampler())
+            .AddSource(builder.Environment.ApplicationName, TelemetrySourceName)
+            // RabbitMQ.Client 7 carries the trace through the queue: publish and deliver spans.
+            .AddSource("RabbitMQ.Client.*")
+            .AddAspNetCoreInstrumentation(aspNetCore =>
+                // Health probes every few seconds would drown the traces that matter.
+                aspNetCore.Filter = context =>
+                    !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                    && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+            .AddHttpClientInstrumentation());
+
+        if (exporting)
         {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            telemetry.UseOtlpExporter();
         }
 
         return builder;
