@@ -28,13 +28,13 @@ public sealed record BenchOptions(
 {
     /// <summary>The measurements, run when no scenario is named.</summary>
     public static readonly IReadOnlyList<string> AllScenarios =
-        [WebhookScenario.Name, TimeToRingScenario.Name, FullFlowScenario.Name, WorkerThroughputScenario.Name];
+        [WebhookScenario.Name, TimeToRingScenario.Name, PortalScenario.Name, FullFlowScenario.Name, WorkerThroughputScenario.Name];
 
     /// <summary>Every scenario that can be named: the measurements and the chaos soak.</summary>
     public static readonly IReadOnlyList<string> KnownScenarios = [.. AllScenarios, ChaosScenario.Name];
 
     public const string Usage =
-        "usage: bench/run.sh [--smoke] [--scenario webhook|ring|flow|workers|chaos]... [--results <folder>]\n" +
+        "usage: bench/run.sh [--smoke] [--scenario webhook|ring|portal|flow|workers|chaos]... [--results <folder>]\n" +
         "       flow: [--wallboard]   a screenshot of the supervisor's wallboard during the flow, in the results folder\n" +
         "       chaos: [--seed <n>] [--minutes <m>] [--agents <n>] [--calls-per-second <r>]\n" +
         "       bench/run.sh --check <…-chaos-recording.json>   checks a chaos run's recording again";
@@ -117,11 +117,12 @@ public static class BenchRun
         var size = options.Size;
         var webhook = options.Scenarios.Contains(WebhookScenario.Name) ? await new WebhookScenario(size).RunAsync(cancellationToken) : null;
         var ring = options.Scenarios.Contains(TimeToRingScenario.Name) ? await new TimeToRingScenario(size).RunAsync(cancellationToken) : null;
+        var portal = options.Scenarios.Contains(PortalScenario.Name) ? await new PortalScenario(size).RunAsync(cancellationToken) : null;
         var flow = options.Scenarios.Contains(FullFlowScenario.Name) ? await new FullFlowScenario(size,
             options.WallboardScreenshot ? Path.Combine(options.ResultsDirectory, $"{started:yyyyMMdd-HHmmss}-wallboard-during-flow.png") : null).RunAsync(cancellationToken) : null;
         var workers = options.Scenarios.Contains(WorkerThroughputScenario.Name) ? await new WorkerThroughputScenario(size).RunAsync(cancellationToken) : null;
         var chaos = options.Scenarios.Contains(ChaosScenario.Name) ? await new ChaosScenario(options.Chaos.Apply(size)).RunAsync(cancellationToken) : null;
-        return new BenchReport(started, size.Name, machine, Math.Round(clock.Elapsed.TotalSeconds, 1), webhook, ring, flow, workers, chaos);
+        return new BenchReport(started, size.Name, machine, Math.Round(clock.Elapsed.TotalSeconds, 1), webhook, ring, flow, workers, chaos, portal);
     }
 
     /// <summary>

@@ -5,24 +5,27 @@ public sealed record BenchSize(
     string Name,
     double WebhookWarmupRate, TimeSpan WebhookWarmup, IReadOnlyList<double> WebhookRates, TimeSpan WebhookStep, TimeSpan WebhookPause,
     double WebhookFixedRate, TimeSpan WebhookFixedDuration,
-    double RingRate, TimeSpan RingDuration,
+    double RingRate, TimeSpan RingWarmup, TimeSpan RingDuration,
     int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout,
-    int WorkerDialRequests, IReadOnlyList<int> WorkerCounts)
+    int WorkerDialRequests, IReadOnlyList<int> WorkerCounts,
+    IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalWindow)
 {
     public static readonly BenchSize Full = new("full",
         WebhookWarmupRate: 200, WebhookWarmup: TimeSpan.FromSeconds(10),
         WebhookRates: [100, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000],
         WebhookStep: TimeSpan.FromSeconds(5), WebhookPause: TimeSpan.FromSeconds(2),
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10),
-        RingRate: 50, RingDuration: TimeSpan.FromSeconds(5),
+        RingRate: 50, RingWarmup: TimeSpan.FromSeconds(2), RingDuration: TimeSpan.FromSeconds(5),
         FlowCustomers: 200, FlowAgents: 40, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(10),
-        WorkerDialRequests: 250, WorkerCounts: [1, 2]);
+        WorkerDialRequests: 250, WorkerCounts: [1, 2],
+        PortalAgents: [40, 400], PortalCalls: 40, PortalCallDuration: TimeSpan.FromSeconds(4), PortalWindow: TimeSpan.FromSeconds(15));
 
     public static readonly BenchSize Smoke = new("smoke",
         WebhookWarmupRate: 20, WebhookWarmup: TimeSpan.FromSeconds(0.5),
         WebhookRates: [20, 40], WebhookStep: TimeSpan.FromSeconds(0.5), WebhookPause: TimeSpan.FromMilliseconds(100),
         WebhookFixedRate: 20, WebhookFixedDuration: TimeSpan.FromSeconds(0.5),
-        RingRate: 5, RingDuration: TimeSpan.FromSeconds(1),
+        RingRate: 5, RingWarmup: TimeSpan.FromSeconds(0.4), RingDuration: TimeSpan.FromSeconds(1),
         FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
-        WorkerDialRequests: 10, WorkerCounts: [2]);
+        WorkerDialRequests: 10, WorkerCounts: [2],
+        PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalWindow: TimeSpan.FromSeconds(4));
 }

@@ -13,9 +13,10 @@ namespace WarmTransfer.Benchmarks;
 /// <param name="RingTimeoutSeconds">How long an agent's softphone rings before the call counts as not answered; null for the dialer's own.</param>
 /// <param name="TokenLifetime">How long the portal's softphone tokens live; null for the portal's own.</param>
 /// <param name="WrapUpSeconds">Every headless agent's wrap-up after a call (0: none, for scenarios that measure one path only).</param>
+/// <param name="CallCreationLatency">How long the emulator takes to answer a call creation, as Twilio's API does; null for none.</param>
 public sealed record SystemSettings(
     int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WorkersStartedLater = false, bool WithBaseline = false,
-    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0);
+    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0, TimeSpan? CallCreationLatency = null);
 
 /// <summary>
 /// The whole system as the AppHost starts it — emulator, Redis, RabbitMQ, WebhookApi, DialerWorker, AgentPortal — in a
@@ -127,6 +128,11 @@ public sealed class BenchSystem : IAsyncDisposable
         if (settings.TokenLifetime is { } tokenLifetime)
         {
             AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", tokenLifetime.ToString("c", CultureInfo.InvariantCulture));
+        }
+
+        if (settings.CallCreationLatency is { } latency)
+        {
+            AppHostLauncher.SetEnvironment(builder, "twilio-emulator", "Emulator__CallCreationLatency", latency.ToString("c", CultureInfo.InvariantCulture));
         }
 
         // Every headless agent signs in from the bench's one address, hundreds at once: more than an office's shift start.

@@ -33,17 +33,12 @@ public static class OpenLoop
         for (long i = 0; i < count; i++)
         {
             var due = start + (long)(i * ticksPerRequest);
-            // A timer wakes a millisecond or two late: sleep to just short of the moment, then yield until it comes, so
-            // the generator's own lateness does not count as the server's latency.
+            // The generator sleeps until the moment (it never spins a core the system needs); requests that fell due while
+            // it slept go out at once. A timer wakes a millisecond or so late, and that lateness counts in the latency.
             var early = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (early > TimeSpan.FromMilliseconds(3))
+            if (early >= TimeSpan.FromMilliseconds(1))
             {
-                await Task.Delay(early - TimeSpan.FromMilliseconds(2), cancellationToken);
-            }
-
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                Thread.Yield();
+                await Task.Delay(early, cancellationToken);
             }
 
             sent.Add(SendAsync(i, due));

@@ -1,58 +1,77 @@
 namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="Rung">Callers whose agent's call creation reached the emulator.</param>
+/// <param name="Answered">Callers whose agent answered and joined them.</param>
 /// <param name="TimeToRing">From the emulator sending the incoming-call webhook to it receiving the agent's call creation.</param>
-/// <param name="Seconds">From the first call placed until the last agent was rung.</param>
+/// <param name="PerSecond">The same, for the callers of each second of the window, so warm-up or drift shows.</param>
+/// <param name="Seconds">From the first call placed until the last agent answered.</param>
 /// <param name="Services">Each service's peak memory, and the processor time it used over those seconds.</param>
 public sealed record TimeToRingResult(
-    double CallsPerSecond, int CallsPerSecondBudget, int Callers, int Rung, Percentiles TimeToRing, double Seconds, IReadOnlyList<ServiceUsage> Services);
+    double CallsPerSecond, int CallsPerSecondBudget, int WarmupCallers, int Callers, int Rung, int Answered, Percentiles TimeToRing,
+    IReadOnlyList<Percentiles> PerSecond, double Seconds, IReadOnlyList<ServiceUsage> Services)
+{
+    /// <summary>The support line's processor time (every service but Twilio's stand-in and the bench) per answered call, in ms.</summary>
+    public double SupportLineCpuPerCall => Answered > 0 ? Math.Round(Services.Where(s => s.Service is not ("bench" or "twilio-emulator")).Sum(s => s.CpuSeconds) * 1000 / Answered, 1) : 0;
+
+    /// <summary>Every process's processor time, the emulator and the bench included, per answered call, in ms.</summary>
+    public double AllCpuPerCall => Answered > 0 ? Math.Round(Services.Sum(s => s.CpuSeconds) * 1000 / Answered, 1) : 0;
+}
 
 /// <summary>
 /// Customers call at a fixed rate, each with an agent available, and the dialing budget too high to hold anyone back:
 /// how long from Twilio sending the incoming-call webhook until Twilio receives the request that rings the agent,
-/// both times as the emulator logged them.
+/// both times as the emulator logged them; and what the processes spent until every agent answered. A warm-up at the same
+/// rate comes first (its customers hang up and their agents are free again), so nothing measured is compiled on the way.
 /// </summary>
 public sealed class TimeToRingScenario(BenchSize size)
 {
     public const string Name = "ring";
+
+    /// <summary>How long the headless agents' softphones ring before they answer.</summary>
+    private const int AnswerAfterMilliseconds = 300;
+
     public async Task<TimeToRingResult> RunAsync(CancellationToken cancellationToken)
     {
         var callers = (int)Math.Round(size.RingRate * size.RingDuration.TotalSeconds);
         Progress.Report(Name, $"starting the system with {callers} agents");
         await using var system = await BenchSystem.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: callers), cancellationToken);
-        var agents = await AgentPool.SignInAvailableAsync(system, callers, "answer", 1000, listen: false, cancellationToken);
+        var agents = await AgentPool.SignInAvailableAsync(system, callers, "answer", AnswerAfterMilliseconds, listen: false, cancellationToken);
         try
         {
-            var feed = new EventFeed(system.Emulator);
-            await feed.SkipPastAsync(cancellationToken);
-            var customers = new string[callers];
+            Progress.Report(Name, $"warm-up: customers calling at {size.RingRate} calls/s for {size.RingWarmup.TotalSeconds} s");
+            var warmup = await CallWave.PlaceAsync(system, size.RingRate, size.RingWarmup, firstNumber: callers, cancellationToken);
+            await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            await warmup.EndAsync(system, callers, cancellationToken);
+
             var before = system.Usage();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
-            var placed = await OpenLoop.RunAsync(size.RingRate, size.RingDuration, async (i, ct) =>
-            {
-                customers[i] = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct);
-                return true;
-            }, cancellationToken);
-            Progress.Report(Name, $"placed {placed.Sent - placed.Failed} calls ({placed.Latency} to place)");
-
-            var waiting = customers.Where(c => c is not null).ToHashSet(StringComparer.Ordinal);
-            await feed.ReadUntilAsync(events => Rings(events) is var rung && waiting.All(rung.ContainsKey), TimeSpan.FromSeconds(60), cancellationToken);
+            var measured = await CallWave.PlaceAsync(system, size.RingRate, size.RingDuration, firstNumber: 0, cancellationToken);
+            Progress.Report(Name, $"placed {measured.Customers.Count} calls ({measured.Placing.Latency} to place)");
+            await measured.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
             var seconds = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
             var usage = ServiceUsage.Between(before, system.Usage());
 
-            var rings = Rings(feed.Events);
-            var webhooks = feed.Events.Where(e => e.Kind == "voice-webhook" && e.Url?.EndsWith("/voice/incoming", StringComparison.Ordinal) == true && e.CallSid is not null)
+            var waiting = measured.Customers;
+            var events = measured.Feed.Events;
+            var rings = Rings(events);
+            var webhooks = events.Where(e => e.Kind == "voice-webhook" && e.Url?.EndsWith("/voice/incoming", StringComparison.Ordinal) == true && e.CallSid is not null)
                 .GroupBy(e => e.CallSid!).ToDictionary(g => g.Key, g => g.Min(e => e.Timestamp), StringComparer.Ordinal);
             var latencies = new LatencyRecorder();
+            var first = webhooks.Values.DefaultIfEmpty().Min();
+            var bySecond = new SortedDictionary<int, LatencyRecorder>();
             foreach (var customer in waiting.Where(c => rings.ContainsKey(c) && webhooks.ContainsKey(c)))
             {
-                latencies.Record(rings[customer] - webhooks[customer]);
+                var latency = rings[customer] - webhooks[customer];
+                latencies.Record(latency);
+                var second = (int)(webhooks[customer] - first).TotalSeconds;
+                (bySecond.TryGetValue(second, out var recorder) ? recorder : bySecond[second] = new LatencyRecorder()).Record(latency);
             }
 
-            var result = new TimeToRingResult(size.RingRate, BenchSystem.HighestBudget, waiting.Count, rings.Keys.Count(waiting.Contains), latencies.Summary(),
-                seconds, usage);
-            Progress.Report(Name, $"{result.Rung} of {result.Callers} agents rung: {result.TimeToRing}");
+            var result = new TimeToRingResult(size.RingRate, BenchSystem.HighestBudget, warmup.Customers.Count, waiting.Count, rings.Keys.Count(waiting.Contains),
+                measured.Answered, latencies.Summary(), [.. bySecond.Values.Select(r => r.Summary())], seconds, usage);
+            Progress.Report(Name, $"{result.Rung} of {result.Callers} agents rung, {result.Answered} answered: {result.TimeToRing}; " +
+                $"{result.SupportLineCpuPerCall} ms of processor time per answered call");
             return result;
         }
         finally

@@ -41,7 +41,7 @@ public sealed class BenchmarkSmokeRun : IAsyncLifetime
         string[] arguments =
         [
             assembly, "--smoke", "--results", _results, "--seed", ChaosSeed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--scenario", "webhook", "--scenario", "ring", "--scenario", "flow", "--scenario", "workers", "--scenario", "chaos",
+            "--scenario", "webhook", "--scenario", "ring", "--scenario", "portal", "--scenario", "flow", "--scenario", "workers", "--scenario", "chaos",
         ];
         foreach (var argument in arguments)
         {
@@ -121,14 +121,40 @@ public sealed class BenchmarkSmokeTests(BenchmarkSmokeRun run, ITestOutputHelper
     }
 
     [Fact]
-    public void Time_to_ring_scenario_times_every_caller_from_webhook_to_the_agents_call()
+    public void Time_to_ring_scenario_warms_up_then_times_every_caller_from_webhook_to_the_agents_call_and_costs_each_answered_call()
     {
         var ring = Report().GetProperty("timeToRing");
 
-        Assert.True(ring.GetProperty("callers").GetInt32() > 0);
-        Assert.Equal(ring.GetProperty("callers").GetInt32(), ring.GetProperty("rung").GetInt32());
-        Assert.Equal(ring.GetProperty("callers").GetInt32(), ring.GetProperty("timeToRing").GetProperty("count").GetInt32());
+        var callers = ring.GetProperty("callers").GetInt32();
+        Assert.True(callers > 0);
+        Assert.True(ring.GetProperty("warmupCallers").GetInt32() > 0);
+        Assert.Equal(callers, ring.GetProperty("rung").GetInt32());
+        Assert.Equal(callers, ring.GetProperty("answered").GetInt32());
+        Assert.Equal(callers, ring.GetProperty("timeToRing").GetProperty("count").GetInt32());
         AssertOrdered(ring.GetProperty("timeToRing"));
+        var perSecond = ring.GetProperty("perSecond").EnumerateArray().ToList();
+        Assert.NotEmpty(perSecond);
+        Assert.Equal(callers, perSecond.Sum(second => second.GetProperty("count").GetInt32()));
+        Assert.All(perSecond, AssertOrdered);
+        // The services worked for the calls: a cost per answered call, the support line's no more than every process's.
+        var supportLine = ring.GetProperty("supportLineCpuPerCall").GetDouble();
+        Assert.InRange(supportLine, 0.1, ring.GetProperty("allCpuPerCall").GetDouble());
+        Assert.Contains("| Time to ring | processor time per answered call", run.Markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Portal_scenario_costs_each_call_beyond_what_the_signed_in_pages_cost_anyway()
+    {
+        var portal = Report().GetProperty("portal");
+
+        // The smoke size signs in one number of agents; the full size compares few with many.
+        var measured = Assert.Single(portal.GetProperty("runs").EnumerateArray());
+        Assert.True(measured.GetProperty("signedIn").GetInt32() > 0);
+        Assert.True(measured.GetProperty("calls").GetInt32() > 0);
+        Assert.Equal(measured.GetProperty("calls").GetInt32(), measured.GetProperty("answered").GetInt32());
+        Assert.True(measured.GetProperty("idleCpuSeconds").GetDouble() >= 0);
+        Assert.True(measured.GetProperty("loadedCpuSeconds").GetDouble() > 0);
+        Assert.Contains("| Portal |", run.Markdown, StringComparison.Ordinal);
     }
 
     [Fact]

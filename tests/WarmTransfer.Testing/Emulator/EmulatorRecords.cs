@@ -37,6 +37,12 @@ public sealed record EmulatorEvent(
     public string? AgentCallConference =>
         this is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 } ? CallbackQuery(Parameter("StatusCallback"), "session") : null;
 
+    /// <summary>For a call joining a conference, the conference's friendly name (ours are named after the customer's call); otherwise null.</summary>
+    public string? JoinedConference =>
+        this is { Kind: "conference", CallSid: { } call, Message: { } message } && message.StartsWith($"{call} joined ", StringComparison.Ordinal)
+            ? message[(call.Length + " joined ".Length)..]
+            : null;
+
     internal static string? CallbackQuery(string? url, string name) =>
         Uri.TryCreate(url, UriKind.Absolute, out var callback) ? HttpUtility.ParseQueryString(callback.Query)[name] : null;
 }

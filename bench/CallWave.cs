@@ -1,0 +1,53 @@
+using StackExchange.Redis;
+using WarmTransfer.CallCenter.State;
+
+namespace WarmTransfer.Benchmarks;
+
+/// <summary>Customers calling at a fixed rate, and what the emulator logged from just before the first of them.</summary>
+public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadResult Placing)
+{
+    /// <summary>Places <c>rate × duration</c> customers, open loop, numbered from <paramref name="firstNumber"/>.</summary>
+    public static async Task<CallWave> PlaceAsync(BenchSystem system, double rate, TimeSpan duration, long firstNumber, CancellationToken cancellationToken)
+    {
+        var feed = new EventFeed(system.Emulator);
+        await feed.SkipPastAsync(cancellationToken);
+        var customers = new string[Math.Max(1, (int)Math.Round(rate * duration.TotalSeconds))];
+        var placing = await OpenLoop.RunAsync(rate, duration, async (i, ct) =>
+        {
+            customers[i] = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(firstNumber + i), ct);
+            return true;
+        }, cancellationToken);
+        return new CallWave(customers.Where(c => c is not null).ToHashSet(StringComparer.Ordinal), feed, placing);
+    }
+
+    /// <summary>How many of the customers an agent has joined so far.</summary>
+    public int Answered => Answers(Feed.Events).Keys.Count(Customers.Contains);
+
+    /// <summary>Reads the emulator's log until an agent joined every customer, or the timeout passed.</summary>
+    public Task<bool> AllAnsweredAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        Feed.ReadUntilAsync(events => Answers(events).Keys.Count(Customers.Contains) == Customers.Count, timeout, cancellationToken);
+
+    /// <summary>The customers hang up; returns once all <paramref name="agents"/> are available again.</summary>
+    public async Task EndAsync(BenchSystem system, int agents, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(Customers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (customer, ct) => await system.Emulator.HangUpAsync(customer, ct));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await system.App.GetConnectionStringAsync("redis", cancellationToken))!);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (await redis.GetDatabase().SortedSetLengthAsync(RedisKeys.AvailableAgents) < agents)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the {agents} agents were not all available again within 60 s of the customers hanging up");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+    }
+
+    /// <summary>When another call than the customer's own first joined each customer's conference (named after the customer's call).</summary>
+    public static Dictionary<string, DateTimeOffset> Answers(IEnumerable<EmulatorEvent> events) =>
+        events.Where(e => e.JoinedConference is { } conference && conference != e.CallSid)
+            .GroupBy(e => e.JoinedConference!)
+            .ToDictionary(g => g.Key, g => g.Min(e => e.Timestamp), StringComparer.Ordinal);
+}

@@ -1,0 +1,82 @@
+namespace WarmTransfer.Benchmarks.Scenarios;
+
+/// <param name="SignedIn">Agents signed in, each with its page's hub connection and heartbeat, all available.</param>
+/// <param name="Calls">Customers who called in the loaded window, each answered by an agent.</param>
+/// <param name="IdleCpuSeconds">The portal's processor time over a window with no call: the signed-in pages' heartbeats and pushes.</param>
+/// <param name="LoadedCpuSeconds">The same over a window as long in which the calls came and were answered.</param>
+public sealed record PortalRun(int SignedIn, int Calls, int Answered, double WindowSeconds, double IdleCpuSeconds, double LoadedCpuSeconds)
+{
+    /// <summary>What the calls cost the portal beyond the idle window, per call, in ms.</summary>
+    public double CpuPerCallMs => Calls > 0 ? Math.Round((LoadedCpuSeconds - IdleCpuSeconds) * 1000 / Calls, 1) : 0;
+}
+
+/// <param name="Ratio">The portal's cost per call with the most agents signed in over that with the fewest.</param>
+public sealed record PortalResult(IReadOnlyList<PortalRun> Runs, double Ratio);
+
+/// <summary>
+/// The same calls with few and with many agents signed in: what the portal spends per call (each call is a handful of agent
+/// updates: rung, answered, in the call) beyond what the signed-in pages cost it anyway. An update must cost the same however
+/// many agents are signed in.
+/// </summary>
+public sealed class PortalScenario(BenchSize size)
+{
+    public const string Name = "portal";
+
+    public async Task<PortalResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var runs = new List<PortalRun>();
+        foreach (var signedIn in size.PortalAgents)
+        {
+            runs.Add(await RunAsync(signedIn, cancellationToken));
+        }
+
+        var ratio = runs is [var fewest, .., var most] && fewest.CpuPerCallMs > 0 ? Math.Round(most.CpuPerCallMs / fewest.CpuPerCallMs, 2) : 0;
+        return new PortalResult(runs, ratio);
+    }
+
+    private async Task<PortalRun> RunAsync(int signedIn, CancellationToken cancellationToken)
+    {
+        var rate = size.PortalCalls / size.PortalCallDuration.TotalSeconds;
+        Progress.Report(Name, $"starting the system with {signedIn} agents");
+        await using var system = await BenchSystem.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: signedIn), cancellationToken);
+        var agents = await AgentPool.SignInAvailableAsync(system, signedIn, "answer", 300, listen: true, cancellationToken);
+        try
+        {
+            // The same calls once first, so that nothing measured is compiled on the way; then their agents are free again.
+            var warmup = await CallWave.PlaceAsync(system, rate, size.PortalCallDuration, firstNumber: size.PortalCalls, cancellationToken);
+            await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            await warmup.EndAsync(system, signedIn, cancellationToken);
+
+            var window = size.PortalWindow;
+            Progress.Report(Name, $"{signedIn} agents signed in; {window.TotalSeconds:0} s without calls");
+            var before = PortalCpu(system);
+            await Task.Delay(window, cancellationToken);
+            var idle = PortalCpu(system) - before;
+
+            Progress.Report(Name, $"{size.PortalCalls} customers calling over {size.PortalCallDuration.TotalSeconds:0.#} s");
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            before = PortalCpu(system);
+            var wave = await CallWave.PlaceAsync(system, rate, size.PortalCallDuration, firstNumber: 0, cancellationToken);
+            await wave.AllAnsweredAsync(window, cancellationToken);
+            var left = window - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left > TimeSpan.Zero)
+            {
+                // As long as the idle window, so what the signed-in pages cost anyway cancels out.
+                await Task.Delay(left, cancellationToken);
+            }
+
+            var loaded = PortalCpu(system) - before;
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var run = new PortalRun(signedIn, wave.Customers.Count, wave.Answered, Math.Round(seconds, 1), Math.Round(idle, 2),
+                Math.Round(loaded * window.TotalSeconds / seconds, 2));
+            Progress.Report(Name, $"{signedIn} signed in: idle {run.IdleCpuSeconds} s, with {run.Calls} calls {run.LoadedCpuSeconds} s: {run.CpuPerCallMs} ms per call");
+            return run;
+        }
+        finally
+        {
+            await AgentPool.DisposeAllAsync(agents);
+        }
+    }
+
+    private static double PortalCpu(BenchSystem system) => system.Usage().Where(s => s.Service == "agentportal").Sum(s => s.CpuSeconds);
+}
