@@ -82,8 +82,10 @@ public sealed class BenchSystem : IAsyncDisposable
         if (settings.WithBaseline)
         {
             var benchAssembly = typeof(BenchSystem).Assembly.Location;
+            var authToken = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "twilio-auth-token");
             builder.AddExecutable(BaselineResource, "dotnet", Path.GetDirectoryName(benchAssembly)!, benchAssembly, BaselineServer.Command)
                 .WithHttpEndpoint(env: BaselineServer.PortVariable)
+                .WithEnvironment(BaselineServer.AuthTokenVariable, builder.CreateResourceBuilder(authToken))
                 .WithHttpHealthCheck("/health");
         }
 
@@ -182,6 +184,32 @@ public sealed class BenchSystem : IAsyncDisposable
     /// Each service's peak resident memory so far (its largest process) and the processor time it used, with the bench's
     /// own (load generator and headless agents) as <c>bench</c>.
     /// </summary>
+    /// <summary>
+    /// Waits until the services have settled after what came before (tiered compilation finishing in the background, timers
+    /// catching up): less than a tenth of a core in all over two seconds, or <paramref name="timeout"/>. Returns how long it took.
+    /// </summary>
+    public async Task<TimeSpan> QuietAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromSeconds(2);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var before = Services(Usage());
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            await Task.Delay(interval, cancellationToken);
+            var after = Services(Usage());
+            if (after - before < 0.1 * interval.TotalSeconds)
+            {
+                break;
+            }
+
+            before = after;
+        }
+
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        static double Services(IReadOnlyList<ServiceUsage> usage) => usage.Where(s => s.Service != "bench").Sum(s => s.CpuSeconds);
+    }
+
     public IReadOnlyList<ServiceUsage> Usage() =>
     [
         .. ServiceProcesses.Usage(_marker, _dataDirectory),

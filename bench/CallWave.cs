@@ -32,7 +32,10 @@ public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadRes
     {
         await Parallel.ForEachAsync(Customers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (customer, ct) => await system.Emulator.HangUpAsync(customer, ct));
-        await using var redis = await ConnectionMultiplexer.ConnectAsync((await system.App.GetConnectionStringAsync("redis", cancellationToken))!);
+        // A patient client: the bench's own threads may be busy with hundreds of agents' pages.
+        var options = ConfigurationOptions.Parse((await system.App.GetConnectionStringAsync("redis", cancellationToken))!);
+        options.AsyncTimeout = options.SyncTimeout = (int)TimeSpan.FromSeconds(30).TotalMilliseconds;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
         while (await redis.GetDatabase().SortedSetLengthAsync(RedisKeys.AvailableAgents) < agents)
         {

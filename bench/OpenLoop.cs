@@ -4,7 +4,8 @@ namespace WarmTransfer.Benchmarks;
 
 /// <summary>What one fixed-rate run measured.</summary>
 /// <param name="AchievedRate">Requests answered per second, from the first send to the last answer.</param>
-public sealed record LoadResult(double TargetRate, long Sent, long Failed, double AchievedRate, Percentiles Latency)
+/// <param name="PerSecond">The latencies of the requests due in each second of the run, so warm-up or drift shows.</param>
+public sealed record LoadResult(double TargetRate, long Sent, long Failed, double AchievedRate, Percentiles Latency, IReadOnlyList<Percentiles> PerSecond)
 {
     /// <summary>Every request answered in time, at the rate asked for, with the 99th percentile under the limit.</summary>
     public bool Sustains(TimeSpan p99Limit) =>
@@ -19,11 +20,14 @@ public sealed record LoadResult(double TargetRate, long Sent, long Failed, doubl
 public static class OpenLoop
 {
     /// <param name="send">Sends request i; true when it was answered as expected.</param>
+    /// <param name="alsoInto">Where the latencies are recorded too, for runs measured as one.</param>
     public static async Task<LoadResult> RunAsync(
-        double rate, TimeSpan duration, Func<long, CancellationToken, Task<bool>> send, CancellationToken cancellationToken)
+        double rate, TimeSpan duration, Func<long, CancellationToken, Task<bool>> send, CancellationToken cancellationToken,
+        LatencyRecorder? alsoInto = null)
     {
         var count = Math.Max(1, (long)Math.Round(rate * duration.TotalSeconds));
         var latencies = new LatencyRecorder();
+        var perSecond = Enumerable.Range(0, Math.Max(1, (int)Math.Ceiling(duration.TotalSeconds))).Select(_ => new LatencyRecorder()).ToArray();
         var failed = 0L;
         var sent = new List<Task>((int)Math.Min(count, int.MaxValue));
         var ticksPerRequest = Stopwatch.Frequency / rate;
@@ -46,7 +50,8 @@ public static class OpenLoop
 
         await Task.WhenAll(sent);
         var seconds = Stopwatch.GetElapsedTime(start, lastAnswer).TotalSeconds;
-        return new LoadResult(rate, count, failed, seconds > 0 ? Math.Round((count - failed) / seconds, 1) : 0, latencies.Summary());
+        return new LoadResult(rate, count, failed, seconds > 0 ? Math.Round((count - failed) / seconds, 1) : 0, latencies.Summary(),
+            [.. perSecond.Select(second => second.Summary()).Where(summary => summary.Count > 0)]);
 
         async Task SendAsync(long index, long due)
         {
@@ -64,7 +69,10 @@ public static class OpenLoop
             InterlockedMax(ref lastAnswer, now);
             if (answered)
             {
-                latencies.Record(Stopwatch.GetElapsedTime(due, now));
+                var latency = Stopwatch.GetElapsedTime(due, now);
+                latencies.Record(latency);
+                alsoInto?.Record(latency);
+                perSecond[Math.Min(perSecond.Length - 1, (int)Stopwatch.GetElapsedTime(start, due).TotalSeconds)].Record(latency);
             }
             else
             {

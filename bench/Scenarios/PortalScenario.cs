@@ -48,7 +48,8 @@ public sealed class PortalScenario(BenchSize size)
             await warmup.EndAsync(system, signedIn, cancellationToken);
 
             var window = size.PortalWindow;
-            Progress.Report(Name, $"{signedIn} agents signed in; {window.TotalSeconds:0} s without calls");
+            var settled = await system.QuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            Progress.Report(Name, $"{signedIn} agents signed in, settled after {settled.TotalSeconds:0} s; {window.TotalSeconds:0} s without calls");
             var before = PortalCpu(system);
             await Task.Delay(window, cancellationToken);
             var idle = PortalCpu(system) - before;

@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+using WarmTransfer.CallCenter.State;
+
 namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="SustainedRate">The highest rate of the ladder answered in full with p99 under the limit (0: none).</param>
@@ -5,13 +9,22 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="AtFixedRate">A longer run at the fixed comparison rate.</param>
 public sealed record EndpointResult(string Endpoint, double SustainedRate, IReadOnlyList<LoadResult> Ladder, LoadResult AtFixedRate, int TwimlBytes);
 
+/// <param name="Baseline">Kestrel answering fixed TwiML, nothing else.</param>
+/// <param name="CheckedBaseline">Kestrel reading the form, checking the signature and building the TwiML, nothing else.</param>
+/// <param name="WebhookApi">WebhookApi with no agent free: the caller is put in line.</param>
+/// <param name="Claiming">WebhookApi with agents free: one is claimed and the dial published, in windows as long as the agents last.</param>
 /// <param name="Ratio">WebhookApi's sustained rate over the baseline's.</param>
-public sealed record WebhookResult(double P99LimitMs, double FixedRate, EndpointResult Baseline, EndpointResult WebhookApi, double Ratio);
+/// <param name="CheckedRatio">WebhookApi's sustained rate over the checked baseline's.</param>
+public sealed record WebhookResult(
+    double P99LimitMs, double FixedRate, EndpointResult Baseline, EndpointResult CheckedBaseline, EndpointResult WebhookApi, LoadResult Claiming,
+    int ClaimingAgents, double Ratio, double CheckedRatio);
 
 /// <summary>
-/// Signed incoming-call webhooks at rising rates against WebhookApi, and the same against the baseline (Kestrel answering
-/// the same TwiML with no work) in the same run: the highest rate each sustains with p99 under 10 ms, and the
-/// percentiles of both at a fixed 200 requests a second.
+/// Signed incoming-call webhooks at rising rates against WebhookApi, and the same against two baselines in the same run:
+/// Kestrel answering the same TwiML with no work, and Kestrel doing what any Twilio webhook must (form, signature, TwiML).
+/// The highest rate each sustains with p99 under 10 ms, and the percentiles at a fixed 200 requests a second — for WebhookApi
+/// both with no agent free (the caller waits in line) and with agents free (one is claimed and the dial published).
+/// Every caller a step sent hangs up after it (their conference ends), so each step starts from an empty line.
 /// </summary>
 public sealed class WebhookScenario(BenchSize size)
 {
@@ -20,40 +33,63 @@ public sealed class WebhookScenario(BenchSize size)
 
     public async Task<WebhookResult> RunAsync(CancellationToken cancellationToken)
     {
-        Progress.Report(Name, "starting the system and the baseline");
-        await using var system = await BenchSystem.StartAsync(new SystemSettings(CallsPerSecond: null, Agents: 0, WithBaseline: true), cancellationToken);
+        Progress.Report(Name, "starting the system and the baselines");
+        await using var system = await BenchSystem.StartAsync(
+            new SystemSettings(BenchSystem.HighestBudget, Agents: size.WebhookClaimAgents, WithBaseline: true), cancellationToken);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             Timeout = TimeSpan.FromSeconds(15),
         };
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await system.App.GetConnectionStringAsync("redis", cancellationToken))!);
+        var line = new LineKeeper(http, redis.GetDatabase());
 
-        // The same signed webhooks to both: the baseline ignores what WebhookApi checks.
-        var baseline = await MeasureAsync("baseline", new IncomingCallWebhook(system.Baseline, system.AuthToken), http, cancellationToken);
-        var webhooks = await MeasureAsync("webhookapi", new IncomingCallWebhook(system.WebhookApi, system.AuthToken), http, cancellationToken);
-        return new WebhookResult(P99Limit.TotalMilliseconds, size.WebhookFixedRate, baseline, webhooks,
-            baseline.SustainedRate > 0 ? Math.Round(webhooks.SustainedRate / baseline.SustainedRate, 3) : 0);
+        // The same signed webhooks to all: the bare baseline ignores what the others check.
+        var baseline = await MeasureAsync("baseline", new IncomingCallWebhook(system.Baseline, system.AuthToken), http, null, cancellationToken);
+        var checkedBaseline = await MeasureAsync("checked", new IncomingCallWebhook(system.Baseline, system.AuthToken, BaselineServer.CheckedPath), http, null,
+            cancellationToken);
+        var webhooks = await MeasureAsync("webhookapi", new IncomingCallWebhook(system.WebhookApi, system.AuthToken), http, line, cancellationToken);
+        var claiming = await ClaimingAsync(system, http, line, cancellationToken);
+        return new WebhookResult(P99Limit.TotalMilliseconds, size.WebhookFixedRate, baseline, checkedBaseline, webhooks, claiming, size.WebhookClaimAgents,
+            Ratio(webhooks, baseline), Ratio(webhooks, checkedBaseline));
     }
 
-    private async Task<EndpointResult> MeasureAsync(string endpoint, IncomingCallWebhook webhook, HttpClient http, CancellationToken cancellationToken)
+    private static double Ratio(EndpointResult measured, EndpointResult baseline) =>
+        baseline.SustainedRate > 0 ? Math.Round(measured.SustainedRate / baseline.SustainedRate, 3) : 0;
+
+    private async Task<EndpointResult> MeasureAsync(string endpoint, IncomingCallWebhook webhook, HttpClient http, LineKeeper? line,
+        CancellationToken cancellationToken)
     {
         var twimlBytes = 0;
         async Task<bool> SendAsync(long i, CancellationToken ct)
         {
-            using var request = webhook.Create(IncomingCallWebhook.NewCallSid(), IncomingCallWebhook.Number(i));
+            var callSid = IncomingCallWebhook.NewCallSid();
+            line?.Sent(callSid);
+            using var request = webhook.Create(callSid, IncomingCallWebhook.Number(i));
             using var response = await http.SendAsync(request, ct);
             var body = await response.Content.ReadAsByteArrayAsync(ct);
             twimlBytes = body.Length;
             return response.IsSuccessStatusCode && body.Length > 0;
         }
 
+        async Task<LoadResult> StepAsync(double rate, TimeSpan duration)
+        {
+            var result = await OpenLoop.RunAsync(rate, duration, SendAsync, cancellationToken);
+            if (line is not null)
+            {
+                await line.EmptyAsync(webhook, cancellationToken);
+            }
+
+            await Task.Delay(size.WebhookPause, cancellationToken);
+            return result;
+        }
+
         // Connections opened and code paths warmed, and the system's start settled, before anything counts.
-        await OpenLoop.RunAsync(size.WebhookWarmupRate, size.WebhookWarmup, SendAsync, cancellationToken);
-        await Task.Delay(size.WebhookPause, cancellationToken);
+        await StepAsync(size.WebhookWarmupRate, size.WebhookWarmup);
 
         var ladder = new List<LoadResult>();
         foreach (var rate in size.WebhookRates)
         {
-            var result = await OpenLoop.RunAsync(rate, size.WebhookStep, SendAsync, cancellationToken);
+            var result = await StepAsync(rate, size.WebhookStep);
             ladder.Add(result);
             var sustained = result.Sustains(P99Limit);
             Progress.Report(Name, $"{endpoint,-10} {rate,6} req/s: answered {result.AchievedRate} req/s, failed {result.Failed}, {result.Latency}{(sustained ? "" : "  (not sustained)")}");
@@ -62,14 +98,92 @@ public sealed class WebhookScenario(BenchSize size)
             {
                 break;
             }
-
-            await Task.Delay(size.WebhookPause, cancellationToken);
         }
 
-        await Task.Delay(size.WebhookPause, cancellationToken);
-        var fixedRate = await OpenLoop.RunAsync(size.WebhookFixedRate, size.WebhookFixedDuration, SendAsync, cancellationToken);
+        // Warmed at the fixed rate again after the ladder's last, overloaded step.
+        await StepAsync(size.WebhookFixedRate, size.WebhookWarmup);
+        var fixedRate = await StepAsync(size.WebhookFixedRate, size.WebhookFixedDuration);
         Progress.Report(Name, $"{endpoint,-10} at {size.WebhookFixedRate} req/s for {size.WebhookFixedDuration.TotalSeconds} s: failed {fixedRate.Failed}, {fixedRate.Latency}");
         var best = ladder.Where(r => r.Sustains(P99Limit)).Select(r => r.TargetRate).DefaultIfEmpty(0).Max();
         return new EndpointResult(endpoint, best, ladder, fixedRate, twimlBytes);
+    }
+
+    /// <summary>
+    /// Agents signed in and free (their softphones never answer): each webhook claims one and publishes its dial, at the fixed
+    /// rate for as long as the agents last; the callers then hang up, the agents are free again, and the next window runs.
+    /// </summary>
+    private async Task<LoadResult> ClaimingAsync(BenchSystem system, HttpClient http, LineKeeper line, CancellationToken cancellationToken)
+    {
+        var agents = size.WebhookClaimAgents;
+        Progress.Report(Name, $"signing in {agents} agents for the claiming path");
+        var pool = await AgentPool.SignInAvailableAsync(system, agents, "never", 0, listen: false, cancellationToken);
+        try
+        {
+            var webhook = new IncomingCallWebhook(system.WebhookApi, system.AuthToken);
+            var window = TimeSpan.FromSeconds(agents / size.WebhookFixedRate);
+            var all = new LatencyRecorder();
+            var results = new List<LoadResult>();
+            for (var i = 0; i < size.WebhookClaimWindows + 1; i++)
+            {
+                await line.AgentsFreeAsync(agents, cancellationToken);
+                var result = await OpenLoop.RunAsync(size.WebhookFixedRate, window, async (n, ct) =>
+                {
+                    var callSid = IncomingCallWebhook.NewCallSid();
+                    line.Sent(callSid);
+                    using var request = webhook.Create(callSid, IncomingCallWebhook.Number(n));
+                    using var response = await http.SendAsync(request, ct);
+                    return response.IsSuccessStatusCode;
+                }, cancellationToken, i == 0 ? null : all);
+                await line.EmptyAsync(webhook, cancellationToken);
+                Progress.Report(Name, $"claiming {(i == 0 ? "warm-up" : $"window {i}")}: {result.Latency}");
+                if (i > 0)
+                {
+                    results.Add(result);
+                }
+            }
+
+            return new LoadResult(size.WebhookFixedRate, results.Sum(r => r.Sent), results.Sum(r => r.Failed),
+                Math.Round(results.Average(r => r.AchievedRate), 1), all.Summary(), [.. results.SelectMany(r => r.PerSecond)]);
+        }
+        finally
+        {
+            await AgentPool.DisposeAllAsync(pool);
+        }
+    }
+
+    /// <summary>The callers a step sent: hung up after it, so the next step starts from an empty line with every agent free.</summary>
+    private sealed class LineKeeper(HttpClient http, IDatabase redis)
+    {
+        private ConcurrentBag<string> _sent = [];
+
+        public void Sent(string callSid) => _sent.Add(callSid);
+
+        public async Task EmptyAsync(IncomingCallWebhook webhook, CancellationToken cancellationToken)
+        {
+            var callers = Interlocked.Exchange(ref _sent, []);
+            await Parallel.ForEachAsync(callers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (callSid, ct) =>
+            {
+                using var request = webhook.ConferenceEnded(callSid);
+                using var response = await http.SendAsync(request, ct);
+            });
+            await UntilAsync(async () => await redis.ListLengthAsync(RedisKeys.WaitingCallers) == 0, "the line did not empty", cancellationToken);
+        }
+
+        public Task AgentsFreeAsync(int agents, CancellationToken cancellationToken) =>
+            UntilAsync(async () => await redis.SortedSetLengthAsync(RedisKeys.AvailableAgents) >= agents, $"the {agents} agents were not all free", cancellationToken);
+
+        private static async Task UntilAsync(Func<Task<bool>> done, string problem, CancellationToken cancellationToken)
+        {
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+            while (!await done())
+            {
+                if (DateTimeOffset.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"{problem} within 60 s");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+        }
     }
 }

@@ -102,11 +102,16 @@ public sealed class BenchmarkSmokeTests(BenchmarkSmokeRun run, ITestOutputHelper
     }
 
     [Fact]
-    public void Webhook_scenario_measures_WebhookApi_and_the_baseline_at_every_rate_it_tries()
+    public void Webhook_scenario_measures_WebhookApi_and_both_baselines_at_every_rate_it_tries_and_the_path_that_claims_an_agent()
     {
         var webhook = Report().GetProperty("webhook");
 
-        foreach (var endpoint in new[] { webhook.GetProperty("baseline"), webhook.GetProperty("webhookApi") })
+        var claiming = webhook.GetProperty("claiming");
+        Assert.Equal(0, claiming.GetProperty("failed").GetInt64());
+        Assert.Equal(claiming.GetProperty("sent").GetInt64(), claiming.GetProperty("latency").GetProperty("count").GetInt64());
+        AssertOrdered(claiming.GetProperty("latency"));
+        Assert.Contains("| Webhook | WebhookApi / checked baseline |", run.Markdown, StringComparison.Ordinal);
+        foreach (var endpoint in new[] { webhook.GetProperty("baseline"), webhook.GetProperty("checkedBaseline"), webhook.GetProperty("webhookApi") })
         {
             Assert.True(endpoint.GetProperty("twimlBytes").GetInt32() > 100, $"{endpoint.GetProperty("endpoint")} answered no TwiML");
             var runs = endpoint.GetProperty("ladder").EnumerateArray().Append(endpoint.GetProperty("atFixedRate")).ToList();
