@@ -5,7 +5,7 @@ using RabbitMQ.Client;
 namespace WarmTransfer.CallCenter.Messaging;
 
 /// <summary>What an agent sees changed (their presence, their call, a colleague's availability): the portal pushes it.</summary>
-/// <param name="AgentIds">The agents whose own view changed; every agent's list of available colleagues is refreshed too.</param>
+/// <param name="AgentIds">The agents whose own view changed (the portal pushes the list of free colleagues on its own).</param>
 public sealed record AgentsChanged(IReadOnlyList<string> AgentIds);
 
 /// <summary>

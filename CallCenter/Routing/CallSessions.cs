@@ -164,18 +164,21 @@ public sealed class CallSessions(
             logger.LogInformation("Session {SessionId}: {Happened} {AgentId} {Detail}", session.Id, happened.Kind, happened.AgentId, happened.Detail);
         }
 
+        // The session is stored: a dial is published while the state effects go on (the worker reads the session it was
+        // stored with), and the agents are told once those are done (NotifyAgents comes last), each awaited at the end.
+        var publishing = new List<Task>();
         foreach (var effect in decision.Effects)
         {
             switch (effect)
             {
                 case DialAgent dial:
-                    await work.PublishAsync(new DialRequest($"{session.Id}.{dial.LegId}", session.Id, dial.LegId, dial.AgentId, dial.Role, time.GetUtcNow()),
-                        cancellationToken);
+                    publishing.Add(work.PublishAsync(new DialRequest($"{session.Id}.{dial.LegId}", session.Id, dial.LegId, dial.AgentId, dial.Role,
+                        time.GetUtcNow()), cancellationToken));
                     break;
                 case DialCustomer dial:
                     // The agent who took the callback names the request, with the customer's number to call.
-                    await work.PublishAsync(new DialRequest($"{session.Id}.{dial.AttemptId}.customer", session.Id, dial.AttemptId,
-                        session.Owner?.AgentId ?? string.Empty, AgentRole.Owner, time.GetUtcNow(), dial.Number), cancellationToken);
+                    publishing.Add(work.PublishAsync(new DialRequest($"{session.Id}.{dial.AttemptId}.customer", session.Id, dial.AttemptId,
+                        session.Owner?.AgentId ?? string.Empty, AgentRole.Owner, time.GetUtcNow(), dial.Number), cancellationToken));
                     break;
                 case CancelLeg { CallSid: { } callSid } cancel:
                     await CommandAsync(session, CallAction.CancelLeg, cancel.LegId, callSid, cancellationToken);
@@ -212,10 +215,12 @@ public sealed class CallSessions(
                     await FreeAgentAsync(free.AgentId, free.LegId, free.Away, cancellationToken);
                     break;
                 case NotifyAgents notify:
-                    await updates.PublishAsync(notify.AgentIds, cancellationToken);
+                    publishing.Add(updates.PublishAsync(notify.AgentIds, cancellationToken));
                     break;
             }
         }
+
+        await Task.WhenAll(publishing);
     }
 
     /// <summary>An event for a session that no longer exists: whatever it left busy is let go.</summary>
