@@ -8,7 +8,8 @@ public sealed record BenchSize(
     double RingRate, TimeSpan RingWarmup, TimeSpan RingDuration,
     int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout,
     int WorkerDialRequests, IReadOnlyList<int> WorkerCounts,
-    IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalWindow)
+    IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalWindow,
+    TimeSpan SettleTimeout)
 {
     public static readonly BenchSize Full = new("full",
         WebhookWarmupRate: 200, WebhookWarmup: TimeSpan.FromSeconds(10),
@@ -16,9 +17,10 @@ public sealed record BenchSize(
         WebhookStep: TimeSpan.FromSeconds(5), WebhookPause: TimeSpan.FromSeconds(2),
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10), WebhookClaimAgents: 250, WebhookClaimWindows: 4,
         RingRate: 50, RingWarmup: TimeSpan.FromSeconds(2), RingDuration: TimeSpan.FromSeconds(5),
-        FlowCustomers: 200, FlowAgents: 40, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(10),
+        FlowCustomers: 2000, FlowAgents: 400, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(15),
         WorkerDialRequests: 250, WorkerCounts: [1, 2],
-        PortalAgents: [40, 400], PortalCalls: 40, PortalCallDuration: TimeSpan.FromSeconds(4), PortalWindow: TimeSpan.FromSeconds(15));
+        PortalAgents: [40, 400], PortalCalls: 40, PortalCallDuration: TimeSpan.FromSeconds(4), PortalWindow: TimeSpan.FromSeconds(15),
+        SettleTimeout: TimeSpan.FromSeconds(60));
 
     public static readonly BenchSize Smoke = new("smoke",
         WebhookWarmupRate: 20, WebhookWarmup: TimeSpan.FromSeconds(0.5),
@@ -27,5 +29,6 @@ public sealed record BenchSize(
         RingRate: 5, RingWarmup: TimeSpan.FromSeconds(0.4), RingDuration: TimeSpan.FromSeconds(1),
         FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
         WorkerDialRequests: 10, WorkerCounts: [2],
-        PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalWindow: TimeSpan.FromSeconds(4));
+        PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalWindow: TimeSpan.FromSeconds(4),
+        SettleTimeout: TimeSpan.Zero);
 }

@@ -48,7 +48,7 @@ public sealed class PortalScenario(BenchSize size)
             await warmup.EndAsync(system, signedIn, cancellationToken);
 
             var window = size.PortalWindow;
-            var settled = await system.QuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            var settled = await system.QuietAsync(size.SettleTimeout, cancellationToken);
             Progress.Report(Name, $"{signedIn} agents signed in, settled after {settled.TotalSeconds:0} s; {window.TotalSeconds:0} s without calls");
             var before = PortalCpu(system);
             await Task.Delay(window, cancellationToken);

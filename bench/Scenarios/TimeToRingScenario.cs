@@ -42,7 +42,7 @@ public sealed class TimeToRingScenario(BenchSize size)
             var warmup = await CallWave.PlaceAsync(system, size.RingRate, size.RingWarmup, firstNumber: callers, cancellationToken);
             await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
             await warmup.EndAsync(system, callers, cancellationToken);
-            var settled = await system.QuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            var settled = await system.QuietAsync(size.SettleTimeout, cancellationToken);
             Progress.Report(Name, $"warm-up over; the services settled after {settled.TotalSeconds:0} s");
 
             var before = system.Usage();
