@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -53,6 +54,7 @@ public sealed class ConfirmedPublisher : IAsyncDisposable
             throw new BrokerUnavailableException($"RabbitMQ blocks publishers ({reason}).", null);
         }
 
+        CarryTrace(properties);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(BrokerTimeout);
         IChannel? channel = null;
@@ -87,6 +89,28 @@ public sealed class ConfirmedPublisher : IAsyncDisposable
         }
 
         Return(channel);
+    }
+
+    /// <summary>
+    /// Puts the current trace into the message's headers. RabbitMQ.Client does so only from a publish span it records, and
+    /// with no telemetry exported none is recorded; the trace must still reach the worker and its Twilio request. A publish
+    /// span, when there is one, writes its own context over this.
+    /// </summary>
+    private static void CarryTrace(BasicProperties properties)
+    {
+        if (Activity.Current is not { } current || properties.Headers?.ContainsKey("traceparent") == true)
+        {
+            return;
+        }
+
+        var headers = properties.Headers ??= new Dictionary<string, object?>();
+        DistributedContextPropagator.Current.Inject(current, headers, static (carrier, name, value) =>
+        {
+            if (carrier is IDictionary<string, object?> entries && value is not null)
+            {
+                entries[name] = System.Text.Encoding.UTF8.GetBytes(value);
+            }
+        });
     }
 
     private async Task<IChannel> RentAsync(CancellationToken cancellationToken)

@@ -88,6 +88,22 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
     }
 
     [Fact]
+    public async Task A_dial_request_carries_the_trace_it_was_published_in_though_no_publish_span_is_recorded()
+    {
+        // No telemetry listens here, as in a service that exports none: RabbitMQ.Client records no publish span.
+        await using var service = await MessagingHost.StartAsync("traced-publisher", redis, rabbitmq);
+        var publisher = service.Services.GetRequiredService<IDialRequestPublisher>();
+        var dialQueue = await _queues.ReadAsync(WorkQueueTopology.DialQueue);
+
+        using var webhook = new System.Diagnostics.Activity("incoming webhook").Start();
+        await publisher.PublishAsync(Request(1), CancellationToken.None);
+
+        var delivered = Assert.Single(await Eventually.ReadUntilAsync(dialQueue, read => read.Count == 1, "the dial request in the dial queue"));
+        var traceParent = Assert.IsType<byte[]>(delivered.Headers["traceparent"]);
+        Assert.Equal($"00-{webhook.TraceId}-{webhook.SpanId}-00", System.Text.Encoding.UTF8.GetString(traceParent));
+    }
+
+    [Fact]
     public async Task Outbox_entries_that_cannot_be_sent_are_set_aside_and_the_ones_behind_them_are_delivered()
     {
         var unreadable = "{not json";
