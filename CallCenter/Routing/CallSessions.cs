@@ -167,57 +167,74 @@ public sealed class CallSessions(
         // The session is stored: a dial is published while the state effects go on (the worker reads the session it was
         // stored with), and the agents are told once those are done (NotifyAgents comes last), each awaited at the end.
         var publishing = new List<Task>();
-        foreach (var effect in decision.Effects)
+        try
         {
-            switch (effect)
+            foreach (var effect in decision.Effects)
             {
-                case DialAgent dial:
-                    publishing.Add(work.PublishAsync(new DialRequest($"{session.Id}.{dial.LegId}", session.Id, dial.LegId, dial.AgentId, dial.Role,
-                        time.GetUtcNow()), cancellationToken));
-                    break;
-                case DialCustomer dial:
-                    // The agent who took the callback names the request, with the customer's number to call.
-                    publishing.Add(work.PublishAsync(new DialRequest($"{session.Id}.{dial.AttemptId}.customer", session.Id, dial.AttemptId,
-                        session.Owner?.AgentId ?? string.Empty, AgentRole.Owner, time.GetUtcNow(), dial.Number), cancellationToken));
-                    break;
-                case CancelLeg { CallSid: { } callSid } cancel:
-                    await CommandAsync(session, CallAction.CancelLeg, cancel.LegId, callSid, cancellationToken);
-                    break;
-                case CancelLeg:
-                    // No call yet: the dialer finds the leg withdrawn and dials no one.
-                    break;
-                case CompleteLeg complete:
-                    await CommandAsync(session, CallAction.CompleteLeg, complete.LegId, complete.CallSid, cancellationToken);
-                    break;
-                case HoldCustomer:
-                    await CommandAsync(session, CallAction.HoldCustomer, null, null, cancellationToken);
-                    break;
-                case ResumeCustomer:
-                    await CommandAsync(session, CallAction.ResumeCustomer, null, null, cancellationToken);
-                    break;
-                case EndConference:
-                    // With no conference, the customer's own call (or their callback's) is hung up.
-                    await CommandAsync(session, CallAction.EndConference, null, session.CustomerCallSid, cancellationToken);
-                    break;
-                case OfferToNextAgent:
-                    await OfferAsync(session.Id, front: true, cancellationToken);
-                    break;
-                case FindColleague:
-                    await FindColleagueAsync(session.Id, cancellationToken);
-                    break;
-                case LeaveLine:
-                    await agents.LeaveLineAsync(session.Id);
-                    break;
-                case AgentInCall inCall:
-                    await agents.InCallAsync(inCall.AgentId, inCall.LegId);
-                    break;
-                case FreeAgent free:
-                    await FreeAgentAsync(free.AgentId, free.LegId, free.Away, cancellationToken);
-                    break;
-                case NotifyAgents notify:
-                    publishing.Add(updates.PublishAsync(notify.AgentIds, cancellationToken));
-                    break;
+                switch (effect)
+                {
+                    case DialAgent dial:
+                        publishing.Add(work.PublishAsync(new DialRequest($"{session.Id}.{dial.LegId}", session.Id, dial.LegId, dial.AgentId, dial.Role,
+                            time.GetUtcNow()), cancellationToken));
+                        break;
+                    case DialCustomer dial:
+                        // The agent who took the callback names the request, with the customer's number to call.
+                        publishing.Add(work.PublishAsync(new DialRequest($"{session.Id}.{dial.AttemptId}.customer", session.Id, dial.AttemptId,
+                            session.Owner?.AgentId ?? string.Empty, AgentRole.Owner, time.GetUtcNow(), dial.Number), cancellationToken));
+                        break;
+                    case CancelLeg { CallSid: { } callSid } cancel:
+                        await CommandAsync(session, CallAction.CancelLeg, cancel.LegId, callSid, cancellationToken);
+                        break;
+                    case CancelLeg:
+                        // No call yet: the dialer finds the leg withdrawn and dials no one.
+                        break;
+                    case CompleteLeg complete:
+                        await CommandAsync(session, CallAction.CompleteLeg, complete.LegId, complete.CallSid, cancellationToken);
+                        break;
+                    case HoldCustomer:
+                        await CommandAsync(session, CallAction.HoldCustomer, null, null, cancellationToken);
+                        break;
+                    case ResumeCustomer:
+                        await CommandAsync(session, CallAction.ResumeCustomer, null, null, cancellationToken);
+                        break;
+                    case EndConference:
+                        // With no conference, the customer's own call (or their callback's) is hung up.
+                        await CommandAsync(session, CallAction.EndConference, null, session.CustomerCallSid, cancellationToken);
+                        break;
+                    case OfferToNextAgent:
+                        await OfferAsync(session.Id, front: true, cancellationToken);
+                        break;
+                    case FindColleague:
+                        await FindColleagueAsync(session.Id, cancellationToken);
+                        break;
+                    case LeaveLine:
+                        await agents.LeaveLineAsync(session.Id);
+                        break;
+                    case AgentInCall inCall:
+                        await agents.InCallAsync(inCall.AgentId, inCall.LegId);
+                        break;
+                    case FreeAgent free:
+                        await FreeAgentAsync(free.AgentId, free.LegId, free.Away, cancellationToken);
+                        break;
+                    case NotifyAgents notify:
+                        publishing.Add(updates.PublishAsync(notify.AgentIds, cancellationToken));
+                        break;
+                }
             }
+        }
+        catch (Exception failure) when (publishing.Count > 0)
+        {
+            // The dials already started still go out (or into the outbox) before the failure is reported.
+            try
+            {
+                await Task.WhenAll(publishing);
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "Session {SessionId}: a publish failed beside {Failure}", session.Id, failure.GetType().Name);
+            }
+
+            throw;
         }
 
         await Task.WhenAll(publishing);
