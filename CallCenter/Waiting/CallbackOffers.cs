@@ -18,13 +18,22 @@ public sealed class CallbackOffers(IConnectionMultiplexer redis, AgentStore line
     /// <summary>Whether the caller is offered a callback now, on entry.</summary>
     public async Task<bool> ShouldOfferAsync(string sessionId, string? number)
     {
-        if (!CallDecisions.CanCallBack(number) || await line.PositionAsync(sessionId) is not { } position)
+        if (!CallDecisions.CanCallBack(number))
+        {
+            return false;
+        }
+
+        // Both read at once: one round trip, not two, on the incoming webhook's path.
+        var placing = line.PositionAsync(sessionId);
+        var history = line.ServiceIntervalsAsync();
+        await Task.WhenAll(placing, history);
+        if (placing.Result is not { } position)
         {
             return false;
         }
 
         var settings = options.Value;
-        return WaitEstimate.For(position, await line.ServiceIntervalsAsync(), time.GetUtcNow(), settings) > settings.OfferCallbackAfter;
+        return WaitEstimate.For(position, history.Result, time.GetUtcNow(), settings) > settings.OfferCallbackAfter;
     }
 
     /// <summary>
