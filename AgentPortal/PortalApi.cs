@@ -181,11 +181,12 @@ public static class PortalApi
         await views.BuildAsync(AgentId(user)) is { Call: { } call } ? TypedResults.Ok(call) : TypedResults.NoContent();
 
     private static async Task<IResult> TransferAsync(TransferRequest request, ClaimsPrincipal user, AgentStore agents, CallSessions calls,
-        IOptions<AgentDirectoryOptions> directory, CancellationToken cancellationToken)
+        IOptionsMonitor<AgentDirectoryOptions> directory, CancellationToken cancellationToken)
     {
         var agentId = AgentId(user);
         var colleague = string.IsNullOrWhiteSpace(request.Colleague) ? null : request.Colleague;
-        if (colleague is not null && directory.Value.Find(colleague) is null)
+        // The directory as it is now: a colleague added to the directory file is known at once.
+        if (colleague is not null && directory.CurrentValue.Find(colleague) is null)
         {
             return TypedResults.Problem($"There is no agent '{colleague}'.", statusCode: StatusCodes.Status400BadRequest);
         }

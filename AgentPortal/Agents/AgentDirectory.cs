@@ -55,13 +55,13 @@ public sealed class AgentDirectoryOptions
 
     public List<AgentAccount> Directory { get; set; } = [];
 
-    private (List<AgentAccount> Source, int Count, Dictionary<string, AgentAccount> ById)? _index;
+    private Index? _index;
 
     /// <summary>The agent with this id (the first, were one listed twice); looked up by id, not by reading the whole directory.</summary>
     public AgentAccount? Find(string agentId)
     {
-        var index = _index;
-        if (index is not { } built || !ReferenceEquals(built.Source, Directory) || built.Count != Directory.Count)
+        var index = Volatile.Read(ref _index);
+        if (index is null || !ReferenceEquals(index.Source, Directory) || index.Count != Directory.Count)
         {
             var byId = new Dictionary<string, AgentAccount>(StringComparer.Ordinal);
             foreach (var agent in Directory)
@@ -69,10 +69,12 @@ public sealed class AgentDirectoryOptions
                 byId.TryAdd(agent.Id, agent);
             }
 
-            index = (Directory, Directory.Count, byId);
-            _index = index;
+            index = new Index(Directory, Directory.Count, byId);
+            Volatile.Write(ref _index, index);
         }
 
-        return index.Value.ById.GetValueOrDefault(agentId);
+        return index.ById.GetValueOrDefault(agentId);
     }
+
+    private sealed record Index(List<AgentAccount> Source, int Count, Dictionary<string, AgentAccount> ById);
 }
