@@ -38,9 +38,16 @@ public static class RestApi
             var result = await next(context);
             var http = context.HttpContext;
             var latency = http.RequestServices.GetRequiredService<IOptions<EmulatorTimingOptions>>().Value.CallCreationLatency;
-            if (latency > TimeSpan.Zero)
+            try
             {
-                await Task.Delay(latency, http.RequestServices.GetRequiredService<TimeProvider>(), http.RequestAborted);
+                if (latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(latency, http.RequestServices.GetRequiredService<TimeProvider>(), http.RequestAborted);
+                }
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client gave up waiting: the call exists all the same, and the request is logged as any other.
             }
 
             return result;
