@@ -2,12 +2,14 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="SignedIn">Agents signed in, each with its page's hub connection and heartbeat, all available.</param>
 /// <param name="Calls">Customers who called in the loaded window, each answered by an agent.</param>
-/// <param name="IdleCpuSeconds">The portal's processor time over a window with no call: the signed-in pages' heartbeats and pushes.</param>
-/// <param name="LoadedCpuSeconds">The same over a window as long in which the calls came and were answered.</param>
-public sealed record PortalRun(int SignedIn, int Calls, int Answered, double WindowSeconds, double IdleCpuSeconds, double LoadedCpuSeconds)
+/// <param name="IdleCpuSeconds">The portal's processor time over <paramref name="IdleSeconds"/> with no call: the signed-in pages' heartbeats and pushes.</param>
+/// <param name="LoadedCpuSeconds">The same over <paramref name="WindowSeconds"/> (as long, or longer when the answers took longer) in which the calls came and were answered.</param>
+public sealed record PortalRun(int SignedIn, int Calls, int Answered, double IdleSeconds, double WindowSeconds, double IdleCpuSeconds, double LoadedCpuSeconds)
 {
-    /// <summary>What the calls cost the portal beyond the idle window, per call, in ms.</summary>
-    public double CpuPerCallMs => Calls > 0 ? Math.Round((LoadedCpuSeconds - IdleCpuSeconds) * 1000 / Calls, 1) : 0;
+    /// <summary>What the calls cost the portal beyond what the same time without calls cost it, per call, in ms.</summary>
+    public double CpuPerCallMs => Calls > 0 && IdleSeconds > 0
+        ? Math.Round((LoadedCpuSeconds - IdleCpuSeconds * WindowSeconds / IdleSeconds) * 1000 / Calls, 1)
+        : 0;
 }
 
 /// <param name="Ratio">The portal's cost per call with the most agents signed in over that with the fewest.</param>
@@ -68,8 +70,8 @@ public sealed class PortalScenario(BenchSize size)
 
             var loaded = PortalCpu(system) - before;
             var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var run = new PortalRun(signedIn, wave.Customers.Count, wave.Answered, Math.Round(seconds, 1), Math.Round(idle, 2),
-                Math.Round(loaded * window.TotalSeconds / seconds, 2));
+            var run = new PortalRun(signedIn, wave.Customers.Count, wave.Answered, window.TotalSeconds, Math.Round(seconds, 1), Math.Round(idle, 2),
+                Math.Round(loaded, 2));
             Progress.Report(Name, $"{signedIn} signed in: idle {run.IdleCpuSeconds} s, with {run.Calls} calls {run.LoadedCpuSeconds} s: {run.CpuPerCallMs} ms per call");
             return run;
         }
