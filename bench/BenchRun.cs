@@ -115,9 +115,10 @@ public static class BenchRun
         var machine = MachineInfo.Current();
         Progress.Report("bench", $"{options.Size.Name} run of {string.Join(", ", options.Scenarios)} on {machine}");
         var size = options.Size;
-        var webhook = options.Scenarios.Contains(WebhookScenario.Name) ? await new WebhookScenario(size).RunAsync(cancellationToken) : null;
-        var ring = options.Scenarios.Contains(TimeToRingScenario.Name) ? await new TimeToRingScenario(size).RunAsync(cancellationToken) : null;
-        var portal = options.Scenarios.Contains(PortalScenario.Name) ? await new PortalScenario(size).RunAsync(cancellationToken) : null;
+        await using var systems = new BenchSystems(size.SharedSystem);
+        var webhook = options.Scenarios.Contains(WebhookScenario.Name) ? await new WebhookScenario(size, systems).RunAsync(cancellationToken) : null;
+        var ring = options.Scenarios.Contains(TimeToRingScenario.Name) ? await new TimeToRingScenario(size, systems).RunAsync(cancellationToken) : null;
+        var portal = options.Scenarios.Contains(PortalScenario.Name) ? await new PortalScenario(size, systems).RunAsync(cancellationToken) : null;
         var flow = options.Scenarios.Contains(FullFlowScenario.Name) ? await new FullFlowScenario(size,
             options.WallboardScreenshot ? Path.Combine(options.ResultsDirectory, $"{started:yyyyMMdd-HHmmss}-wallboard-during-flow.png") : null).RunAsync(cancellationToken) : null;
         var workers = options.Scenarios.Contains(WorkerThroughputScenario.Name) ? await new WorkerThroughputScenario(size).RunAsync(cancellationToken) : null;

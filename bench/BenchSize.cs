@@ -9,7 +9,7 @@ public sealed record BenchSize(
     int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout,
     int WorkerDialRequests, IReadOnlyList<int> WorkerCounts,
     IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalWindow,
-    TimeSpan SettleTimeout)
+    TimeSpan SettleTimeout, SystemSettings? SharedSystem)
 {
     public static readonly BenchSize Full = new("full",
         WebhookWarmupRate: 200, WebhookWarmup: TimeSpan.FromSeconds(10),
@@ -20,7 +20,7 @@ public sealed record BenchSize(
         FlowCustomers: 2000, FlowAgents: 400, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(15),
         WorkerDialRequests: 250, WorkerCounts: [1, 2],
         PortalAgents: [40, 400], PortalCalls: 40, PortalCallDuration: TimeSpan.FromSeconds(4), PortalWindow: TimeSpan.FromSeconds(15),
-        SettleTimeout: TimeSpan.FromSeconds(60));
+        SettleTimeout: TimeSpan.FromSeconds(60), SharedSystem: null);
 
     public static readonly BenchSize Smoke = new("smoke",
         WebhookWarmupRate: 20, WebhookWarmup: TimeSpan.FromSeconds(0.5),
@@ -30,5 +30,7 @@ public sealed record BenchSize(
         FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
         WorkerDialRequests: 10, WorkerCounts: [2],
         PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalWindow: TimeSpan.FromSeconds(4),
-        SettleTimeout: TimeSpan.Zero);
+        SettleTimeout: TimeSpan.Zero,
+        // The webhook, ring and portal scenarios' systems: one for the three.
+        SharedSystem: new SystemSettings(BenchSystem.HighestBudget, Agents: 5, WithBaseline: true));
 }

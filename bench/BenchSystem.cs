@@ -181,10 +181,6 @@ public sealed class BenchSystem : IAsyncDisposable
     }
 
     /// <summary>
-    /// Each service's peak resident memory so far (its largest process) and the processor time it used, with the bench's
-    /// own (load generator and headless agents) as <c>bench</c>.
-    /// </summary>
-    /// <summary>
     /// Waits until the services have settled after what came before (tiered compilation finishing in the background, timers
     /// catching up): less than a tenth of a core in all over two seconds, or <paramref name="timeout"/>. Returns how long it took.
     /// </summary>
@@ -210,6 +206,10 @@ public sealed class BenchSystem : IAsyncDisposable
         static double Services(IReadOnlyList<ServiceUsage> usage) => usage.Where(s => s.Service != "bench").Sum(s => s.CpuSeconds);
     }
 
+    /// <summary>
+    /// Each service's peak resident memory so far (its largest process) and the processor time it used, with the bench's
+    /// own (load generator and headless agents) as <c>bench</c>.
+    /// </summary>
     public IReadOnlyList<ServiceUsage> Usage() =>
     [
         .. ServiceProcesses.Usage(_marker, _dataDirectory),

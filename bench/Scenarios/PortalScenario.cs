@@ -20,7 +20,7 @@ public sealed record PortalResult(IReadOnlyList<PortalRun> Runs, double Ratio);
 /// updates: rung, answered, in the call) beyond what the signed-in pages cost it anyway. An update must cost the same however
 /// many agents are signed in.
 /// </summary>
-public sealed class PortalScenario(BenchSize size)
+public sealed class PortalScenario(BenchSize size, BenchSystems systems)
 {
     public const string Name = "portal";
 
@@ -40,7 +40,8 @@ public sealed class PortalScenario(BenchSize size)
     {
         var rate = size.PortalCalls / size.PortalCallDuration.TotalSeconds;
         Progress.Report(Name, $"starting the system with {signedIn} agents");
-        await using var system = await BenchSystem.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: signedIn), cancellationToken);
+        await using var lease = await systems.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: signedIn), cancellationToken);
+        var system = lease.System;
         var agents = await AgentPool.SignInAvailableAsync(system, signedIn, "answer", 300, listen: true, cancellationToken);
         try
         {
@@ -73,6 +74,7 @@ public sealed class PortalScenario(BenchSize size)
             var run = new PortalRun(signedIn, wave.Customers.Count, wave.Answered, window.TotalSeconds, Math.Round(seconds, 1), Math.Round(idle, 2),
                 Math.Round(loaded, 2));
             Progress.Report(Name, $"{signedIn} signed in: idle {run.IdleCpuSeconds} s, with {run.Calls} calls {run.LoadedCpuSeconds} s: {run.CpuPerCallMs} ms per call");
+            await wave.EndAsync(system, signedIn, cancellationToken);
             return run;
         }
         finally

@@ -23,7 +23,7 @@ public sealed record TimeToRingResult(
 /// both times as the emulator logged them; and what the processes spent until every agent answered. A warm-up at the same
 /// rate comes first (its customers hang up and their agents are free again), so nothing measured is compiled on the way.
 /// </summary>
-public sealed class TimeToRingScenario(BenchSize size)
+public sealed class TimeToRingScenario(BenchSize size, BenchSystems systems)
 {
     public const string Name = "ring";
 
@@ -34,7 +34,8 @@ public sealed class TimeToRingScenario(BenchSize size)
     {
         var callers = (int)Math.Round(size.RingRate * size.RingDuration.TotalSeconds);
         Progress.Report(Name, $"starting the system with {callers} agents");
-        await using var system = await BenchSystem.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: callers), cancellationToken);
+        await using var lease = await systems.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: callers), cancellationToken);
+        var system = lease.System;
         var agents = await AgentPool.SignInAvailableAsync(system, callers, "answer", AnswerAfterMilliseconds, listen: false, cancellationToken);
         try
         {
@@ -74,6 +75,7 @@ public sealed class TimeToRingScenario(BenchSize size)
                 measured.Answered, latencies.Summary(), [.. bySecond.Values.Select(r => r.Summary())], seconds, usage);
             Progress.Report(Name, $"{result.Rung} of {result.Callers} agents rung, {result.Answered} answered: {result.TimeToRing}; " +
                 $"{result.SupportLineCpuPerCall} ms of processor time per answered call");
+            await measured.EndAsync(system, callers, cancellationToken);
             return result;
         }
         finally

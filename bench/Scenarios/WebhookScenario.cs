@@ -26,7 +26,7 @@ public sealed record WebhookResult(
 /// both with no agent free (the caller waits in line) and with agents free (one is claimed and the dial published).
 /// Every caller a step sent hangs up after it (their conference ends), so each step starts from an empty line.
 /// </summary>
-public sealed class WebhookScenario(BenchSize size)
+public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
 {
     public const string Name = "webhook";
     private static readonly TimeSpan P99Limit = TimeSpan.FromMilliseconds(10);
@@ -34,8 +34,9 @@ public sealed class WebhookScenario(BenchSize size)
     public async Task<WebhookResult> RunAsync(CancellationToken cancellationToken)
     {
         Progress.Report(Name, "starting the system and the baselines");
-        await using var system = await BenchSystem.StartAsync(
+        await using var lease = await systems.StartAsync(
             new SystemSettings(BenchSystem.HighestBudget, Agents: size.WebhookClaimAgents, WithBaseline: true), cancellationToken);
+        var system = lease.System;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             Timeout = TimeSpan.FromSeconds(15),
