@@ -6,14 +6,12 @@ using Xunit.Abstractions;
 namespace WarmTransfer.AppHost.Tests;
 
 /// <summary>
-/// Starts the collections that run longest first, so the three that run at once (xunit.runner.json) end together: the shared
-/// system's tests, the benchmark smokes and the telemetry test (which mostly waits through its idle minute, so it takes little
-/// from the other two), then the lifecycle test's two starts, then the rest.
+/// Starts the collections that run longest first, so the two that run at once (xunit.runner.json) end together: the shared
+/// system's tests, then the benchmark smokes, then the lifecycle test's two starts, then the rest.
 /// </summary>
 public sealed class LongestFirstCollections : ITestCollectionOrderer
 {
-    private static readonly string[] Longest =
-        [WarmTransferAppCollection.Name, nameof(BenchmarkSmokeTests), nameof(TelemetryTests), nameof(LifecycleTests)];
+    private static readonly string[] Longest = [WarmTransferAppCollection.Name, nameof(BenchmarkSmokeTests), nameof(LifecycleTests)];
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
         testCollections.OrderBy(Rank).ThenBy(collection => collection.DisplayName, StringComparer.Ordinal);
