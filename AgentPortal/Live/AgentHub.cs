@@ -17,7 +17,7 @@ public interface IAgentClient
 
     /// <summary>
     /// Who is free for a transfer, the longest idle first (at most <see cref="AgentViews.OfferedColleagues"/> and the agent
-    /// themselves): sent on connect and whenever it changed, at most every <see cref="ColleagueBroadcaster.Interval"/>.
+    /// themselves): sent on connect and whenever it changed, at most every <see cref="ReplicaBroadcaster.Interval"/> of <see cref="ColleagueBroadcaster"/>.
     /// </summary>
     Task Available(IReadOnlyList<Colleague> colleagues);
 }
@@ -39,7 +39,7 @@ public sealed class AgentHub(
     public override async Task OnConnectedAsync()
     {
         await Clients.Caller.View(await views.BuildAsync(AgentId));
-        await Groups.AddToGroupAsync(Context.ConnectionId, ColleagueBroadcaster.Group);
+        await Groups.AddToGroupAsync(Context.ConnectionId, colleagues.Group);
         colleagues.Connected();
         await base.OnConnectedAsync();
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using WarmTransfer.AgentPortal.Agents;
+using WarmTransfer.AgentPortal.Live;
 
 namespace WarmTransfer.AgentPortal.Wallboard;
 
@@ -14,7 +15,7 @@ public sealed class WallboardHub(WallboardBroadcaster broadcaster, WallboardFigu
 
     public override async Task OnConnectedAsync()
     {
-        await Groups.AddToGroupAsync(Context.ConnectionId, WallboardBroadcaster.Group);
+        await Groups.AddToGroupAsync(Context.ConnectionId, broadcaster.Group);
         broadcaster.Connected();
         await Clients.Caller.SendAsync(Message, await figures.BuildAsync());
         await base.OnConnectedAsync();
@@ -27,40 +28,10 @@ public sealed class WallboardHub(WallboardBroadcaster broadcaster, WallboardFigu
     }
 }
 
-/// <summary>
-/// Every second, while a wallboard is open on this replica, the figures are built once and pushed to this replica's wallboards
-/// (a group of its own: with the Redis backplane, each wallboard hears one replica, not all of them).
-/// </summary>
-public sealed class WallboardBroadcaster(IHubContext<WallboardHub> hub, WallboardFigures figures, ILogger<WallboardBroadcaster> logger) : BackgroundService
+/// <summary>Every second, while a wallboard is open on this replica, the figures are built once and pushed to this replica's wallboards.</summary>
+public sealed class WallboardBroadcaster(IHubContext<WallboardHub> hub, WallboardFigures figures, ILogger<WallboardBroadcaster> logger)
+    : ReplicaBroadcaster(TimeSpan.FromSeconds(1), "wallboard", "The wallboard", logger)
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-
-    public static readonly string Group = $"wallboard:{Environment.MachineName}:{Environment.ProcessId}";
-
-    private int _open;
-
-    public void Connected() => Interlocked.Increment(ref _open);
-
-    public void Disconnected() => Interlocked.Decrement(ref _open);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (Volatile.Read(ref _open) <= 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                await hub.Clients.Group(Group).SendAsync(WallboardHub.Message, await figures.BuildAsync(), stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(exception, "The wallboard was not pushed; it is again in {Interval}", Interval);
-            }
-        }
-    }
+    protected override async Task PushAsync(CancellationToken cancellationToken) =>
+        await hub.Clients.Group(Group).SendAsync(WallboardHub.Message, await figures.BuildAsync(), cancellationToken);
 }
