@@ -52,7 +52,9 @@ public static class Extensions
         // Every log reaches the dashboard's structured logs through OpenTelemetry; the console shows warnings and errors.
         // Writing each call's information lines to the console too cost a webhook more than its Redis work: the console
         // logger's one writer held every request thread behind its queue (measured with bench/run.sh).
+        // They go to standard error, which the dashboard shows as errors and the tests' and benchmarks' consoles pass on.
         builder.Logging.AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Warning);
         var telemetry = builder.Services.AddOpenTelemetry();
         if (exporting)
         {

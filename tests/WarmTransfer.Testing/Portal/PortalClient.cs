@@ -42,7 +42,8 @@ public sealed class PortalClient : IDisposable, IAsyncDisposable
             using var signIn = await client.PostSignInAsync(agentId, password, cancellationToken);
             if (signIn.StatusCode != HttpStatusCode.NoContent)
             {
-                throw new HttpRequestException($"{agentId} could not sign in: {(int)signIn.StatusCode}", null, signIn.StatusCode);
+                throw new HttpRequestException(
+                    $"{agentId} could not sign in: {(int)signIn.StatusCode} {await signIn.Content.ReadAsStringAsync(cancellationToken)}", null, signIn.StatusCode);
             }
 
             // The anti-forgery token is bound to the signed-in user: take a new one.
