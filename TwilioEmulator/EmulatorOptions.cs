@@ -55,13 +55,6 @@ public sealed class EmulatorTimingOptions
     /// <summary>From queued to ringing for an outbound call.</summary>
     public TimeSpan RingDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>
-    /// How long a call creation (Calls or Participants) takes to answer after the call exists: real Twilio takes a few hundred
-    /// milliseconds, the emulator nothing unless this is set.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
-    public TimeSpan CallCreationLatency { get; set; } = TimeSpan.Zero;
-
     /// <summary>How long Twilio waits for a webhook answer.</summary>
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -119,9 +119,9 @@ public static class BenchRun
         var webhook = options.Scenarios.Contains(WebhookScenario.Name) ? await new WebhookScenario(size, systems).RunAsync(cancellationToken) : null;
         var ring = options.Scenarios.Contains(TimeToRingScenario.Name) ? await new TimeToRingScenario(size, systems).RunAsync(cancellationToken) : null;
         var portal = options.Scenarios.Contains(PortalScenario.Name) ? await new PortalScenario(size, systems).RunAsync(cancellationToken) : null;
-        var flow = options.Scenarios.Contains(FullFlowScenario.Name) ? await new FullFlowScenario(size,
+        var flow = options.Scenarios.Contains(FullFlowScenario.Name) ? await new FullFlowScenario(size, systems,
             options.WallboardScreenshot ? Path.Combine(options.ResultsDirectory, $"{started:yyyyMMdd-HHmmss}-wallboard-during-flow.png") : null).RunAsync(cancellationToken) : null;
-        var workers = options.Scenarios.Contains(WorkerThroughputScenario.Name) ? await new WorkerThroughputScenario(size).RunAsync(cancellationToken) : null;
+        var workers = options.Scenarios.Contains(WorkerThroughputScenario.Name) ? await new WorkerThroughputScenario(size, systems).RunAsync(cancellationToken) : null;
         var chaos = options.Scenarios.Contains(ChaosScenario.Name) ? await new ChaosScenario(options.Chaos.Apply(size)).RunAsync(cancellationToken) : null;
         return new BenchReport(started, size.Name, machine, Math.Round(clock.Elapsed.TotalSeconds, 1), webhook, ring, flow, workers, chaos, portal);
     }

@@ -6,7 +6,7 @@ public sealed record BenchSize(
     double WebhookWarmupRate, TimeSpan WebhookWarmup, IReadOnlyList<double> WebhookRates, TimeSpan WebhookStep, TimeSpan WebhookPause,
     double WebhookFixedRate, TimeSpan WebhookFixedDuration, int WebhookClaimAgents, int WebhookClaimWindows,
     double RingRate, TimeSpan RingWarmup, TimeSpan RingDuration,
-    int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout,
+    int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout, int? FlowCallsPerSecond, int FlowWrapUpSeconds,
     int WorkerDialRequests, IReadOnlyList<int> WorkerCounts,
     IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalWindow,
     TimeSpan SettleTimeout, SystemSettings? SharedSystem)
@@ -17,7 +17,7 @@ public sealed record BenchSize(
         WebhookStep: TimeSpan.FromSeconds(5), WebhookPause: TimeSpan.FromSeconds(2),
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10), WebhookClaimAgents: 250, WebhookClaimWindows: 4,
         RingRate: 50, RingWarmup: TimeSpan.FromSeconds(2), RingDuration: TimeSpan.FromSeconds(5),
-        FlowCustomers: 2000, FlowAgents: 400, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(15),
+        FlowCustomers: 2000, FlowAgents: 400, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(15), FlowCallsPerSecond: null, FlowWrapUpSeconds: 2,
         WorkerDialRequests: 250, WorkerCounts: [1, 2],
         PortalAgents: [40, 400], PortalCalls: 40, PortalCallDuration: TimeSpan.FromSeconds(4), PortalWindow: TimeSpan.FromSeconds(15),
         SettleTimeout: TimeSpan.FromSeconds(60), SharedSystem: null);
@@ -27,10 +27,11 @@ public sealed record BenchSize(
         WebhookRates: [20, 40], WebhookStep: TimeSpan.FromSeconds(0.5), WebhookPause: TimeSpan.FromMilliseconds(100),
         WebhookFixedRate: 20, WebhookFixedDuration: TimeSpan.FromSeconds(0.5), WebhookClaimAgents: 4, WebhookClaimWindows: 1,
         RingRate: 5, RingWarmup: TimeSpan.FromSeconds(0.4), RingDuration: TimeSpan.FromSeconds(1),
-        FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2),
-        WorkerDialRequests: 10, WorkerCounts: [2],
+        // Its two customers' four agents each take one call: no wrap-up to wait for, and a budget the shared system has.
+        FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2), FlowCallsPerSecond: BenchSystem.HighestBudget, FlowWrapUpSeconds: 0,
+        WorkerDialRequests: 5, WorkerCounts: [2],
         PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalWindow: TimeSpan.FromSeconds(4),
         SettleTimeout: TimeSpan.Zero,
-        // The webhook, ring and portal scenarios' systems: one for the three.
+        // One system for every scenario but chaos, whose system is broken on purpose.
         SharedSystem: new SystemSettings(BenchSystem.HighestBudget, Agents: 5, WithBaseline: true));
 }

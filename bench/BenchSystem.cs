@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using WarmTransfer.CallCenter;
 
 namespace WarmTransfer.Benchmarks;
@@ -8,15 +9,13 @@ namespace WarmTransfer.Benchmarks;
 /// <summary>How the system is started for one scenario.</summary>
 /// <param name="CallsPerSecond">The account's calls-per-second budget the dialer keeps to; null for the AppHost's own.</param>
 /// <param name="Agents">Headless agents added to the portal's directory: bench001, bench002, …</param>
-/// <param name="WorkersStartedLater">The DialerWorker replicas wait for <see cref="BenchSystem.StartWorkersAsync"/>.</param>
 /// <param name="WithBaseline">Also run the baseline: Kestrel answering fixed TwiML with no work.</param>
 /// <param name="RingTimeoutSeconds">How long an agent's softphone rings before the call counts as not answered; null for the dialer's own.</param>
 /// <param name="TokenLifetime">How long the portal's softphone tokens live; null for the portal's own.</param>
 /// <param name="WrapUpSeconds">Every headless agent's wrap-up after a call (0: none, for scenarios that measure one path only).</param>
-/// <param name="CallCreationLatency">How long the emulator takes to answer a call creation, as Twilio's API does; null for none.</param>
 public sealed record SystemSettings(
-    int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WorkersStartedLater = false, bool WithBaseline = false,
-    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0, TimeSpan? CallCreationLatency = null);
+    int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WithBaseline = false,
+    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0);
 
 /// <summary>
 /// The whole system as the AppHost starts it — emulator, Redis, RabbitMQ, WebhookApi, DialerWorker, AgentPortal — in a
@@ -38,8 +37,12 @@ public sealed class BenchSystem : IAsyncDisposable
 
     private readonly StrongBox<int> _callsPerSecondBudget;
 
-    private BenchSystem(DistributedApplication app, string dataDirectory, RunMarker marker, string authToken, StrongBox<int> callsPerSecondBudget)
+    private readonly int _workerReplicas;
+
+    private BenchSystem(
+        DistributedApplication app, string dataDirectory, RunMarker marker, string authToken, StrongBox<int> callsPerSecondBudget, int workerReplicas)
     {
+        _workerReplicas = workerReplicas;
         _callsPerSecondBudget = callsPerSecondBudget;
         App = app;
         _dataDirectory = dataDirectory;
@@ -117,11 +120,6 @@ public sealed class BenchSystem : IAsyncDisposable
             budget.Value = int.Parse((string)context.EnvironmentVariables["Dialer__CallsPerSecond"], CultureInfo.InvariantCulture);
             return Task.CompletedTask;
         }));
-        if (settings.WorkersStartedLater)
-        {
-            worker.Annotations.Add(new ExplicitStartupAnnotation());
-        }
-
         if (settings.RingTimeoutSeconds is { } ringTimeout)
         {
             AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds", ringTimeout.ToString(CultureInfo.InvariantCulture));
@@ -130,11 +128,6 @@ public sealed class BenchSystem : IAsyncDisposable
         if (settings.TokenLifetime is { } tokenLifetime)
         {
             AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", tokenLifetime.ToString("c", CultureInfo.InvariantCulture));
-        }
-
-        if (settings.CallCreationLatency is { } latency)
-        {
-            AppHostLauncher.SetEnvironment(builder, "twilio-emulator", "Emulator__CallCreationLatency", latency.ToString("c", CultureInfo.InvariantCulture));
         }
 
         // Every headless agent signs in from the bench's one address, hundreds at once: more than an office's shift start.
@@ -148,7 +141,7 @@ public sealed class BenchSystem : IAsyncDisposable
             var app = await AppHostLauncher.StartHealthyAsync(builder, timeout.Token);
             try
             {
-                return new BenchSystem(app, dataDirectory, marker, await AppHostLauncher.AuthTokenAsync(app, timeout.Token), budget);
+                return new BenchSystem(app, dataDirectory, marker, await AppHostLauncher.AuthTokenAsync(app, timeout.Token), budget, settings.WorkerReplicas);
             }
             catch
             {
@@ -163,21 +156,49 @@ public sealed class BenchSystem : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts every DialerWorker replica held back by <see cref="SystemSettings.WorkersStartedLater"/>.</summary>
-    public async Task StartWorkersAsync(CancellationToken cancellationToken)
+    /// <summary>Stops every DialerWorker replica and waits until each has exited: what reaches the dial queue now stays there.</summary>
+    public Task StopWorkersAsync(CancellationToken cancellationToken) =>
+        CommandWorkersAsync(KnownResourceCommands.StopCommand, "exited",
+            snapshot => snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state), cancellationToken);
+
+    /// <summary>Starts every DialerWorker replica again and waits until each is running and healthy.</summary>
+    public Task StartWorkersAsync(CancellationToken cancellationToken) =>
+        CommandWorkersAsync(KnownResourceCommands.StartCommand, "running and healthy",
+            snapshot => snapshot.State?.Text == KnownResourceStates.Running && snapshot.HealthStatus == HealthStatus.Healthy, cancellationToken);
+
+    /// <summary>Runs the command on every DialerWorker replica, then waits until each replica's state is the one wanted.</summary>
+    private async Task CommandWorkersAsync(string command, string wanted, Func<CustomResourceSnapshot, bool> reached, CancellationToken cancellationToken)
     {
-        var commands = App.Services.GetRequiredService<ResourceCommandService>();
         var worker = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "dialerworker");
-        // Every replica.
-        var result = await commands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand, cancellationToken);
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(worker, command, cancellationToken);
         if (!result.Success)
         {
-            throw new InvalidOperationException($"DialerWorker did not start: {result.Message}");
+            throw new InvalidOperationException($"DialerWorker did not take the {command} command: {result.Message}");
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync("dialerworker", timeout.Token);
+        var replicas = new Dictionary<string, bool>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
+            {
+                if (update.Resource.Name != worker.Name)
+                {
+                    continue;
+                }
+
+                replicas[update.ResourceId] = reached(update.Snapshot);
+                if (replicas.Values.Count(done => done) >= _workerReplicas)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the DialerWorker replicas were not all {wanted} within {StartTimeout.TotalMinutes} min: {string.Join(", ", replicas)}");
+        }
     }
 
     /// <summary>

@@ -28,9 +28,13 @@ public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadRes
         Feed.ReadUntilAsync(events => Answers(events).Keys.Count(Customers.Contains) == Customers.Count, timeout, cancellationToken);
 
     /// <summary>The customers hang up; returns once all <paramref name="agents"/> are available again.</summary>
-    public async Task EndAsync(BenchSystem system, int agents, CancellationToken cancellationToken)
+    public Task EndAsync(BenchSystem system, int agents, CancellationToken cancellationToken) =>
+        HangUpAsync(system, Customers, agents, cancellationToken);
+
+    /// <summary>These customers hang up; returns once <paramref name="agents"/> agents are available again.</summary>
+    public static async Task HangUpAsync(BenchSystem system, IEnumerable<string> customers, int agents, CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(Customers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+        await Parallel.ForEachAsync(customers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
             async (customer, ct) => await system.Emulator.HangUpAsync(customer, ct));
         // A patient client: the bench's own threads may be busy with hundreds of agents' pages.
         var options = ConfigurationOptions.Parse((await system.App.GetConnectionStringAsync("redis", cancellationToken))!);

@@ -15,7 +15,7 @@ public static class CallsApi
     public static void MapCallsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/Calls.json", List);
-        api.MapPost("/Calls.json", CreateAsync).WithCreationLatency();
+        api.MapPost("/Calls.json", CreateAsync);
         api.MapGet("/Calls/{Sid}.json", Fetch);
         api.MapPost("/Calls/{Sid}.json", UpdateAsync);
     }

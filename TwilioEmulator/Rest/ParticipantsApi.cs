@@ -9,7 +9,7 @@ public static class ParticipantsApi
     public static void MapParticipantsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/Conferences/{ConferenceSid}/Participants.json", List);
-        api.MapPost("/Conferences/{ConferenceSid}/Participants.json", CreateAsync).WithCreationLatency();
+        api.MapPost("/Conferences/{ConferenceSid}/Participants.json", CreateAsync);
         api.MapGet("/Conferences/{ConferenceSid}/Participants/{CallSid}.json", Fetch);
         api.MapPost("/Conferences/{ConferenceSid}/Participants/{CallSid}.json", UpdateAsync);
         api.MapDelete("/Conferences/{ConferenceSid}/Participants/{CallSid}.json", Delete);

@@ -31,28 +31,6 @@ public static class RestApi
         return app;
     }
 
-    /// <summary>A call creation answers <see cref="EmulatorTimingOptions.CallCreationLatency"/> after it acted, as Twilio's API takes its time.</summary>
-    public static RouteHandlerBuilder WithCreationLatency(this RouteHandlerBuilder endpoint) =>
-        endpoint.AddEndpointFilter(async (context, next) =>
-        {
-            var result = await next(context);
-            var http = context.HttpContext;
-            var latency = http.RequestServices.GetRequiredService<IOptions<EmulatorTimingOptions>>().Value.CallCreationLatency;
-            try
-            {
-                if (latency > TimeSpan.Zero)
-                {
-                    await Task.Delay(latency, http.RequestServices.GetRequiredService<TimeProvider>(), http.RequestAborted);
-                }
-            }
-            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-            {
-                // The client gave up waiting: the call exists all the same, and the request is logged as any other.
-            }
-
-            return result;
-        });
-
     /// <summary>Account SID and auth token, or API key SID and secret; the path's account must be the one authenticated.</summary>
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

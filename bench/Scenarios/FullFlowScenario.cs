@@ -51,15 +51,13 @@ public enum CallPlan
 /// while during the run (their softphone stops answering with it): no caller may wait behind them. The agents act only on
 /// what the portal pushes them, through its API, as the page does.
 /// </summary>
-public sealed class FullFlowScenario(BenchSize size, string? wallboardScreenshot = null)
+public sealed class FullFlowScenario(BenchSize size, BenchSystems systems, string? wallboardScreenshot = null)
 {
     public const string Name = "flow";
 
     /// <summary>Mostly warm transfers, some cold, one in ten returned to the queue, one in ten with no transfer.</summary>
     private static readonly CallPlan[] Pattern =
         [CallPlan.Warm, CallPlan.Cold, CallPlan.Warm, CallPlan.Return, CallPlan.Warm, CallPlan.Warm, CallPlan.Cold, CallPlan.Warm, CallPlan.None, CallPlan.Warm];
-
-    private const int WrapUpSeconds = 2;
 
     private static readonly AgentBehaviour Behaviour = new(AnswerAfter: 300, TalkBeforeTransfer: 1000, Consult: 500, TalkAfterTransfer: 1000,
         TransferPatience: 120_000, GhostAway: 15_000);
@@ -69,9 +67,11 @@ public sealed class FullFlowScenario(BenchSize size, string? wallboardScreenshot
 
     public async Task<FullFlowResult> RunAsync(CancellationToken cancellationToken)
     {
-        Progress.Report(Name, $"starting the system with {size.FlowAgents} agents, the AppHost's own dialing budget, {WrapUpSeconds} s wrap-up");
-        await using var system = await BenchSystem.StartAsync(new SystemSettings(CallsPerSecond: null, Agents: size.FlowAgents, WrapUpSeconds: WrapUpSeconds),
-            cancellationToken);
+        var budget = size.FlowCallsPerSecond is { } callsPerSecond ? $"a dialing budget of {callsPerSecond}/s" : "the AppHost's own dialing budget";
+        Progress.Report(Name, $"starting the system with {size.FlowAgents} agents, {budget}, {size.FlowWrapUpSeconds} s wrap-up");
+        await using var lease = await systems.StartAsync(
+            new SystemSettings(size.FlowCallsPerSecond, Agents: size.FlowAgents, WrapUpSeconds: size.FlowWrapUpSeconds), cancellationToken);
+        var system = lease.System;
         var agents = await AgentPool.SignInAvailableAsync(system, size.FlowAgents, "answer", Behaviour.AnswerAfter, listen: true, cancellationToken);
         var ghosts = agents.Take(size.FlowAgents / 10).ToList();
         var firstEvent = (await system.Emulator.EventsAsync(cancellationToken: cancellationToken)).LastOrDefault()?.Sequence ?? 0;
@@ -128,7 +128,7 @@ public sealed class FullFlowScenario(BenchSize size, string? wallboardScreenshot
             }
 
             var (ghostOffers, withdrawn, waitBehindGhosts) = GhostOffers(await system.Emulator.EventsAsync(firstEvent, cancellationToken));
-            var result = new FullFlowResult(_calls.Count, size.FlowAgents, system.CallsPerSecondBudget, WrapUpSeconds, Math.Round(seconds, 1), completed.Count,
+            var result = new FullFlowResult(_calls.Count, size.FlowAgents, system.CallsPerSecondBudget, size.FlowWrapUpSeconds, Math.Round(seconds, 1), completed.Count,
                 Enum.GetValues<CallPlan>().ToDictionary(plan => plan.ToString().ToLowerInvariant(), plan => _calls.Values.Count(c => c.Plan == plan)),
                 _calls.Values.Count(c => c.TransferRequestedAt is not null), _calls.Values.Count(c => c.TransferCompletedAt is not null),
                 _calls.Values.Count(c => c.TransferCancelled), _calls.Values.Sum(c => c.TransferFailures),

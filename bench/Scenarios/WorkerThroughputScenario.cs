@@ -14,14 +14,17 @@ public sealed record WorkerThroughputResult(IReadOnlyList<WorkerRun> Runs, doubl
 /// <summary>
 /// Dial requests queued with the workers stopped (each caller with an agent available), then one DialerWorker — and, in a
 /// second system, two — started to drain the queue, with the dialing budget too high to limit and each call creation taking
-/// <see cref="CreationLatency"/> to answer, as Twilio's API does: dial requests per second.
+/// <see cref="CreationLatency"/> to answer, as Twilio's API does (the emulator's acted-then-slow fault on every creation):
+/// dial requests per second.
 /// </summary>
-public sealed class WorkerThroughputScenario(BenchSize size)
+public sealed class WorkerThroughputScenario(BenchSize size, BenchSystems systems)
 {
     public const string Name = "workers";
 
     /// <summary>What a call creation takes at Twilio: the worker waits for it with the dial request in hand.</summary>
     public static readonly TimeSpan CreationLatency = TimeSpan.FromMilliseconds(200);
+
+    private static readonly string[] Creations = ["POST Calls.json", "POST Participants.json"];
 
     public async Task<WorkerThroughputResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -39,15 +42,24 @@ public sealed class WorkerThroughputScenario(BenchSize size)
     private async Task<WorkerRun> RunAsync(int workers, CancellationToken cancellationToken)
     {
         var requests = size.WorkerDialRequests;
-        Progress.Report(Name, $"starting the system with {workers} worker(s), held back, and {requests} agents");
-        await using var system = await BenchSystem.StartAsync(
-            new SystemSettings(BenchSystem.HighestBudget, Agents: requests, WorkerReplicas: workers, WorkersStartedLater: true,
-                CallCreationLatency: CreationLatency), cancellationToken);
+        Progress.Report(Name, $"starting the system with {workers} worker(s) and {requests} agents");
+        await using var lease = await systems.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: requests, WorkerReplicas: workers), cancellationToken);
+        var system = lease.System;
+        await system.StopWorkersAsync(cancellationToken);
+        foreach (var endpoint in Creations)
+        {
+            if (!await system.Emulator.SetFaultAsync(
+                new FaultRule(endpoint, ActedThenSlowRate: 1, SlowMilliseconds: (int)CreationLatency.TotalMilliseconds), cancellationToken))
+            {
+                throw new InvalidOperationException($"the emulator did not take the creation latency for {endpoint}");
+            }
+        }
+
         // Rung, never answered: after the creation nothing more happens within the measurement.
         var agents = await AgentPool.SignInAvailableAsync(system, requests, "never", 0, listen: false, cancellationToken);
+        var customers = new string[requests];
         try
         {
-            var customers = new string[requests];
             await Parallel.ForAsync(0, requests, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
                 customers[i] = await system.Emulator.CallSupportLineAsync(IncomingCallWebhook.Number(i), ct));
             await WaitForQueuedAsync(system, requests, cancellationToken);
@@ -57,9 +69,9 @@ public sealed class WorkerThroughputScenario(BenchSize size)
             await feed.SkipPastAsync(cancellationToken);
             await system.StartWorkersAsync(cancellationToken);
             var wanted = customers.ToHashSet(StringComparer.Ordinal);
-            await feed.ReadUntilAsync(events => Creations(events, wanted).Count >= requests, TimeSpan.FromSeconds(120), cancellationToken);
+            await feed.ReadUntilAsync(events => CreationTimes(events, wanted).Count >= requests, TimeSpan.FromSeconds(120), cancellationToken);
 
-            var creations = Creations(feed.Events, wanted);
+            var creations = CreationTimes(feed.Events, wanted);
             var run = new WorkerRun(workers, requests, creations.Count, SteadyRate(creations),
                 creations.Count > 1 ? Math.Round((creations[^1] - creations[0]).TotalSeconds, 3) : 0);
             Progress.Report(Name, $"{workers} worker(s): {run.Dialed} of {requests} dialed in {run.DrainSeconds} s, {run.DialsPerSecond} dials/s");
@@ -67,12 +79,15 @@ public sealed class WorkerThroughputScenario(BenchSize size)
         }
         finally
         {
+            // The system as it was found: no fault, no caller, no agent.
+            await system.Emulator.ClearFaultsAsync(cancellationToken);
+            await CallWave.HangUpAsync(system, customers.OfType<string>(), requests, cancellationToken);
             await AgentPool.DisposeAllAsync(agents);
         }
     }
 
     /// <summary>Arrival times of the successful creations for the wanted callers, earliest first.</summary>
-    private static List<DateTimeOffset> Creations(IEnumerable<EmulatorEvent> events, HashSet<string> customers) =>
+    private static List<DateTimeOffset> CreationTimes(IEnumerable<EmulatorEvent> events, HashSet<string> customers) =>
         [.. events.Where(e => e.AgentCallConference is { } conference && customers.Contains(conference)).Select(e => e.Timestamp).Order()];
 
     /// <summary>The rate after the warm-up (the first fifth of the creations) and before the last tenth's stragglers.</summary>
