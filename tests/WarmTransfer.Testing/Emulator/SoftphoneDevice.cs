@@ -118,8 +118,9 @@ public sealed class SoftphoneDevice : IAsyncDisposable
 
             reason = _socket.CloseStatusDescription ?? reason;
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
         {
+            // Aborting a ClientWebSocket disposes it: a receive begun after that finds it disposed.
             reason = "closed by the device";
         }
         catch (WebSocketException exception)
