@@ -86,7 +86,9 @@ public static class LocalRabbitMQBuilderExtensions
                 // Every Erlang VM of this node (RabbitMQ re-checks epmd once a minute through a short-lived one) uses the app's
                 // epmd and never starts a daemon of its own, which would outlive the app when its epmd stops first.
                 env["ERL_ZFLAGS"] = "-start_epmd false";
-                env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
+                // Schedulers that sleep when out of work instead of spinning for more: the node shares a developer's cores with
+                // the services it serves.
+                env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none";
                 env["RABBITMQ_MNESIA_BASE"] = Path.Combine(dataDirectory, "mnesia");
                 env["RABBITMQ_LOG_BASE"] = Path.Combine(dataDirectory, "log");
                 env["RABBITMQ_LOGS"] = "-";
