@@ -196,12 +196,13 @@ public sealed class CallbackTests(WarmTransferAppFixture fixture, ITestOutputHel
         await Eventually.HoldsAsync(() => Processes() is { Count: > 0 } left ? $"{left.Count} processes alive" : null, TimeSpan.FromSeconds(30));
         var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
         var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
-        foreach (var name in resources)
+        // All at once, as a machine coming back starts them.
+        await Task.WhenAll(resources.Select(async name =>
         {
             await commands.ExecuteCommandAsync(model.Resources.Single(r => r.Name == name), KnownResourceCommands.StartCommand);
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
-        }
+        }));
     }
 
     private static string ProjectOf(string resource) => resource switch
