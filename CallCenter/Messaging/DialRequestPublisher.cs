@@ -28,6 +28,16 @@ public sealed class DialRequestPublisher(
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // KEYS: outbox. ARGV: limit, message. One step: a transaction watching the outbox would fail whenever the relay takes from
+    // it meanwhile, and refuse the message as if the outbox were full.
+    private const string KeepScript = """
+        if redis.call('LLEN', KEYS[1]) < tonumber(ARGV[1]) then
+          redis.call('RPUSH', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
     private readonly AlertThrottle _outboxFullAlert = new(time, AlertThrottle.DefaultInterval);
 
     public Task PublishAsync(DialRequest request, CancellationToken cancellationToken) =>
@@ -53,12 +63,9 @@ public sealed class DialRequestPublisher(
     private async Task KeepAsync(OutboxMessage message, Exception failure)
     {
         var limit = options.Value.OutboxLimit;
-        var transaction = redis.GetDatabase().CreateTransaction();
-        transaction.AddCondition(Condition.ListLengthLessThan(RedisKeys.Outbox, limit));
-        var push = transaction.ListRightPushAsync(RedisKeys.Outbox, JsonSerializer.Serialize(message, Json));
-        if (await transaction.ExecuteAsync())
+        var kept = (long)await redis.GetDatabase().ScriptEvaluateAsync(KeepScript, [RedisKeys.Outbox], [limit, JsonSerializer.Serialize(message, Json)]);
+        if (kept == 1)
         {
-            await push;
             logger.LogWarning(failure is BrokerUnavailableException ? null : failure, "{Reason}: {MessageType} {RequestId} kept in the outbox",
                 failure.Message, message.Type, message.Id);
             return;

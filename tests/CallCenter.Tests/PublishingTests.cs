@@ -88,6 +88,49 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
     }
 
     [Fact]
+    public async Task Many_publishes_the_broker_refuses_at_once_are_all_kept_in_an_outbox_with_room_for_them()
+    {
+        await using var service = await MessagingHost.StartAsync("burst-outbox-publisher", redis, rabbitmq);
+        var publisher = service.Services.GetRequiredService<IDialRequestPublisher>();
+        var dialQueue = await _queues.ReadAsync(WorkQueueTopology.DialQueue);
+
+        await rabbitmq.ControlAsync("set_policy", "--apply-to", "queues", "dial-queue-burst", $"^{WorkQueueTopology.DialQueue}$",
+            """{"max-length":0,"overflow":"reject-publish"}""");
+        try
+        {
+            // As a burst of webhooks does while the broker refuses and the relay drains what it can (here, something written to
+            // the outbox and taken off it again, over and over): none may be turned away while the outbox has room.
+            using var published = new CancellationTokenSource();
+            var draining = Task.Run(async () =>
+            {
+                while (!published.IsCancellationRequested)
+                {
+                    await Redis.ListRightPushAsync(RedisKeys.Outbox, "in passing");
+                    await Redis.ListRemoveAsync(RedisKeys.Outbox, "in passing");
+                }
+            });
+            try
+            {
+                await Task.WhenAll(Enumerable.Range(1, 40).Select(i => publisher.PublishAsync(Request(i), CancellationToken.None)));
+            }
+            finally
+            {
+                await published.CancelAsync();
+                await draining;
+            }
+
+            Assert.Equal(40, await Redis.ListLengthAsync(RedisKeys.Outbox));
+        }
+        finally
+        {
+            await rabbitmq.ControlAsync("clear_policy", "dial-queue-burst");
+        }
+
+        var delivered = await Eventually.ReadUntilAsync(dialQueue, read => read.Count == 40, "the kept dial requests in the dial queue");
+        Assert.Equal(40, delivered.Select(message => message.MessageId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_dial_request_carries_the_trace_it_was_published_in_though_no_publish_span_is_recorded()
     {
         // No telemetry listens here, as in a service that exports none: RabbitMQ.Client records no publish span.
