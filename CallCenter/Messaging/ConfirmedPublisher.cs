@@ -13,8 +13,12 @@ namespace WarmTransfer.CallCenter.Messaging;
 /// </summary>
 public sealed class ConfirmedPublisher : IAsyncDisposable
 {
-    /// <summary>The most channels the publisher has open (or opening) at once.</summary>
-    public const int PoolSize = 4;
+    /// <summary>
+    /// The most channels the publisher has open (or opening) at once: each carries one publish until its confirm, so a burst of
+    /// webhooks on a busy machine, whose confirms take tens of milliseconds, must not queue for a channel past
+    /// <see cref="BrokerTimeout"/> (a publish that times out goes to the outbox and may reach the queue twice).
+    /// </summary>
+    public const int PoolSize = 32;
 
     /// <summary>How long a publish waits for the broker's confirm before the broker counts as unavailable.</summary>
     public static readonly TimeSpan BrokerTimeout = TimeSpan.FromSeconds(1);
