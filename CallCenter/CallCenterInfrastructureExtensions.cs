@@ -22,8 +22,13 @@ public static class CallCenterInfrastructureExtensions
             configureSettings: settings => settings.DisableTracing = !exporting,
             configureOptions: options => options.ClientName = builder.Environment.ApplicationName);
 
-        builder.AddRabbitMQClient(ConnectionNames.RabbitMQ,
-            configureConnectionFactory: factory => factory.ClientProvidedName = builder.Environment.ApplicationName);
+        // A connection lost with the broker is tried again every second, not every five: once RabbitMQ is back, dials wait in
+        // the outbox and the queues for a second at most.
+        builder.AddRabbitMQClient(ConnectionNames.RabbitMQ, configureConnectionFactory: factory =>
+        {
+            factory.ClientProvidedName = builder.Environment.ApplicationName;
+            factory.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
+        });
 
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<MessagingTopologyInitializer>();

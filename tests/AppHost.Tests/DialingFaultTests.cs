@@ -161,11 +161,7 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         {
             // With both workers dead, every caller's dial request waits in the queue.
             await KillWorkersAsync();
-            var customers = new List<string>();
-            for (var i = 0; i < 50; i++)
-            {
-                customers.Add(await _emulator.CallSupportLineAsync(SystemState.NewNumber()));
-            }
+            var customers = (await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => _emulator.CallSupportLineAsync(SystemState.NewNumber())))).ToList();
 
             var factory = new ConnectionFactory { Uri = new Uri((await fixture.App.GetConnectionStringAsync("rabbitmq"))!) };
             await using (var connection = await factory.CreateConnectionAsync())
