@@ -73,6 +73,8 @@ public static class Extensions
     private static void AddAgentSessions(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AgentSessions>();
+        // Listens for ended sessions before the portal takes its first request.
+        builder.Services.AddHostedService(services => services.GetRequiredService<AgentSessions>());
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<PortalOptions>>((options, portal) =>

@@ -12,8 +12,9 @@ namespace WarmTransfer.AgentPortal.Agents;
 /// <see cref="PortalOptions.SessionLifetime"/> from sign-in. A cookie counts only while its session record exists and its agent
 /// is in the directory: signing out deletes the record, so a copied cookie stops working at once, and every replica closes the
 /// session's hub connections; an agent removed from the directory loses every cookie and hub connection the same moment.
+/// Every replica listens for ended sessions from its start (a hosted service), before it takes a request.
 /// </summary>
-public sealed class AgentSessions : IDisposable
+public sealed class AgentSessions : IHostedService, IDisposable
 {
     public const string SessionClaim = "wt:session";
 
@@ -33,9 +34,15 @@ public sealed class AgentSessions : IDisposable
         _directory = directory;
         _portal = portal;
         _logger = logger;
-        _redis.GetSubscriber().Subscribe(Ended, (_, session) => Close(connection => SessionOf(connection) == session));
         _directoryChanges = directory.OnChange(current => Close(connection => current.Find(AgentOf(connection)) is null));
     }
+
+    // Subscribed at start, not when first needed: a subscription made inside the first requests blocked a thread each while
+    // a burst of sign-ins waited for it, and the thread pool starved until Redis timed out (500 at sign-in).
+    Task IHostedService.StartAsync(CancellationToken cancellationToken) =>
+        _redis.GetSubscriber().SubscribeAsync(Ended, (_, session) => Close(connection => SessionOf(connection) == session));
+
+    Task IHostedService.StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>A new session for the agent: its id goes into the cookie.</summary>
     public async Task<string> StartAsync(string agentId)
