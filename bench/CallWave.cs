@@ -20,6 +20,29 @@ public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadRes
         return new CallWave(customers.Where(c => c is not null).ToHashSet(StringComparer.Ordinal), feed, placing);
     }
 
+    /// <summary>
+    /// Waves of customers at the measured rate, each answered, hung up and settled after, so that the measured window runs on the
+    /// services' final code: the runtime compiles a method again, optimised, only after it has been called 30 times with no new
+    /// method compiled for a moment, so one wave compiles the path and the next ones make it hot. Returns how many called.
+    /// </summary>
+    public static async Task<int> WarmUpAsync(BenchSystem system, string scenario, double rate, TimeSpan duration, int waves, int agents,
+        TimeSpan settleTimeout, CancellationToken cancellationToken)
+    {
+        var called = 0;
+        for (var wave = 1; wave <= waves; wave++)
+        {
+            Progress.Report(scenario, $"warm-up {wave} of {waves}: customers calling at {rate:0.#} calls/s for {duration.TotalSeconds:0.#} s");
+            var warmup = await PlaceAsync(system, rate, duration, firstNumber: (long)agents * wave, cancellationToken);
+            await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            await warmup.EndAsync(system, agents, cancellationToken);
+            var settled = await system.QuietAsync(settleTimeout, cancellationToken);
+            Progress.Report(scenario, $"warm-up {wave} over; the services settled after {settled.TotalSeconds:0} s");
+            called += warmup.Customers.Count;
+        }
+
+        return called;
+    }
+
     /// <summary>How many of the customers an agent has joined so far.</summary>
     public int Answered => Answers(Feed.Events).Keys.Count(Customers.Contains);
 

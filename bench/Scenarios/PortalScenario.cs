@@ -45,14 +45,11 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
         var agents = await AgentPool.SignInAvailableAsync(system, signedIn, "answer", 300, listen: true, cancellationToken);
         try
         {
-            // The same calls once first, so that nothing measured is compiled on the way; then their agents are free again.
-            var warmup = await CallWave.PlaceAsync(system, rate, size.PortalCallDuration, firstNumber: size.PortalCalls, cancellationToken);
-            await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
-            await warmup.EndAsync(system, signedIn, cancellationToken);
+            // The same calls first, in waves, so that nothing measured is compiled on the way; then their agents are free again.
+            await CallWave.WarmUpAsync(system, Name, rate, size.PortalCallDuration, size.WarmupWaves, signedIn, size.SettleTimeout, cancellationToken);
 
             var window = size.PortalWindow;
-            var settled = await system.QuietAsync(size.SettleTimeout, cancellationToken);
-            Progress.Report(Name, $"{signedIn} agents signed in, settled after {settled.TotalSeconds:0} s; {window.TotalSeconds:0} s without calls");
+            Progress.Report(Name, $"{signedIn} agents signed in; {window.TotalSeconds:0} s without calls");
             var before = PortalCpu(system);
             await Task.Delay(window, cancellationToken);
             var idle = PortalCpu(system) - before;

@@ -37,22 +37,10 @@ public sealed class TimeToRingScenario(BenchSize size, BenchSystems systems)
         await using var lease = await systems.StartAsync(new SystemSettings(BenchSystem.HighestBudget, Agents: callers), cancellationToken);
         var system = lease.System;
         var agents = await AgentPool.SignInAvailableAsync(system, callers, "answer", AnswerAfterMilliseconds, listen: false, cancellationToken);
-        var warmupCallers = 0;
         try
         {
-            // The runtime compiles a method again, optimised, only after it has been called 30 times with no new method compiled
-            // for a moment: one wave compiles the path, the next ones make it hot, and the measured window runs on the final code.
-            for (var wave = 1; wave <= size.RingWarmupWaves; wave++)
-            {
-                Progress.Report(Name, $"warm-up {wave} of {size.RingWarmupWaves}: customers calling at {size.RingRate} calls/s for {size.RingWarmup.TotalSeconds} s");
-                var warmup = await CallWave.PlaceAsync(system, size.RingRate, size.RingWarmup, firstNumber: callers * wave, cancellationToken);
-                await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
-                await warmup.EndAsync(system, callers, cancellationToken);
-                var settled = await system.QuietAsync(size.SettleTimeout, cancellationToken);
-                Progress.Report(Name, $"warm-up {wave} over; the services settled after {settled.TotalSeconds:0} s");
-                warmupCallers += warmup.Customers.Count;
-            }
-
+            var warmupCallers = await CallWave.WarmUpAsync(system, Name, size.RingRate, size.RingWarmup, size.WarmupWaves, callers, size.SettleTimeout,
+                cancellationToken);
             var before = system.Usage();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
