@@ -590,7 +590,9 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             return new AgentState(agentId, AgentStatus.Offline, AgentStatus.Away, null, null);
         }
 
-        var json = JsonDocument.Parse((string)value!).RootElement;
+        // Parsed from the UTF-8 bytes Redis sent, and the document's pooled buffers given back after.
+        using var document = JsonDocument.Parse((ReadOnlyMemory<byte>)value);
+        var json = document.RootElement;
         string? Field(string name) => json.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.String ? field.GetString() : null;
         DateTimeOffset? Moment(string name) => json.TryGetProperty(name, out var ms) && ms.ValueKind == JsonValueKind.Number
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms.GetInt64())

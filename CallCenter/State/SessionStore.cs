@@ -52,7 +52,8 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
     public async Task<CallSession?> GetAsync(string sessionId)
     {
         var state = await Db.HashGetAsync(RedisKeys.Session(sessionId), "state");
-        return state.IsNull ? null : JsonSerializer.Deserialize<CallSession>((string)state!, Json);
+        // From the UTF-8 bytes Redis sent: no string in between.
+        return state.IsNull ? null : JsonSerializer.Deserialize<CallSession>(((ReadOnlyMemory<byte>)state).Span, Json);
     }
 
     /// <summary>
@@ -100,7 +101,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
         [
             expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
             session.Version,
-            JsonSerializer.Serialize(session, Json),
+            JsonSerializer.SerializeToUtf8Bytes(session, Json),
             (long)Lifetime.TotalMilliseconds,
             ContactEventLog.OldestKept(time.GetUtcNow()),
             .. happened.SelectMany(ContactEventLog.Fields),
