@@ -245,7 +245,11 @@ public sealed class DialRequestHandler(
         }
     }
 
-    /// <summary>The call: to the agent's softphone, joining by agent-join; or, for a callback, to the customer's phone, joining by customer-join.</summary>
+    /// <summary>
+    /// The call: to the agent's softphone, joining by agent-join; or, for a callback, to the customer's phone, joining by customer-join.
+    /// Only the progress nothing else tells: "ringing" (it carries the CallSid should this request's answer be lost) and how the
+    /// call ended. The answer is the join TwiML's own request, and the call's creation this request's answer.
+    /// </summary>
     private Task<CallResource> CreateCallAsync(DialRequest request)
     {
         var query = $"session={Uri.EscapeDataString(request.SessionId)}&leg={Uri.EscapeDataString(request.LegId)}";
@@ -260,7 +264,7 @@ public sealed class DialRequestHandler(
             method: Twilio.Http.HttpMethod.Post,
             statusCallback: settings.Url(status),
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
-            statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
+            statusCallbackEvent: ["ringing", "completed"],
             timeout: timeout,
             client: twilio);
     }

@@ -10,9 +10,10 @@ public static class CallCenterTwiml
 {
     public const string CustomerLabel = "customer";
 
+    // No "start": the agent's join, which starts the conference, says all that it would.
     private static readonly List<Conference.EventEnum> Events =
     [
-        Conference.EventEnum.Start, Conference.EventEnum.End, Conference.EventEnum.Join, Conference.EventEnum.Leave, Conference.EventEnum.Hold,
+        Conference.EventEnum.End, Conference.EventEnum.Join, Conference.EventEnum.Leave, Conference.EventEnum.Hold,
     ];
 
     /// <summary>
