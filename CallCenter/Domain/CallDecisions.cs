@@ -964,9 +964,9 @@ public static class CallDecisions
 
         private static bool Same(CallSession a, CallSession b) => a with { Legs = b.Legs } == b && a.Legs.SequenceEqual(b.Legs);
 
-        /// <summary>What an agent's page shows of the session.</summary>
+        /// <summary>What an agent's page shows of the session: of a leg's progress, only whether it lives and has answered.</summary>
         private static string Visible(CallSession session) =>
             string.Join('|', session.Phase, session.OwnerLegId, session.Transfer, session.Customer.OnHold, session.ConnectedAt, session.Problem, session.Callback?.Status,
-                string.Join(',', session.Legs.Select(leg => $"{leg.Id}:{leg.Status}:{leg.Role}:{leg.LeaveRequested}:{leg.Withdrawn}")));
+                string.Join(',', session.Legs.Select(leg => $"{leg.Id}:{leg.IsLive}:{leg.HasAnswered}:{leg.Role}:{leg.LeaveRequested}:{leg.Withdrawn}")));
     }
 }
