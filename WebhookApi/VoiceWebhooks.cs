@@ -185,7 +185,11 @@ public static class VoiceWebhooks
             return TypedResults.Problem("CallSid is required.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (await offers.ShouldOfferAgainAsync(callSid))
+        // Both at once: they read and write apart.
+        var offering = offers.ShouldOfferAgainAsync(callSid);
+        var prompting = prompts.NextAsync(callSid);
+        await Task.WhenAll(offering, prompting);
+        if (await offering)
         {
             // The worker takes the call out of the conference to the offer, if nobody is rung for the caller by then; until
             // then this pass plays.
@@ -196,7 +200,7 @@ public static class VoiceWebhooks
 
         var settings = queue.Value;
         var loops = Math.Max(1, (int)Math.Ceiling(settings.AnnounceEvery / HoldMusic.Length));
-        return Twiml(CallCenterTwiml.Wait(await prompts.NextAsync(callSid), settings.Voice, settings.Language,
+        return Twiml(CallCenterTwiml.Wait(await prompting, settings.Voice, settings.Language,
             options.Value.Url(WebhookPaths.HoldMusic), loops, options.Value.Url(WebhookPaths.Wait)));
     }
 

@@ -17,21 +17,25 @@ public sealed class WaitPrompts(IConnectionMultiplexer redis, AgentStore line, T
     {
         var db = redis.GetDatabase();
         var key = RedisKeys.Announced(sessionId);
-        var stored = await db.HashGetAsync(key, ["at", "position"]);
+        var settings = options.Value;
+        // Read together: one round trip, not two, on every pass.
+        var reading = db.HashGetAsync(key, ["at", "position"]);
+        var placing = settings.Announce ? line.PositionAsync(sessionId) : Task.FromResult<int?>(null);
+        var stored = await reading;
+        var inLine = await placing;
         // A missing field reads as 0: only a present one counts.
         Announced? last = !stored[0].IsNullOrEmpty && stored[0].TryParse(out long atMs)
             ? new Announced(DateTimeOffset.FromUnixTimeMilliseconds(atMs), !stored[1].IsNullOrEmpty && stored[1].TryParse(out int position) ? position : null)
             : null;
 
         var now = time.GetUtcNow();
-        var settings = options.Value;
-        var inLine = settings.Announce ? await line.PositionAsync(sessionId) : null;
         var intervals = inLine is null ? [] : await line.ServiceIntervalsAsync();
         var (prompt, next) = WaitAnnouncement.Decide(last, inLine, intervals, now, settings);
         if (next != last)
         {
-            await db.HashSetAsync(key, [new("at", next.At.ToUnixTimeMilliseconds()), new("position", next.Position is { } told ? told : RedisValue.EmptyString)]);
-            await db.KeyExpireAsync(key, KeptFor);
+            var telling = db.HashSetAsync(key, [new("at", next.At.ToUnixTimeMilliseconds()), new("position", next.Position is { } told ? told : RedisValue.EmptyString)]);
+            var expiring = db.KeyExpireAsync(key, KeptFor);
+            await Task.WhenAll(telling, expiring);
         }
 
         return prompt;
