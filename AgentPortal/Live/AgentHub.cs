@@ -17,7 +17,8 @@ public interface IAgentClient
 
     /// <summary>
     /// Who is free for a transfer, the longest idle first (at most <see cref="AgentViews.OfferedColleagues"/> and the agent
-    /// themselves): sent on connect and whenever it changed, at most every <see cref="ReplicaBroadcaster.Interval"/> of <see cref="ColleagueBroadcaster"/>.
+    /// themselves), to a page that shows a call (<see cref="AgentHub.WatchColleagues"/>): sent when it starts watching and whenever
+    /// the list changed, at most every <see cref="ReplicaBroadcaster.Interval"/> of <see cref="ColleagueBroadcaster"/>.
     /// </summary>
     Task Available(IReadOnlyList<Colleague> colleagues);
 }
@@ -36,12 +37,40 @@ public sealed class AgentHub(
 
     private string AgentId => Context.User!.FindFirstValue(ClaimTypes.NameIdentifier)!;
 
+    private const string WatchingColleagues = "wt:watching-colleagues";
+
     public override async Task OnConnectedAsync()
     {
-        await Clients.Caller.View(await views.BuildAsync(AgentId));
-        await Groups.AddToGroupAsync(Context.ConnectionId, colleagues.Group);
-        colleagues.Connected();
+        var view = await views.BuildAsync(AgentId);
+        await Clients.Caller.View(view);
+        // A page that reconnects during a call gets the free colleagues without asking again.
+        await WatchColleagues(view.Call is not null);
         await base.OnConnectedAsync();
+    }
+
+    /// <summary>
+    /// The page shows a call (<paramref name="watching"/>), or no longer does: only then does it need who is free for a transfer.
+    /// Pushing the list to every open page made what a call costs the portal grow with the agents signed in.
+    /// </summary>
+    public async Task WatchColleagues(bool watching)
+    {
+        if (Context.Items.ContainsKey(WatchingColleagues) == watching)
+        {
+            return;
+        }
+
+        if (watching)
+        {
+            Context.Items[WatchingColleagues] = true;
+            await Groups.AddToGroupAsync(Context.ConnectionId, colleagues.Group);
+            colleagues.Connected();
+        }
+        else
+        {
+            Context.Items.Remove(WatchingColleagues);
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, colleagues.Group);
+            colleagues.Disconnected();
+        }
     }
 
     /// <summary>The page is alive; <paramref name="softphone"/> is registered, busy (on a call of its own) or unregistered.</summary>
@@ -70,7 +99,11 @@ public sealed class AgentHub(
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        colleagues.Disconnected();
+        if (Context.Items.ContainsKey(WatchingColleagues))
+        {
+            colleagues.Disconnected();
+        }
+
         // A closed tab or a lost connection: nobody is there to answer a call.
         await ReportAsync(softphone: null);
         await base.OnDisconnectedAsync(exception);

@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.SignalR;
 namespace WarmTransfer.AgentPortal.Live;
 
 /// <summary>
-/// Pushes who is free for a transfer to this replica's agent pages: each tick it reads the list once and sends it when it
-/// changed, or when a page joined since the last push. One loop sends every list a page gets, so a page never receives an
-/// older list after a newer one; and the cost is a read a tick and a push per change, however many agents update or are
-/// signed in.
+/// Pushes who is free for a transfer to this replica's agent pages that show a call (<see cref="AgentHub.WatchColleagues"/>):
+/// each tick it reads the list once and sends it when it changed, or when a page started watching since the last push. One loop
+/// sends every list a page gets, so a page never receives an older list after a newer one; and the cost is a read a tick and a
+/// push per change to the pages with a call, however many agents update or are signed in.
 /// </summary>
 public sealed class ColleagueBroadcaster(IHubContext<AgentHub, IAgentClient> hub, AgentViews views, ILogger<ColleagueBroadcaster> logger)
     : ReplicaBroadcaster(TimeSpan.FromMilliseconds(250), "agents", "The free colleagues", logger)
@@ -15,7 +15,7 @@ public sealed class ColleagueBroadcaster(IHubContext<AgentHub, IAgentClient> hub
     private int _joinsPushed;
     private IReadOnlyList<Colleague> _sent = [];
 
-    /// <summary>A page joined <see cref="ReplicaBroadcaster.Group"/>: it gets the list at the next tick.</summary>
+    /// <summary>A page started watching (joined <see cref="ReplicaBroadcaster.Group"/>): it gets the list at the next tick.</summary>
     public override void Connected()
     {
         Interlocked.Increment(ref _joins);

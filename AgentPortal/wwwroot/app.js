@@ -20,6 +20,7 @@ let me = null;
 let view = null;
 /** Colleagues free for a transfer, longest idle first, as the portal last pushed them (never the agent themselves). */
 let colleagues = [];
+let watchingColleagues = false;
 let device = null;
 let hub = null;
 let incoming = null;
@@ -124,6 +125,7 @@ async function leaveDesk(message) {
   me = null;
   view = null;
   colleagues = [];
+  watchingColleagues = false;
   incoming = null;
   say(message);
   await showSignIn();
@@ -183,6 +185,14 @@ function softphoneReport() {
   return device.isBusy ? 'busy' : 'registered';
 }
 
+/** Who is free for a transfer is pushed only to a page that shows a call: it says when it starts and stops showing one. */
+function watchColleagues(wanted) {
+  if (wanted === watchingColleagues) return;
+  watchingColleagues = wanted;
+  if (!wanted) colleagues = [];
+  hub.send('WatchColleagues', wanted).catch(() => { watchingColleagues = !wanted; });
+}
+
 /** The page is alive: the portal routes calls to this agent only while these keep coming. */
 function heartbeat() {
   if (hub?.state === signalR.HubConnectionState.Connected) hub.send('Heartbeat', softphoneReport()).catch(() => { /* the next one will do */ });
@@ -194,7 +204,10 @@ async function connectHub(heartbeatMs) {
     .withAutomaticReconnect()
     .configureLogging(signalR.LogLevel.Warning)
     .build();
-  hub.on('view', render);
+  hub.on('view', (next) => {
+    watchColleagues(Boolean(next?.call));
+    render(next);
+  });
   hub.on('available', (free) => {
     colleagues = free.filter((c) => c.id !== me?.id);
     if (view) render(view);

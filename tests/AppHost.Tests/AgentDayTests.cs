@@ -186,6 +186,24 @@ public sealed class AgentDayTests(WarmTransferAppFixture fixture) : IAsyncLifeti
         await EndAsync(customer, first, second);
     }
 
+    [Fact]
+    public async Task Only_a_page_that_shows_a_call_is_sent_the_free_colleagues()
+    {
+        await using var busy = await AvailableAsync("agent1");
+        await using var idle = await AvailableAsync("agent2");
+        await using var free = await AvailableAsync("agent3");
+        var customer = await _emulator.CallSupportLineAsync(NewNumber());
+        await StatusIsAsync(busy, "in-call");
+
+        // agent1 (idle longest) has the call: their page is told who is free for a transfer.
+        await Eventually.HoldsAsync(() => busy.Desk!.Hub.Available.Select(c => c.Id).Order().SequenceEqual(["agent2", "agent3"])
+            ? null : $"agent1's page has [{string.Join(", ", busy.Desk.Hub.Available.Select(c => c.Id))}]", StepTimeout);
+        // The pages with no call were sent nothing, though the list changed while they were open.
+        Assert.Empty(idle.Desk!.Hub.Available);
+        Assert.Empty(free.Desk!.Hub.Available);
+        await EndAsync(customer, busy);
+    }
+
     /// <summary>The agent's page open with a registered softphone that answers at once, and Available chosen.</summary>
     private async Task<PortalClient> AvailableAsync(string agentId, string? password = null)
     {

@@ -11,8 +11,8 @@ public sealed record ReceivedView(DateTimeOffset At, AgentView View);
 
 /// <summary>
 /// An agent page's connection to the portal's agent hub (<c>/hubs/agent</c>): SignalR's JSON protocol over a WebSocket,
-/// signed in with the page's cookie. Every pushed view is kept in order; the list of available colleagues, pushed to every
-/// page, in <see cref="Available"/>. Once told its softphone's state (<see cref="ReportSoftphoneAsync"/>) it sends the page's
+/// signed in with the page's cookie. Every pushed view is kept in order; the list of available colleagues, pushed while the
+/// page shows a call (it says when, as the page does), in <see cref="Available"/>. Once told its softphone's state (<see cref="ReportSoftphoneAsync"/>) it sends the page's
 /// heartbeat with it every <see cref="HeartbeatInterval"/>, as the page does.
 /// </summary>
 public sealed class AgentHubListener : IAsyncDisposable
@@ -31,6 +31,7 @@ public sealed class AgentHubListener : IAsyncDisposable
     private readonly Channel<ReceivedView> _views = Channel.CreateUnbounded<ReceivedView>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly TimeProvider _time;
     private Task _listening = Task.CompletedTask;
+    private bool _watchingColleagues;
 
     private AgentHubListener(TimeProvider time) => _time = time;
 
@@ -115,7 +116,7 @@ public sealed class AgentHubListener : IAsyncDisposable
                 pending.Clear().Append(text[(end + 1)..]);
                 foreach (var message in text[..end].Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
                 {
-                    Handle(message);
+                    await HandleAsync(message, cancellationToken);
                 }
             }
         }
@@ -132,7 +133,7 @@ public sealed class AgentHubListener : IAsyncDisposable
         await pinging;
     }
 
-    private void Handle(string message)
+    private async Task HandleAsync(string message, CancellationToken cancellationToken)
     {
         using var document = JsonDocument.Parse(message);
         var root = document.RootElement;
@@ -148,11 +149,29 @@ public sealed class AgentHubListener : IAsyncDisposable
             case "View":
                 var view = argument.Deserialize<AgentView>(Json)!;
                 _views.Writer.TryWrite(new ReceivedView(_time.GetUtcNow(), view));
+                await WatchColleaguesAsync(view.Call is not null, cancellationToken);
                 break;
             case "Available":
                 Available = argument.Deserialize<List<Colleague>>(Json)!;
                 break;
         }
+    }
+
+    /// <summary>As the page: the free colleagues are pushed only while it shows a call, and it says when that starts and stops.</summary>
+    private async Task WatchColleaguesAsync(bool watching, CancellationToken cancellationToken)
+    {
+        if (watching == _watchingColleagues)
+        {
+            return;
+        }
+
+        _watchingColleagues = watching;
+        if (!watching)
+        {
+            Available = [];
+        }
+
+        await SendAsync(JsonSerializer.Serialize(new { type = 1, target = "WatchColleagues", arguments = new[] { watching } }), cancellationToken);
     }
 
     private async Task PingAsync(PeriodicTimer timer, CancellationToken cancellationToken)
