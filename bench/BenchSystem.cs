@@ -202,10 +202,31 @@ public sealed class BenchSystem : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the services have settled after what came before (tiered compilation finishing in the background, timers
-    /// catching up): less than a tenth of a core in all over two seconds, or <paramref name="timeout"/>. Returns how long it took.
+    /// The cores the services use doing nothing but their idle work (timers, signed-in agents' heartbeats): the least of three
+    /// two-second samples, so that what is still settling from before does not count.
     /// </summary>
-    public async Task<TimeSpan> QuietAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<double> IdleCoresAsync(CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromSeconds(2);
+        var least = double.MaxValue;
+        var before = Services(Usage());
+        for (var i = 0; i < 3; i++)
+        {
+            await Task.Delay(interval, cancellationToken);
+            var after = Services(Usage());
+            least = Math.Min(least, (after - before) / interval.TotalSeconds);
+            before = after;
+        }
+
+        return least;
+    }
+
+    /// <summary>
+    /// Waits until the services have settled after what came before (tiered compilation finishing in the background, timers
+    /// catching up): over two seconds, less than a tenth of a core above <paramref name="idleCores"/> (what signed-in agents'
+    /// heartbeats cost with no call), or <paramref name="timeout"/>. Returns how long it took.
+    /// </summary>
+    public async Task<TimeSpan> QuietAsync(TimeSpan timeout, double idleCores, CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromSeconds(2);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -214,7 +235,7 @@ public sealed class BenchSystem : IAsyncDisposable
         {
             await Task.Delay(interval, cancellationToken);
             var after = Services(Usage());
-            if (after - before < 0.1 * interval.TotalSeconds)
+            if ((after - before) / interval.TotalSeconds < idleCores + 0.1)
             {
                 break;
             }
@@ -223,9 +244,9 @@ public sealed class BenchSystem : IAsyncDisposable
         }
 
         return System.Diagnostics.Stopwatch.GetElapsedTime(started);
-
-        static double Services(IReadOnlyList<ServiceUsage> usage) => usage.Where(s => s.Service != "bench").Sum(s => s.CpuSeconds);
     }
+
+    private static double Services(IReadOnlyList<ServiceUsage> usage) => usage.Where(s => s.Service != "bench").Sum(s => s.CpuSeconds);
 
     /// <summary>
     /// Each service's peak resident memory so far (its largest process) and the processor time it used, with the bench's

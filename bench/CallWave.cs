@@ -29,13 +29,14 @@ public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadRes
         TimeSpan settleTimeout, CancellationToken cancellationToken)
     {
         var called = 0;
+        var idle = await system.IdleCoresAsync(cancellationToken);
         for (var wave = 1; wave <= waves; wave++)
         {
             Progress.Report(scenario, $"warm-up {wave} of {waves}: customers calling at {rate:0.#} calls/s for {duration.TotalSeconds:0.#} s");
             var warmup = await PlaceAsync(system, rate, duration, firstNumber: (long)agents * wave, cancellationToken);
             await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
             await warmup.EndAsync(system, agents, cancellationToken);
-            var settled = await system.QuietAsync(settleTimeout, cancellationToken);
+            var settled = await system.QuietAsync(settleTimeout, idle, cancellationToken);
             Progress.Report(scenario, $"warm-up {wave} over; the services settled after {settled.TotalSeconds:0} s");
             called += warmup.Customers.Count;
         }
