@@ -69,8 +69,8 @@ public sealed record BenchReport(
         {
             foreach (var run in portal.Runs)
             {
-                Row(text, "Portal", $"{run.SignedIn} agents signed in, {run.Calls} calls answered ({run.Answered}) in {run.WindowSeconds:0} s: the portal's processor time " +
-                    "with the calls, without, and per call (a handful of agent updates each)",
+                Row(text, "Portal", $"{run.SignedIn} agents signed in, {run.Calls} calls answered ({run.Answered}) in {run.Rounds} windows, {run.WindowSeconds:0} s in all, " +
+                    "each after one as long without calls: the portal's processor time with the calls, without, and per call (a handful of agent updates each)",
                     $"{run.LoadedCpuSeconds:0.00} s, {run.IdleCpuSeconds:0.00} s, {run.CpuPerCallMs:0.0} ms", "");
             }
 

@@ -1,10 +1,12 @@
 namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="SignedIn">Agents signed in, each with its page's hub connection and heartbeat, all available.</param>
-/// <param name="Calls">Customers who called in the loaded window, each answered by an agent.</param>
+/// <param name="Rounds">How many times a window without calls was followed by one with calls; every figure is their sum.</param>
+/// <param name="Calls">Customers who called in the loaded windows, each answered by an agent.</param>
 /// <param name="IdleCpuSeconds">The portal's processor time over <paramref name="IdleSeconds"/> with no call: the signed-in pages' heartbeats and pushes.</param>
 /// <param name="LoadedCpuSeconds">The same over <paramref name="WindowSeconds"/> (as long, or longer when the answers took longer) in which the calls came and were answered.</param>
-public sealed record PortalRun(int SignedIn, int Calls, int Answered, double IdleSeconds, double WindowSeconds, double IdleCpuSeconds, double LoadedCpuSeconds)
+public sealed record PortalRun(
+    int SignedIn, int Rounds, int Calls, int Answered, double IdleSeconds, double WindowSeconds, double IdleCpuSeconds, double LoadedCpuSeconds)
 {
     /// <summary>What the calls cost the portal beyond what the same time without calls cost it, per call, in ms.</summary>
     public double CpuPerCallMs => Calls > 0 && IdleSeconds > 0
@@ -48,30 +50,49 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
             // The same calls first, in waves, so that nothing measured is compiled on the way; then their agents are free again.
             await CallWave.WarmUpAsync(system, Name, rate, size.PortalCallDuration, size.WarmupWaves, signedIn, size.SettleTimeout, cancellationToken);
 
+            // Windows without and with calls take turns, so that a drift of what the pages cost anyway falls on both.
             var window = size.PortalWindow;
-            Progress.Report(Name, $"{signedIn} agents signed in; {window.TotalSeconds:0} s without calls");
-            var before = PortalCpu(system);
-            await Task.Delay(window, cancellationToken);
-            var idle = PortalCpu(system) - before;
-
-            Progress.Report(Name, $"{size.PortalCalls} customers calling over {size.PortalCallDuration.TotalSeconds:0.#} s");
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            before = PortalCpu(system);
-            var wave = await CallWave.PlaceAsync(system, rate, size.PortalCallDuration, firstNumber: 0, cancellationToken);
-            await wave.AllAnsweredAsync(window, cancellationToken);
-            var left = window - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            if (left > TimeSpan.Zero)
+            var idleCores = await system.IdleCoresAsync(cancellationToken);
+            var run = new PortalRun(signedIn, 0, 0, 0, 0, 0, 0, 0);
+            for (var round = 1; round <= size.PortalRounds; round++)
             {
-                // As long as the idle window, so what the signed-in pages cost anyway cancels out.
-                await Task.Delay(left, cancellationToken);
+                if (round > 1)
+                {
+                    await system.QuietAsync(size.SettleTimeout, idleCores, cancellationToken);
+                }
+
+                Progress.Report(Name, $"{signedIn} agents signed in, round {round} of {size.PortalRounds}: {window.TotalSeconds:0} s without calls");
+                var before = PortalCpu(system);
+                await Task.Delay(window, cancellationToken);
+                var idle = PortalCpu(system) - before;
+
+                Progress.Report(Name, $"{size.PortalCalls} customers calling over {size.PortalCallDuration.TotalSeconds:0.#} s");
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                before = PortalCpu(system);
+                var wave = await CallWave.PlaceAsync(system, rate, size.PortalCallDuration, firstNumber: (long)signedIn * (size.WarmupWaves + round),
+                    cancellationToken);
+                await wave.AllAnsweredAsync(window, cancellationToken);
+                var left = window - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (left > TimeSpan.Zero)
+                {
+                    // As long as the idle window, so what the signed-in pages cost anyway cancels out.
+                    await Task.Delay(left, cancellationToken);
+                }
+
+                var loaded = PortalCpu(system) - before;
+                var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                var measured = new PortalRun(signedIn, 1, wave.Customers.Count, wave.Answered, window.TotalSeconds, seconds, idle, loaded);
+                Progress.Report(Name, $"{signedIn} signed in, round {round}: idle {idle:0.00} s, with {measured.Calls} calls {loaded:0.00} s: {measured.CpuPerCallMs} ms per call");
+                run = new PortalRun(signedIn, run.Rounds + 1, run.Calls + measured.Calls, run.Answered + measured.Answered, run.IdleSeconds + window.TotalSeconds,
+                    run.WindowSeconds + seconds, run.IdleCpuSeconds + idle, run.LoadedCpuSeconds + loaded);
+                await wave.EndAsync(system, signedIn, cancellationToken);
             }
 
-            var loaded = PortalCpu(system) - before;
-            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var run = new PortalRun(signedIn, wave.Customers.Count, wave.Answered, window.TotalSeconds, Math.Round(seconds, 1), Math.Round(idle, 2),
-                Math.Round(loaded, 2));
-            Progress.Report(Name, $"{signedIn} signed in: idle {run.IdleCpuSeconds} s, with {run.Calls} calls {run.LoadedCpuSeconds} s: {run.CpuPerCallMs} ms per call");
-            await wave.EndAsync(system, signedIn, cancellationToken);
+            run = run with
+            {
+                WindowSeconds = Math.Round(run.WindowSeconds, 1), IdleCpuSeconds = Math.Round(run.IdleCpuSeconds, 2), LoadedCpuSeconds = Math.Round(run.LoadedCpuSeconds, 2),
+            };
+            Progress.Report(Name, $"{signedIn} signed in, {run.Rounds} rounds: idle {run.IdleCpuSeconds} s, with {run.Calls} calls {run.LoadedCpuSeconds} s: {run.CpuPerCallMs} ms per call");
             return run;
         }
         finally
