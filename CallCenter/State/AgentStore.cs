@@ -371,23 +371,31 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     // is set offline on the way. With none, the session waits: callers in the line (at the front when an offer failed), a
     // transfer in the priority line.
     private const string ClaimLongestIdleScript = Helpers + "\n" + """
-        local agents = redis.call('ZRANGE', KEYS[1], 0, -1)
-        for _, agent in ipairs(agents) do
-          local s = read(agent)
-          if s.status == 'available' and live(s) then
-            status(s, 'ringing')
-            s.session = ARGV[4]
-            s.leg = ARGV[5]
-            redis.call('ZREM', KEYS[1], agent)
-            write(agent, s)
-            -- A caller offered again (reconciliation) is no longer waiting in line.
-            if ARGV[6] ~= 'transfer' and redis.call('LREM', KEYS[2], 0, ARGV[4]) > 0 then redis.call('HDEL', KEYS[6], ARGV[4]) end
-            return agent
-          elseif not (s.status == 'available' and holding(s)) then
-            if s.status == 'available' then status(s, 'offline') end
-            redis.call('ZREM', KEYS[1], agent)
-            write(agent, s)
+        -- A few at a time, longest idle first: the first is nearly always the one, whatever the number of agents free.
+        local from = 0
+        while true do
+          local agents = redis.call('ZRANGE', KEYS[1], from, from + 7)
+          if #agents == 0 then break end
+          local removed = 0
+          for _, agent in ipairs(agents) do
+            local s = read(agent)
+            if s.status == 'available' and live(s) then
+              status(s, 'ringing')
+              s.session = ARGV[4]
+              s.leg = ARGV[5]
+              redis.call('ZREM', KEYS[1], agent)
+              write(agent, s)
+              -- A caller offered again (reconciliation) is no longer waiting in line.
+              if ARGV[6] ~= 'transfer' and redis.call('LREM', KEYS[2], 0, ARGV[4]) > 0 then redis.call('HDEL', KEYS[6], ARGV[4]) end
+              return agent
+            elseif not (s.status == 'available' and holding(s)) then
+              if s.status == 'available' then status(s, 'offline') end
+              redis.call('ZREM', KEYS[1], agent)
+              write(agent, s)
+              removed = removed + 1
+            end
           end
+          from = from + #agents - removed
         end
         local line = KEYS[2]
         if ARGV[6] == 'transfer' then line = KEYS[4] end

@@ -111,6 +111,35 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     }
 
     [Fact]
+    public async Task A_claim_looks_past_any_number_of_agents_it_cannot_ring_keeping_the_re_registering_in_their_places()
+    {
+        string[] reRegistering = [.. Enumerable.Range(0, 10).Select(i => $"holding{i:00}")];
+        string[] silent = [.. Enumerable.Range(0, 10).Select(i => $"silent{i:00}")];
+        foreach (var agent in reRegistering.Concat(silent))
+        {
+            await AvailableAsync(agent);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        await AvailableAsync("zoe");
+        foreach (var agent in reRegistering)
+        {
+            await _agents.HeartbeatAsync(agent, "page", SoftphoneState.Unregistered, 0, "unused");
+        }
+
+        // The silent pages' heartbeats are 11 s old; the re-registering ones are fresh, their softphones coming back.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await _agents.HeartbeatAsync("zoe", "page", SoftphoneState.Registered, 0, "unused");
+
+        Assert.Equal("zoe", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal(reRegistering, await _agents.AvailableAgentsAsync());
+        foreach (var agent in silent)
+        {
+            Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync(agent)).Status);
+        }
+    }
+
+    [Fact]
     public async Task A_page_that_stops_its_heartbeat_makes_its_agent_unroutable_within_the_expiry_and_is_swept_offline()
     {
         await AvailableAsync("alice");
