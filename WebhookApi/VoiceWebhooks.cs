@@ -136,8 +136,8 @@ public static class VoiceWebhooks
     }
 
     /// <summary>
-    /// A call's answer, heard first from the request for its TwiML: decided, or, when it cannot be, the session as stored (the
-    /// status callbacks or the reconciler record the answer). Once decided, the effects are carried out even if Twilio stops
+    /// A call's answer, heard from the request for its TwiML (no "answered" status callback is asked for): decided, or, when it
+    /// cannot be, the session as stored (the conference's join event or the reconciler records the answer). Once decided, the effects are carried out even if Twilio stops
     /// waiting for the TwiML.
     /// </summary>
     private static async Task<CallSession?> AnsweredAsync(CallSessions calls, SessionStore sessions, string session, SessionEvent answer, ILogger logger)
@@ -207,8 +207,8 @@ public static class VoiceWebhooks
     /// <summary>
     /// The TwiML an agent's leg runs once they accept: join the customer, if the session still wants this leg and this call.
     /// Twilio asks for it only once the agent answered, and never drops it as it can drop a status callback: the session hears
-    /// of the answer here first. Answering matters more than recording it: when the decision cannot be made, the TwiML is chosen
-    /// from the session as stored, and the status callbacks or the reconciler record the answer.
+    /// of the answer here. Answering matters more than recording it: when the decision cannot be made, the TwiML is chosen
+    /// from the session as stored, and the agent's join to the conference or the reconciler records the answer.
     /// </summary>
     private static async Task<IResult> AgentJoinAsync([FromQuery] string? session, [FromQuery] string? leg,
         [FromForm(Name = "CallSid")] string? callSid, CallSessions calls, SessionStore sessions, IOptions<TwilioOptions> options,

@@ -277,7 +277,7 @@ public static class CallDecisions
                 Phase = CallPhase.Connected,
                 Callback = callback with
                 {
-                    Status = CallbackStatus.Calling, Attempts = callback.Attempts + 1, AttemptId = leg.Id, CallSid = null, LastSequence = 0, RetryAt = null,
+                    Status = CallbackStatus.Calling, Attempts = callback.Attempts + 1, AttemptId = leg.Id, CallSid = null, LastSequence = -1, RetryAt = null,
                 },
             };
             step.Effect(new DialCustomer(leg.Id, session.Customer.Number!));

@@ -151,7 +151,7 @@ public enum CallbackStatus
 /// <param name="Attempts">Calls to the customer started so far.</param>
 /// <param name="AttemptId">The attempt under way: the owner leg's id, which names the customer's call in its webhooks.</param>
 /// <param name="CallSid">The attempt's call to the customer, once Twilio made it.</param>
-/// <param name="LastSequence">The call-progress SequenceNumber last applied for the attempt.</param>
+/// <param name="LastSequence">The call-progress SequenceNumber last applied for the attempt (-1: none yet; Twilio numbers from 0).</param>
 /// <param name="RetryAt">After a missed attempt: when the entry goes back to the front of the line.</param>
 public sealed record Callback(
     DateTimeOffset RequestedAt,
@@ -161,7 +161,7 @@ public sealed record Callback(
     int Attempts = 0,
     string? AttemptId = null,
     string? CallSid = null,
-    int LastSequence = 0,
+    int LastSequence = -1,
     DateTimeOffset? RetryAt = null)
 {
     /// <summary>The customer's call is up or on its way: what they do now is the call's, not the line's.</summary>
@@ -170,7 +170,7 @@ public sealed record Callback(
 
 /// <summary>One call to one agent's softphone for this session.</summary>
 /// <param name="Id">Unique in the session; chosen before the call exists, so callbacks and dials can name it.</param>
-/// <param name="LastSequence">The call-progress SequenceNumber last applied.</param>
+/// <param name="LastSequence">The call-progress SequenceNumber last applied (-1: none yet; Twilio numbers from 0).</param>
 /// <param name="Withdrawn">The session no longer wants this leg: it is cancelled, or removed if it answers anyway.</param>
 /// <param name="LeaveRequested">The agent pressed Leave: their leg ending is not a drop.</param>
 /// <param name="RequestedAt">When the dial was asked for.</param>
@@ -181,7 +181,7 @@ public sealed record AgentLeg(
     LegStatus Status,
     LegEnd? End = null,
     string? CallSid = null,
-    int LastSequence = 0,
+    int LastSequence = -1,
     bool Withdrawn = false,
     bool LeaveRequested = false,
     DateTimeOffset? RequestedAt = null)

@@ -55,6 +55,24 @@ public sealed class CallDecisionTests
     }
 
     [Fact]
+    public void A_call_s_first_callback_is_numbered_0_and_counts_whichever_it_is()
+    {
+        // Ringing first: the leg learns its call from it, as when the dial's own answer was lost.
+        var rung = new CallUnderTest();
+        rung.Apply(new AgentOffered("o1", "alice"));
+        rung.Apply(new LegProgress("o1", CallUnderTest.CallSidOf("o1"), LegCallStatus.Ringing, Sequence: 0));
+        Assert.Equal((CallUnderTest.CallSidOf("o1"), LegStatus.Ringing), (rung.Session.Leg("o1")!.CallSid, rung.Session.Leg("o1")!.Status));
+
+        // A softphone that cannot be reached: the call's end is its only callback.
+        var unreachable = new CallUnderTest();
+        unreachable.Apply(new AgentOffered("o1", "alice"));
+        unreachable.Apply(new LegProgress("o1", CallUnderTest.CallSidOf("o1"), LegCallStatus.Failed, Sequence: 0));
+        Assert.Equal(LegEnd.Failed, unreachable.Session.Leg("o1")!.End);
+        Assert.Equal(new FreeAgent("alice", "o1", Away: true), unreachable.Single<FreeAgent>());
+        unreachable.Single<OfferToNextAgent>();
+    }
+
+    [Fact]
     public void A_dial_Twilio_would_not_make_frees_the_agent_without_blame_and_offers_the_customer_again()
     {
         var call = new CallUnderTest();

@@ -34,10 +34,10 @@ public sealed class CallUnderTest
         return Last;
     }
 
-    /// <summary>Twilio's next call-progress callback for the leg (its own SequenceNumber stream).</summary>
+    /// <summary>Twilio's next call-progress callback for the leg (its own SequenceNumber stream, from 0 as Twilio numbers it).</summary>
     public Decision Progress(string legId, LegCallStatus status)
     {
-        var sequence = _sequences[legId] = _sequences.GetValueOrDefault(legId) + 1;
+        var sequence = _sequences[legId] = _sequences.TryGetValue(legId, out var last) ? last + 1 : 0;
         return Apply(new LegProgress(legId, CallSidOf(legId), status, sequence));
     }
 

@@ -73,8 +73,8 @@ public sealed class CallbackDecisionTests
         Assert.Equal(RefusalKind.Conflict, call.Apply(new HoldRequested("alice", true)).Refusal!.Kind);
         Assert.Equal(RefusalKind.Conflict, call.Apply(new TransferRequested("alice", null, null)).Refusal!.Kind);
 
-        call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.Ringing, 1));
-        call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.InProgress, 2));
+        call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.Ringing, 0));
+        call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.InProgress, 1));
         Assert.Equal([ContactEventKind.Answered, ContactEventKind.CallbackCompleted], call.Last.Happened.Select(e => e.Kind));
         Assert.Equal(CallbackStatus.Answered, call.Session.Callback!.Status);
         Assert.NotNull(call.Session.ConnectedAt);
@@ -99,9 +99,9 @@ public sealed class CallbackDecisionTests
     public void A_callback_not_answered_frees_the_agent_waits_the_retry_delay_and_goes_back_to_the_front(LegCallStatus missed)
     {
         var call = CallbackAccepted();
-        call.Apply(new CustomerCallProgress("o1", CallbackCall, LegCallStatus.Ringing, 1));
 
-        call.Apply(new CustomerCallProgress("o1", CallbackCall, missed, 2));
+        // Nothing rang (or it was not asked about): the call's end is its first and only callback, numbered 0 as Twilio numbers it.
+        call.Apply(new CustomerCallProgress("o1", CallbackCall, missed, 0));
 
         Assert.Equal(CallPhase.Waiting, call.Session.Phase);
         Assert.Null(call.Session.OwnerLegId);
