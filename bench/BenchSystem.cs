@@ -205,8 +205,14 @@ public sealed class BenchSystem : IAsyncDisposable
     /// The cores the services use doing nothing but their idle work (timers, signed-in agents' heartbeats): the least of three
     /// two-second samples, so that what is still settling from before does not count.
     /// </summary>
-    public async Task<double> IdleCoresAsync(CancellationToken cancellationToken)
+    public async Task<double> IdleCoresAsync(TimeSpan settleTimeout, CancellationToken cancellationToken)
     {
+        if (settleTimeout <= TimeSpan.Zero)
+        {
+            // Nothing will wait to settle (the smoke size).
+            return 0;
+        }
+
         var interval = TimeSpan.FromSeconds(2);
         var least = double.MaxValue;
         var before = Services(Usage());

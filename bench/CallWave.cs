@@ -29,7 +29,7 @@ public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadRes
         TimeSpan settleTimeout, CancellationToken cancellationToken)
     {
         var called = 0;
-        var idle = await system.IdleCoresAsync(cancellationToken);
+        var idle = await system.IdleCoresAsync(settleTimeout, cancellationToken);
         for (var wave = 1; wave <= waves; wave++)
         {
             Progress.Report(scenario, $"warm-up {wave} of {waves}: customers calling at {rate:0.#} calls/s for {duration.TotalSeconds:0.#} s");

@@ -61,15 +61,16 @@ public sealed class AgentHub(
 
         if (watching)
         {
-            Context.Items[WatchingColleagues] = true;
+            // Counted once in the group: a failed join leaves the page as it was, to ask again.
             await Groups.AddToGroupAsync(Context.ConnectionId, colleagues.Group);
+            Context.Items[WatchingColleagues] = true;
             colleagues.Connected();
         }
         else
         {
             Context.Items.Remove(WatchingColleagues);
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, colleagues.Group);
             colleagues.Disconnected();
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, colleagues.Group);
         }
     }
 

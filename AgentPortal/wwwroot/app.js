@@ -190,7 +190,8 @@ function watchColleagues(wanted) {
   if (wanted === watchingColleagues) return;
   watchingColleagues = wanted;
   if (!wanted) colleagues = [];
-  hub.send('WatchColleagues', wanted).catch(() => { watchingColleagues = !wanted; });
+  // A failed request changes nothing: the next view asks again, and a reconnected page is put right by the server.
+  hub?.send('WatchColleagues', wanted).catch(() => { if (watchingColleagues === wanted) watchingColleagues = !wanted; });
 }
 
 /** The page is alive: the portal routes calls to this agent only while these keep coming. */

@@ -21,6 +21,7 @@ public sealed class WaitPrompts(IConnectionMultiplexer redis, AgentStore line, T
         // Read together: one round trip, not two, on every pass.
         var reading = db.HashGetAsync(key, ["at", "position"]);
         var placing = settings.Announce ? line.PositionAsync(sessionId) : Task.FromResult<int?>(null);
+        await Task.WhenAll(reading, placing);
         var stored = await reading;
         var inLine = await placing;
         // A missing field reads as 0: only a present one counts.

@@ -52,7 +52,7 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
 
             // Windows without and with calls take turns, so that a drift of what the pages cost anyway falls on both.
             var window = size.PortalWindow;
-            var idleCores = await system.IdleCoresAsync(cancellationToken);
+            var idleCores = await system.IdleCoresAsync(size.SettleTimeout, cancellationToken);
             var run = new PortalRun(signedIn, 0, 0, 0, 0, 0, 0, 0);
             for (var round = 1; round <= size.PortalRounds; round++)
             {
