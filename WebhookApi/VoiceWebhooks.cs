@@ -137,8 +137,8 @@ public static class VoiceWebhooks
 
     /// <summary>
     /// A call's answer, heard from the request for its TwiML (no "answered" status callback is asked for): decided, or, when it
-    /// cannot be, the session as stored (the conference's join event or the reconciler records the answer). Once decided, the effects are carried out even if Twilio stops
-    /// waiting for the TwiML.
+    /// cannot be, the session as stored (the conference's join event or the reconciler records the answer). Once decided, the
+    /// effects are carried out even if Twilio stops waiting for the TwiML.
     /// </summary>
     private static async Task<CallSession?> AnsweredAsync(CallSessions calls, SessionStore sessions, string session, SessionEvent answer, ILogger logger)
     {

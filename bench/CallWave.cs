@@ -25,18 +25,18 @@ public sealed record CallWave(HashSet<string> Customers, EventFeed Feed, LoadRes
     /// services' final code: the runtime compiles a method again, optimised, only after it has been called 30 times with no new
     /// method compiled for a moment, so one wave compiles the path and the next ones make it hot. Returns how many called.
     /// </summary>
+    /// <param name="idleCores">What the services use idle (<see cref="BenchSystem.IdleCoresAsync"/>): settled is a little above it.</param>
     public static async Task<int> WarmUpAsync(BenchSystem system, string scenario, double rate, TimeSpan duration, int waves, int agents,
-        TimeSpan settleTimeout, CancellationToken cancellationToken)
+        TimeSpan settleTimeout, double idleCores, CancellationToken cancellationToken)
     {
         var called = 0;
-        var idle = await system.IdleCoresAsync(settleTimeout, cancellationToken);
         for (var wave = 1; wave <= waves; wave++)
         {
             Progress.Report(scenario, $"warm-up {wave} of {waves}: customers calling at {rate:0.#} calls/s for {duration.TotalSeconds:0.#} s");
             var warmup = await PlaceAsync(system, rate, duration, firstNumber: (long)agents * wave, cancellationToken);
             await warmup.AllAnsweredAsync(TimeSpan.FromSeconds(60), cancellationToken);
             await warmup.EndAsync(system, agents, cancellationToken);
-            var settled = await system.QuietAsync(settleTimeout, idle, cancellationToken);
+            var settled = await system.QuietAsync(settleTimeout, idleCores, cancellationToken);
             Progress.Report(scenario, $"warm-up {wave} over; the services settled after {settled.TotalSeconds:0} s");
             called += warmup.Customers.Count;
         }

@@ -12,6 +12,11 @@ public sealed record PortalRun(
     public double CpuPerCallMs => Calls > 0 && IdleSeconds > 0
         ? Math.Round((LoadedCpuSeconds - IdleCpuSeconds * WindowSeconds / IdleSeconds) * 1000 / Calls, 1)
         : 0;
+
+    /// <summary>Two measurements of the same agents as one.</summary>
+    public static PortalRun operator +(PortalRun a, PortalRun b) =>
+        new(a.SignedIn, a.Rounds + b.Rounds, a.Calls + b.Calls, a.Answered + b.Answered, a.IdleSeconds + b.IdleSeconds, a.WindowSeconds + b.WindowSeconds,
+            a.IdleCpuSeconds + b.IdleCpuSeconds, a.LoadedCpuSeconds + b.LoadedCpuSeconds);
 }
 
 /// <param name="Ratio">The portal's cost per call with the most agents signed in over that with the fewest.</param>
@@ -48,11 +53,12 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
         try
         {
             // The same calls first, in waves, so that nothing measured is compiled on the way; then their agents are free again.
-            await CallWave.WarmUpAsync(system, Name, rate, size.PortalCallDuration, size.WarmupWaves, signedIn, size.SettleTimeout, cancellationToken);
+            var idleCores = await system.IdleCoresAsync(size.SettleTimeout, cancellationToken);
+            await CallWave.WarmUpAsync(system, Name, rate, size.PortalCallDuration, size.WarmupWaves, signedIn, size.SettleTimeout, idleCores,
+                cancellationToken);
 
             // Windows without and with calls take turns, so that a drift of what the pages cost anyway falls on both.
             var window = size.PortalWindow;
-            var idleCores = await system.IdleCoresAsync(size.SettleTimeout, cancellationToken);
             var run = new PortalRun(signedIn, 0, 0, 0, 0, 0, 0, 0);
             for (var round = 1; round <= size.PortalRounds; round++)
             {
@@ -83,8 +89,7 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
                 var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
                 var measured = new PortalRun(signedIn, 1, wave.Customers.Count, wave.Answered, window.TotalSeconds, seconds, idle, loaded);
                 Progress.Report(Name, $"{signedIn} signed in, round {round}: idle {idle:0.00} s, with {measured.Calls} calls {loaded:0.00} s: {measured.CpuPerCallMs} ms per call");
-                run = new PortalRun(signedIn, run.Rounds + 1, run.Calls + measured.Calls, run.Answered + measured.Answered, run.IdleSeconds + window.TotalSeconds,
-                    run.WindowSeconds + seconds, run.IdleCpuSeconds + idle, run.LoadedCpuSeconds + loaded);
+                run += measured;
                 await wave.EndAsync(system, signedIn, cancellationToken);
             }
 

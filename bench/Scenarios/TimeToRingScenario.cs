@@ -39,8 +39,9 @@ public sealed class TimeToRingScenario(BenchSize size, BenchSystems systems)
         var agents = await AgentPool.SignInAvailableAsync(system, callers, "answer", AnswerAfterMilliseconds, listen: false, cancellationToken);
         try
         {
+            var idleCores = await system.IdleCoresAsync(size.SettleTimeout, cancellationToken);
             var warmupCallers = await CallWave.WarmUpAsync(system, Name, size.RingRate, size.RingWarmup, size.WarmupWaves, callers, size.SettleTimeout,
-                cancellationToken);
+                idleCores, cancellationToken);
             var before = system.Usage();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
