@@ -42,6 +42,13 @@ public sealed record BenchReport(
                 $"{webhook.CheckedBaseline.SustainedRate:0} req/s", "");
             Row(text, "Webhook", "WebhookApi / baseline", $"{webhook.Ratio:P0}", Target(webhook.Ratio >= 0.5, "≥ 50%"));
             Row(text, "Webhook", "WebhookApi / checked baseline", $"{webhook.CheckedRatio:P0}", Target(webhook.CheckedRatio >= 0.8, "≥ 80%"));
+            foreach (var endpoint in new[] { webhook.WebhookApi, webhook.Baseline, webhook.CheckedBaseline })
+            {
+                Row(text, "Webhook", $"processor time per request at the highest sustained rate ({endpoint.SustainedRate:0} req/s), every process: {endpoint.Endpoint}",
+                    $"{endpoint.TotalCpuPerRequest:0} µs ({string.Join(", ", endpoint.CpuPerRequest.Where(p => p.Microseconds >= 1).Select(p => $"{p.Process} {p.Microseconds:0}"))}): " +
+                    $"{Machine.Cores} cores answer at most {endpoint.CoresCeiling(Machine.Cores):0} req/s", "");
+            }
+
             Row(text, "Webhook", $"WebhookApi at {webhook.FixedRate:0} req/s for {webhook.WebhookApi.AtFixedRate.Sent} requests, after a warm-up at that rate",
                 Latency(webhook.WebhookApi.AtFixedRate),
                 Target(webhook.WebhookApi.AtFixedRate.Latency.P99 < 5 && webhook.WebhookApi.AtFixedRate.Failed == 0, "p99 < 5 ms"));

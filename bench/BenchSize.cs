@@ -8,7 +8,7 @@ public sealed record BenchSize(
     double RingRate, TimeSpan RingWarmup, TimeSpan RingDuration,
     int FlowCustomers, int FlowAgents, double FlowArrivalRate, TimeSpan FlowTimeout, int? FlowCallsPerSecond, int FlowWrapUpSeconds,
     int WorkerDialRequests, IReadOnlyList<int> WorkerCounts,
-    IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalWindow, int PortalRounds,
+    IReadOnlyList<int> PortalAgents, int PortalCalls, TimeSpan PortalCallDuration, TimeSpan PortalTalk, TimeSpan PortalWindow, int PortalRounds,
     int WarmupWaves, TimeSpan SettleTimeout, SystemSettings? SharedSystem)
 {
     public static readonly BenchSize Full = new("full",
@@ -18,8 +18,8 @@ public sealed record BenchSize(
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10), WebhookClaimAgents: 250, WebhookClaimWindows: 4,
         RingRate: 50, RingWarmup: TimeSpan.FromSeconds(2), RingDuration: TimeSpan.FromSeconds(5),
         FlowCustomers: 2000, FlowAgents: 400, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(15), FlowCallsPerSecond: null, FlowWrapUpSeconds: 2,
-        WorkerDialRequests: 250, WorkerCounts: [1, 2],
-        PortalAgents: [40, 400], PortalCalls: 40, PortalCallDuration: TimeSpan.FromSeconds(4), PortalWindow: TimeSpan.FromSeconds(15), PortalRounds: 3,
+        WorkerDialRequests: 600, WorkerCounts: [1, 2],
+        PortalAgents: [40, 400], PortalCalls: 120, PortalCallDuration: TimeSpan.FromSeconds(12), PortalTalk: TimeSpan.FromSeconds(2), PortalWindow: TimeSpan.FromSeconds(15), PortalRounds: 3,
         WarmupWaves: 4, SettleTimeout: TimeSpan.FromSeconds(60), SharedSystem: null);
 
     public static readonly BenchSize Smoke = new("smoke",
@@ -30,7 +30,7 @@ public sealed record BenchSize(
         // Its two customers' four agents each take one call: no wrap-up to wait for, and a budget the shared system has.
         FlowCustomers: 2, FlowAgents: 4, FlowArrivalRate: 4, FlowTimeout: TimeSpan.FromMinutes(2), FlowCallsPerSecond: BenchSystem.HighestBudget, FlowWrapUpSeconds: 0,
         WorkerDialRequests: 5, WorkerCounts: [2],
-        PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalWindow: TimeSpan.FromSeconds(4), PortalRounds: 1,
+        PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalTalk: TimeSpan.FromSeconds(1), PortalWindow: TimeSpan.FromSeconds(4), PortalRounds: 1,
         WarmupWaves: 1, SettleTimeout: TimeSpan.Zero,
         // One system for every scenario but chaos, whose system is broken on purpose.
         SharedSystem: new SystemSettings(BenchSystem.HighestBudget, Agents: 5, WithBaseline: true));

@@ -205,22 +205,31 @@ public sealed class BenchSystem : IAsyncDisposable
     /// The cores the services use doing nothing but their idle work (timers, signed-in agents' heartbeats): the least of three
     /// two-second samples, so that what is still settling from before does not count.
     /// </summary>
-    public async Task<double> IdleCoresAsync(TimeSpan settleTimeout, CancellationToken cancellationToken)
+    public async Task<double> IdleCoresAsync(TimeSpan settleTimeout, CancellationToken cancellationToken) =>
+        (await IdleCoresByProcessAsync(settleTimeout, cancellationToken)).Where(p => p.Key != "bench").Sum(p => p.Value);
+
+    /// <summary>As <see cref="IdleCoresAsync"/>, for each service (and the bench) apart: the least of its three samples.</summary>
+    public async Task<IReadOnlyDictionary<string, double>> IdleCoresByProcessAsync(TimeSpan settleTimeout, CancellationToken cancellationToken)
     {
+        var least = new Dictionary<string, double>(StringComparer.Ordinal);
         if (settleTimeout <= TimeSpan.Zero)
         {
             // Nothing will wait to settle (the smoke size).
-            return 0;
+            return least;
         }
 
         var interval = TimeSpan.FromSeconds(2);
-        var least = double.MaxValue;
-        var before = Services(Usage());
+        var before = Usage();
         for (var i = 0; i < 3; i++)
         {
             await Task.Delay(interval, cancellationToken);
-            var after = Services(Usage());
-            least = Math.Min(least, (after - before) / interval.TotalSeconds);
+            var after = Usage();
+            foreach (var used in ServiceUsage.Between(before, after))
+            {
+                var cores = used.CpuSeconds / interval.TotalSeconds;
+                least[used.Service] = least.TryGetValue(used.Service, out var known) ? Math.Min(known, cores) : cores;
+            }
+
             before = after;
         }
 

@@ -55,7 +55,7 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
             // The same calls first, in waves, so that nothing measured is compiled on the way; then their agents are free again.
             var idleCores = await system.IdleCoresAsync(size.SettleTimeout, cancellationToken);
             await CallWave.WarmUpAsync(system, Name, rate, size.PortalCallDuration, size.WarmupWaves, signedIn, size.SettleTimeout, idleCores,
-                cancellationToken);
+                cancellationToken, size.PortalTalk);
 
             // Windows without and with calls take turns, so that a drift of what the pages cost anyway falls on both.
             var window = size.PortalWindow;
@@ -72,12 +72,15 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
                 await Task.Delay(window, cancellationToken);
                 var idle = PortalCpu(system) - before;
 
-                Progress.Report(Name, $"{size.PortalCalls} customers calling over {size.PortalCallDuration.TotalSeconds:0.#} s");
+                Progress.Report(Name, $"{size.PortalCalls} customers calling over {size.PortalCallDuration.TotalSeconds:0.#} s, each hanging up after {size.PortalTalk.TotalSeconds:0.#} s");
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 before = PortalCpu(system);
+                // Each call's whole life in the window: rung, answered, hung up, the agent free again.
                 var wave = await CallWave.PlaceAsync(system, rate, size.PortalCallDuration, firstNumber: (long)signedIn * (size.WarmupWaves + round),
-                    cancellationToken);
+                    cancellationToken, hangUpAfter: size.PortalTalk);
                 await wave.AllAnsweredAsync(window, cancellationToken);
+                await wave.HungUp;
+                await CallWave.AgentsAvailableAsync(system, signedIn, cancellationToken);
                 var left = window - System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 if (left > TimeSpan.Zero)
                 {
@@ -90,7 +93,6 @@ public sealed class PortalScenario(BenchSize size, BenchSystems systems)
                 var measured = new PortalRun(signedIn, 1, wave.Customers.Count, wave.Answered, window.TotalSeconds, seconds, idle, loaded);
                 Progress.Report(Name, $"{signedIn} signed in, round {round}: idle {idle:0.00} s, with {measured.Calls} calls {loaded:0.00} s: {measured.CpuPerCallMs} ms per call");
                 run += measured;
-                await wave.EndAsync(system, signedIn, cancellationToken);
             }
 
             run = run with

@@ -7,7 +7,22 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="SustainedRate">The highest rate of the ladder answered in full with p99 under the limit (0: none).</param>
 /// <param name="Ladder">Every rate tried, lowest first, up to the second in a row not sustained.</param>
 /// <param name="AtFixedRate">A longer run at the fixed comparison rate.</param>
-public sealed record EndpointResult(string Endpoint, double SustainedRate, IReadOnlyList<LoadResult> Ladder, LoadResult AtFixedRate, int TwimlBytes);
+/// <param name="CpuPerRequest">
+/// Each process's processor time per request (µs) in the step of the highest sustained rate, the largest first: what one request
+/// costs the machine, and so how many two cores can answer at most.
+/// </param>
+public sealed record EndpointResult(
+    string Endpoint, double SustainedRate, IReadOnlyList<LoadResult> Ladder, LoadResult AtFixedRate, int TwimlBytes, IReadOnlyList<ProcessCost> CpuPerRequest)
+{
+    /// <summary>Every process's processor time per request (µs).</summary>
+    public double TotalCpuPerRequest => Math.Round(CpuPerRequest.Sum(p => p.Microseconds), 0);
+
+    /// <summary>The most requests a second two cores could answer at that cost, were nothing else running.</summary>
+    public double CoresCeiling(int cores) => TotalCpuPerRequest > 0 ? Math.Round(cores * 1_000_000 / TotalCpuPerRequest, 0) : 0;
+}
+
+/// <param name="Microseconds">Processor time per request.</param>
+public sealed record ProcessCost(string Process, double Microseconds);
 
 /// <param name="Baseline">Kestrel answering fixed TwiML, nothing else.</param>
 /// <param name="CheckedBaseline">Kestrel reading the form, checking the signature and building the TwiML, nothing else.</param>
@@ -45,10 +60,12 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
         var line = new LineKeeper(http, redis.GetDatabase());
 
         // The same signed webhooks to all: the bare baseline ignores what the others check.
-        var baseline = await MeasureAsync("baseline", new IncomingCallWebhook(system.Baseline, system.AuthToken), http, null, cancellationToken);
-        var checkedBaseline = await MeasureAsync("checked", new IncomingCallWebhook(system.Baseline, system.AuthToken, BaselineServer.CheckedPath), http, null,
+        // What each process uses with no request coming: taken off what it used in each step, so a request's cost is its own.
+        var idle = await system.IdleCoresByProcessAsync(size.SettleTimeout, cancellationToken);
+        var baseline = await MeasureAsync(system, idle, "baseline", new IncomingCallWebhook(system.Baseline, system.AuthToken), http, null, cancellationToken);
+        var checkedBaseline = await MeasureAsync(system, idle, "checked", new IncomingCallWebhook(system.Baseline, system.AuthToken, BaselineServer.CheckedPath), http, null,
             cancellationToken);
-        var webhooks = await MeasureAsync("webhookapi", new IncomingCallWebhook(system.WebhookApi, system.AuthToken), http, line, cancellationToken);
+        var webhooks = await MeasureAsync(system, idle, "webhookapi", new IncomingCallWebhook(system.WebhookApi, system.AuthToken), http, line, cancellationToken);
         var claiming = await ClaimingAsync(system, http, line, cancellationToken);
         return new WebhookResult(P99Limit.TotalMilliseconds, size.WebhookFixedRate, baseline, checkedBaseline, webhooks, claiming, size.WebhookClaimAgents,
             Ratio(webhooks, baseline), Ratio(webhooks, checkedBaseline));
@@ -57,7 +74,7 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
     private static double Ratio(EndpointResult measured, EndpointResult baseline) =>
         baseline.SustainedRate > 0 ? Math.Round(measured.SustainedRate / baseline.SustainedRate, 3) : 0;
 
-    private async Task<EndpointResult> MeasureAsync(string endpoint, IncomingCallWebhook webhook, HttpClient http, LineKeeper? line,
+    private async Task<EndpointResult> MeasureAsync(BenchSystem system, IReadOnlyDictionary<string, double> idle, string endpoint, IncomingCallWebhook webhook, HttpClient http, LineKeeper? line,
         CancellationToken cancellationToken)
     {
         var twimlBytes = 0;
@@ -72,9 +89,18 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
             return response.IsSuccessStatusCode && body.Length > 0;
         }
 
+        IReadOnlyList<ProcessCost> cost = [];
         async Task<LoadResult> StepAsync(double rate, TimeSpan duration)
         {
+            var before = system.Usage();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = await OpenLoop.RunAsync(rate, duration, SendAsync, cancellationToken);
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            cost = [.. ServiceUsage.Between(before, system.Usage())
+                .Select(u => (u.Service, Seconds: u.CpuSeconds - idle.GetValueOrDefault(u.Service) * seconds))
+                .Where(u => u.Seconds > 0)
+                .Select(u => new ProcessCost(u.Service, Math.Round(u.Seconds * 1_000_000 / Math.Max(1, result.Sent), 0)))
+                .OrderByDescending(p => p.Microseconds)];
             if (line is not null)
             {
                 await line.EmptyAsync(webhook, cancellationToken);
@@ -88,12 +114,19 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
         await StepAsync(size.WebhookWarmupRate, size.WebhookWarmup);
 
         var ladder = new List<LoadResult>();
+        IReadOnlyList<ProcessCost> costAtBest = [];
         foreach (var rate in size.WebhookRates)
         {
             var result = await StepAsync(rate, size.WebhookStep);
             ladder.Add(result);
             var sustained = result.Sustains(P99Limit);
-            Progress.Report(Name, $"{endpoint,-10} {rate,6} req/s: answered {result.AchievedRate} req/s, failed {result.Failed}, {result.Latency}{(sustained ? "" : "  (not sustained)")}");
+            if (sustained)
+            {
+                costAtBest = cost;
+            }
+
+            Progress.Report(Name, $"{endpoint,-10} {rate,6} req/s: answered {result.AchievedRate} req/s, failed {result.Failed}, {result.Latency}, " +
+                $"{cost.Sum(p => p.Microseconds):0} µs of processor time per request{(sustained ? "" : "  (not sustained)")}");
             // One step can miss by a hiccup of the machine; two in a row is the limit.
             if (!sustained && ladder.Count > 1 && !ladder[^2].Sustains(P99Limit))
             {
@@ -106,7 +139,7 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
         var fixedRate = await StepAsync(size.WebhookFixedRate, size.WebhookFixedDuration);
         Progress.Report(Name, $"{endpoint,-10} at {size.WebhookFixedRate} req/s for {size.WebhookFixedDuration.TotalSeconds} s: failed {fixedRate.Failed}, {fixedRate.Latency}");
         var best = ladder.Where(r => r.Sustains(P99Limit)).Select(r => r.TargetRate).DefaultIfEmpty(0).Max();
-        return new EndpointResult(endpoint, best, ladder, fixedRate, twimlBytes);
+        return new EndpointResult(endpoint, best, ladder, fixedRate, twimlBytes, costAtBest);
     }
 
     /// <summary>

@@ -122,7 +122,14 @@ public sealed class BenchmarkSmokeTests(BenchmarkSmokeRun run, ITestOutputHelper
                 Assert.Equal(run.GetProperty("sent").GetInt64(), run.GetProperty("latency").GetProperty("count").GetInt64());
                 AssertOrdered(run.GetProperty("latency"));
             });
+            // What a request cost each process, where a rate was sustained: named, never negative, and summed.
+            var costs = endpoint.GetProperty("cpuPerRequest").EnumerateArray().ToList();
+            Assert.All(costs, cost => Assert.False(string.IsNullOrEmpty(cost.GetProperty("process").GetString())));
+            Assert.All(costs, cost => Assert.True(cost.GetProperty("microseconds").GetDouble() >= 0));
+            Assert.Equal(Math.Round(costs.Sum(cost => cost.GetProperty("microseconds").GetDouble()), 0), endpoint.GetProperty("totalCpuPerRequest").GetDouble());
         }
+
+        Assert.Contains("| Webhook | processor time per request at the highest sustained rate", run.Markdown, StringComparison.Ordinal);
     }
 
     [Fact]
