@@ -38,6 +38,10 @@ public sealed class DialRequestHandler(
     // Renewed every third of it while the dial goes on, however long its tries take.
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(9);
 
+    // A second copy of a request (a publish that timed out and went to the outbox too) looks again this often while another
+    // worker holds the lease: a dial takes a fraction of a second, and the copy holds one of the worker's prefetched messages.
+    private static readonly TimeSpan LeaseCheck = TimeSpan.FromMilliseconds(250);
+
     /// <summary>True when decided (acknowledge), false when given up on (dead-letter).</summary>
     public async Task<bool> HandleAsync(DialRequest request, CancellationToken cancellationToken)
     {
@@ -227,7 +231,7 @@ public sealed class DialRequestHandler(
         }
     }
 
-    /// <summary>Takes the request's lease; false when it is already done. Waits while another worker holds it.</summary>
+    /// <summary>Takes the request's lease; false when it is already done. Waits while another worker holds it, looking again often.</summary>
     private async Task<bool> TakeAsync(string requestId, CancellationToken cancellationToken)
     {
         while (true)
@@ -237,7 +241,7 @@ public sealed class DialRequestHandler(
                 case DialDecision.Dial:
                     return true;
                 case DialDecision.Wait wait:
-                    await Task.Delay(wait.RetryAfter, time, cancellationToken);
+                    await Task.Delay(wait.RetryAfter < LeaseCheck ? wait.RetryAfter : LeaseCheck, time, cancellationToken);
                     break;
                 default:
                     return false;
