@@ -54,10 +54,10 @@ public static class VoiceWebhooks
         }
 
         // The session and its conference are named after the customer's CallSid: no personal data in the name.
-        var waits = await calls.StartAsync(callSid, from, cancellationToken);
+        var waiting = await calls.StartAsync(callSid, from, cancellationToken);
         var twilio = options.Value;
-        // Only a caller left waiting in line may be offered a callback: one whose agent is rung already costs no lookup.
-        if (waits && await offers.ShouldOfferAsync(callSid, from))
+        // Only a caller left waiting in line may be offered a callback, decided on the place the claim put them in.
+        if (waiting is not null && offers.ShouldOffer(from, waiting))
         {
             logger.LogInformation("Customer call {SessionId} is offered a callback before it waits in its conference", callSid);
             var settings = queue.Value;

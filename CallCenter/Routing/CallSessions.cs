@@ -22,10 +22,10 @@ public sealed class CallSessions(
     ILogger<CallSessions> logger)
 {
     /// <summary>
-    /// A customer called: their session starts and the longest-idle agent is rung, or they wait in line. False when an agent is
-    /// rung for them (they do not wait in line).
+    /// A customer called: their session starts and the longest-idle agent is rung, or they wait in line. Null when an agent is
+    /// rung for them; otherwise where they wait (no position when Twilio asked twice and the caller is no longer in line).
     /// </summary>
-    public async Task<bool> StartAsync(string customerCallSid, string? customerNumber, CancellationToken cancellationToken)
+    public async Task<LineClaim?> StartAsync(string customerCallSid, string? customerNumber, CancellationToken cancellationToken)
     {
         TagTrace(customerCallSid);
         var session = CallSession.Start(customerCallSid, customerNumber, time.GetUtcNow());
@@ -33,28 +33,30 @@ public sealed class CallSessions(
         {
             // Twilio asked twice: the first request's session stands, wherever it is now.
             logger.LogInformation("Session {SessionId} already started", customerCallSid);
-            return true;
+            return await agents.WaitingPlaceAsync(customerCallSid);
         }
 
-        // Three round trips: the session written, an agent claimed (or the caller queued), the offer decided on the session as written.
+        // Two round trips to ring an agent or put the caller in line (with their place and the line's pace: what a callback
+        // offer is decided on), and one more to decide the offer on the session as written.
         var legId = NewLegId();
-        if (await agents.ClaimLongestIdleAsync(customerCallSid, legId, LinePlace.Back) is { } agentId)
+        var claim = await agents.ClaimLongestIdleAsync(customerCallSid, legId, LinePlace.Back);
+        if (claim.AgentId is not { } agentId)
         {
-            var offered = new AgentOffered(legId, agentId);
-            if (await sessions.DecideAsync(session, offered) is { } decision)
-            {
-                await CarryOutAsync(decision, cancellationToken);
-            }
-            else
-            {
-                await OrphanAsync(customerCallSid, offered, cancellationToken);
-            }
-
-            return false;
+            logger.LogInformation("No agent available: caller {SessionId} waits in line", customerCallSid);
+            return claim;
         }
 
-        logger.LogInformation("No agent available: caller {SessionId} waits in line", customerCallSid);
-        return true;
+        var offered = new AgentOffered(legId, agentId);
+        if (await sessions.DecideAsync(session, offered) is { } decision)
+        {
+            await CarryOutAsync(decision, cancellationToken);
+        }
+        else
+        {
+            await OrphanAsync(customerCallSid, offered, cancellationToken);
+        }
+
+        return null;
     }
 
     /// <summary>Every trace of a call carries its session (the customer's CallSid): the dashboard finds all of one call's steps by it.</summary>
@@ -147,7 +149,7 @@ public sealed class CallSessions(
     private async Task<bool> ClaimLongestIdleAsync(string sessionId, LinePlace place, Func<string, string, SessionEvent> taken, CancellationToken cancellationToken)
     {
         var legId = NewLegId();
-        if (await agents.ClaimLongestIdleAsync(sessionId, legId, place) is not { } agentId)
+        if ((await agents.ClaimLongestIdleAsync(sessionId, legId, place)).AgentId is not { } agentId)
         {
             return false;
         }

@@ -70,6 +70,13 @@ public sealed record AgentChange(
     public static readonly AgentChange None = new(false);
 }
 
+/// <summary>What a claim came to: the agent taken, or, with none free, the session's place in its line (from 1).</summary>
+/// <param name="Intervals">With a caller put in line: the line's recent service intervals, newest first, to estimate their wait from.</param>
+public sealed record LineClaim(string? AgentId, int? Position, IReadOnlyList<ServiceInterval> Intervals)
+{
+    public static LineClaim Taken(string agentId) => new(agentId, null, []);
+}
+
 /// <summary>Where an agent is taken from when none is named.</summary>
 public enum LinePlace
 {
@@ -385,8 +392,8 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
               s.leg = ARGV[5]
               redis.call('ZREM', KEYS[1], agent)
               write(agent, s)
-              -- A caller offered again (reconciliation) is no longer waiting in line.
-              if ARGV[6] ~= 'transfer' and redis.call('LREM', KEYS[2], 0, ARGV[4]) > 0 then redis.call('HDEL', KEYS[6], ARGV[4]) end
+              -- A caller offered again (reconciliation) is no longer waiting in line; one who never was costs no walk of it.
+              if ARGV[6] ~= 'transfer' and redis.call('HDEL', KEYS[6], ARGV[4]) == 1 then redis.call('LREM', KEYS[2], 0, ARGV[4]) end
               return agent
             elseif not (s.status == 'available' and holding(s)) then
               if s.status == 'available' then status(s, 'offline') end
@@ -397,16 +404,25 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           end
           from = from + #agents - removed
         end
-        local line = KEYS[2]
-        if ARGV[6] == 'transfer' then line = KEYS[4] end
-        redis.call('LREM', line, 0, ARGV[4])
-        if ARGV[6] ~= 'transfer' then join_line(ARGV[4]) end
-        if ARGV[6] == 'front' then
-          redis.call('LPUSH', line, ARGV[4])
-        else
-          redis.call('RPUSH', line, ARGV[4])
+        -- Nobody free: the session's place in its line, and for a caller the line's recent pace, to estimate their wait.
+        local position
+        if ARGV[6] == 'transfer' then
+          redis.call('LREM', KEYS[4], 0, ARGV[4])
+          position = redis.call('RPUSH', KEYS[4], ARGV[4])
+          return { position }
         end
-        return false
+        -- Only a caller known to be in line is looked for in it: a new one costs no walk of the line.
+        if redis.call('HEXISTS', KEYS[6], ARGV[4]) == 1 then redis.call('LREM', KEYS[2], 0, ARGV[4]) end
+        join_line(ARGV[4])
+        if ARGV[6] == 'front' then
+          redis.call('LPUSH', KEYS[2], ARGV[4])
+          position = 1
+        else
+          position = redis.call('RPUSH', KEYS[2], ARGV[4])
+        end
+        local answer = redis.call('LRANGE', KEYS[8], 0, -1)
+        table.insert(answer, 1, position)
+        return answer
         """;
 
     // ARGV: agent, session, leg.
@@ -506,10 +522,10 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     }
 
     /// <summary>
-    /// Takes the longest-idle routable agent for the session's leg; null when none is: the caller waits in line (at its front
-    /// when <paramref name="place"/> says so), or a transfer waits in the priority line.
+    /// Takes the longest-idle routable agent for the session's leg; when none is, the caller waits in line (at its front when
+    /// <paramref name="place"/> says so), or a transfer waits in the priority line, and the claim says where.
     /// </summary>
-    public async Task<string?> ClaimLongestIdleAsync(string sessionId, string legId, LinePlace place)
+    public async Task<LineClaim> ClaimLongestIdleAsync(string sessionId, string legId, LinePlace place)
     {
         var result = await RunAsync(ClaimLongestIdleScript, sessionId, legId, place switch
         {
@@ -517,7 +533,13 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
             LinePlace.Transfer => "transfer",
             _ => "back",
         });
-        return result.IsNull ? null : (string?)result;
+        if (result.Resp2Type != ResultType.Array)
+        {
+            return LineClaim.Taken((string)result!);
+        }
+
+        var answer = (RedisResult[])result!;
+        return new LineClaim(null, (int)answer[0], ParseIntervals(answer.Skip(1).Select(entry => (string?)entry)));
     }
 
     /// <summary>Takes this agent for the session's leg if they are available and routable.</summary>
@@ -542,17 +564,30 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
     public async Task<IReadOnlyList<string>> AvailableAgentsAsync(int? first = null) =>
         [.. (await Db.SortedSetRangeByRankAsync(RedisKeys.AvailableAgents, 0, first is { } count ? count - 1 : -1)).Select(agent => agent.ToString())];
 
+    /// <summary>Where the caller waits, as a claim that put them in line says it: their place (none when not in line) and the line's pace.</summary>
+    public async Task<LineClaim> WaitingPlaceAsync(string sessionId)
+    {
+        // Both read at once: one round trip, not two.
+        var position = PositionAsync(sessionId);
+        var intervals = ServiceIntervalsAsync();
+        return new LineClaim(null, await position, await intervals);
+    }
+
     /// <summary>The caller's place in line (from 1), or null when they are not waiting in it.</summary>
     public async Task<int?> PositionAsync(string sessionId) =>
         await Db.ListPositionAsync(RedisKeys.WaitingCallers, sessionId) is var index and >= 0 ? (int)index + 1 : null;
 
     /// <summary>The line's recent service intervals, newest first: what a waiting caller's expected wait is estimated from.</summary>
-    public async Task<IReadOnlyList<ServiceInterval>> ServiceIntervalsAsync()
+    public async Task<IReadOnlyList<ServiceInterval>> ServiceIntervalsAsync() =>
+        ParseIntervals((await Db.ListRangeAsync(RedisKeys.ServiceIntervals)).Select(entry => (string?)entry));
+
+    /// <summary>Service intervals as the line keeps them, each "taken-at-ms:gap-ms".</summary>
+    private static List<ServiceInterval> ParseIntervals(IEnumerable<string?> entries)
     {
         var intervals = new List<ServiceInterval>();
-        foreach (var entry in await Db.ListRangeAsync(RedisKeys.ServiceIntervals))
+        foreach (var entry in entries)
         {
-            if (((string?)entry)?.Split(':') is [var at, var gap] && long.TryParse(at, out var atMs) && long.TryParse(gap, out var gapMs))
+            if (entry?.Split(':') is [var at, var gap] && long.TryParse(at, out var atMs) && long.TryParse(gap, out var gapMs))
             {
                 intervals.Add(new ServiceInterval(DateTimeOffset.FromUnixTimeMilliseconds(atMs), TimeSpan.FromMilliseconds(gapMs)));
             }

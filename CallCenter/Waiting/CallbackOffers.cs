@@ -15,25 +15,16 @@ public sealed class CallbackOffers(IConnectionMultiplexer redis, AgentStore line
 {
     private static readonly TimeSpan KeptFor = TimeSpan.FromHours(2);
 
-    /// <summary>Whether the caller is offered a callback now, on entry.</summary>
-    public async Task<bool> ShouldOfferAsync(string sessionId, string? number)
+    /// <summary>Whether the caller is offered a callback now, by their place in line as it is now.</summary>
+    private async Task<bool> ShouldOfferAsync(string sessionId, string? number) =>
+        CallDecisions.CanCallBack(number) && ShouldOffer(number, await line.WaitingPlaceAsync(sessionId));
+
+    /// <summary>Whether a caller waiting at this place in line is offered a callback: only when their expected wait is long.</summary>
+    public bool ShouldOffer(string? number, LineClaim waiting)
     {
-        if (!CallDecisions.CanCallBack(number))
-        {
-            return false;
-        }
-
-        // Both read at once: one round trip, not two, on the incoming webhook's path.
-        var placing = line.PositionAsync(sessionId);
-        var history = line.ServiceIntervalsAsync();
-        await Task.WhenAll(placing, history);
-        if (placing.Result is not { } position)
-        {
-            return false;
-        }
-
         var settings = options.Value;
-        return WaitEstimate.For(position, history.Result, time.GetUtcNow(), settings) > settings.OfferCallbackAfter;
+        return CallDecisions.CanCallBack(number) && waiting.Position is { } position
+            && WaitEstimate.For(position, waiting.Intervals, time.GetUtcNow(), settings) > settings.OfferCallbackAfter;
     }
 
     /// <summary>

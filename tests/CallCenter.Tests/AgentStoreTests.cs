@@ -26,10 +26,10 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await AvailableAsync("alice");
         await AvailableAsync("bob");
 
-        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
-        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Back));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA4", "leg4", LinePlace.Front));
+        Assert.Equal("alice", (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
+        Assert.Equal("bob", (await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back)).AgentId);
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Back)).AgentId);
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA4", "leg4", LinePlace.Front)).AgentId);
 
         Assert.Equal(["CA4", "CA3"], await _agents.WaitingAsync());
         var alice = await _agents.GetAsync("alice");
@@ -106,7 +106,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
 
         Assert.True(chosen.Changed);
         Assert.Equal((AgentStatus.Offline, AgentStatus.Available), ((await _agents.GetAsync("alice")).Status, (await _agents.GetAsync("alice")).Presence));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
         Assert.Equal(["CA1"], await _agents.WaitingAsync());
     }
 
@@ -131,7 +131,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         _time.Advance(TimeSpan.FromSeconds(2));
         await _agents.HeartbeatAsync("zoe", "page", SoftphoneState.Registered, 0, "unused");
 
-        Assert.Equal("zoe", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal("zoe", (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
         Assert.Equal(reRegistering, await _agents.AvailableAgentsAsync());
         foreach (var agent in silent)
         {
@@ -150,7 +150,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         _time.Advance(TimeSpan.FromSeconds(2));
 
         // Alice's last heartbeat is 11 s old: the caller goes to Bob, though Alice has been idle longer.
-        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal("bob", (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
 
         await AvailableAsync("carol");
@@ -167,7 +167,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await AvailableAsync("alice");
         await _agents.HeartbeatAsync("alice", "page", softphone: null, 0, "unused");
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
 
         // The page comes back on a new connection, as a reloaded tab or a reconnect does.
         var back = await _agents.HeartbeatAsync("alice", "page2", SoftphoneState.Registered, 0, "leg2");
@@ -185,7 +185,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "unused");
 
         Assert.Equal(AgentStatus.Offline, (await _agents.GetAsync("alice")).Status);
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
     }
 
     [Fact]
@@ -197,7 +197,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.HeartbeatAsync("alice", "page", softphone: null, 0, "unused");
 
         Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
-        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Equal("alice", (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
     }
 
     [Fact]
@@ -235,8 +235,8 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Unregistered, 0, "unused");
 
         Assert.Equal(AgentStatus.Available, (await _agents.GetAsync("alice")).Status);
-        Assert.Equal("bob", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back));
+        Assert.Equal("bob", (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back)).AgentId);
 
         _time.Advance(TimeSpan.FromSeconds(5));
         var back = await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg3");
@@ -267,7 +267,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await AvailableAsync("alice");
         await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Busy, 0, "unused");
 
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).AgentId);
 
         Assert.Equal("CA1", (await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg2")).SessionId);
     }
@@ -284,7 +284,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg2");
         var alice = await _agents.GetAsync("alice");
         Assert.Equal((AgentStatus.WrapUp, _time.GetUtcNow().AddSeconds(20)), (alice.Status, alice.WrapUpEndsAt));
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg3", LinePlace.Back));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA2", "leg3", LinePlace.Back)).AgentId);
 
         _time.Advance(TimeSpan.FromSeconds(19));
         await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 20, "unused");
@@ -337,7 +337,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
         await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
         await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Front);
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA0", "leg4", LinePlace.Transfer));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA0", "leg4", LinePlace.Transfer)).AgentId);
         Assert.Equal(["CA0"], await _agents.WaitingTransfersAsync());
 
         var freed = await _agents.FreeAsync("alice", "leg1", away: false, nextLegId: "leg5");
@@ -407,7 +407,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         await db.ListRightPushAsync(RedisKeys.WaitingCallers, "CA1");
         await db.HashSetAsync(RedisKeys.CallersJoined, "CA1", 0);
 
-        Assert.Equal("alice", await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Front));
+        Assert.Equal("alice", (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Front)).AgentId);
 
         Assert.Empty(await _agents.WaitingAsync());
         Assert.False(await db.HashExistsAsync(RedisKeys.CallersJoined, "CA1"));
@@ -420,7 +420,7 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         // CA2 asked to be called back and hung up: its entry is not moved (the session decides no line change for it).
         foreach (var caller in new[] { "CA1", "CA2", "CA3", "CA4" })
         {
-            Assert.Null(await _agents.ClaimLongestIdleAsync(caller, $"leg-{caller}", LinePlace.Back));
+            Assert.Null((await _agents.ClaimLongestIdleAsync(caller, $"leg-{caller}", LinePlace.Back)).AgentId);
         }
 
         Assert.Equal(2, await _agents.PositionAsync("CA2"));
@@ -432,9 +432,34 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
         // The customer did not answer: after its retry delay the entry goes back to the front, ahead of those who were behind it.
         await _agents.FreeAsync("alice", "leg-a2", away: false, nextLegId: "leg-a3");
         Assert.Equal(["CA4"], await _agents.WaitingAsync());
-        Assert.Null(await _agents.ClaimLongestIdleAsync("CA2", "leg-again", LinePlace.Front));
+        Assert.Null((await _agents.ClaimLongestIdleAsync("CA2", "leg-again", LinePlace.Front)).AgentId);
         Assert.Equal(["CA2", "CA4"], await _agents.WaitingAsync());
         Assert.Equal(1, await _agents.PositionAsync("CA2"));
+    }
+
+    [Fact]
+    public async Task A_caller_put_in_line_is_told_their_place_and_the_lines_recent_pace_and_is_never_in_it_twice()
+    {
+        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back)).Position);
+        Assert.Equal(2, (await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back)).Position);
+        Assert.Equal(3, (await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Back)).Position);
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg-a1");
+        Assert.Equal("CA1", (await _agents.ChoosePresenceAsync("alice", AgentStatus.Available, null, "leg-a1")).SessionId);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        await _agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg-a1");
+        Assert.Equal("CA2", (await _agents.FreeAsync("alice", "leg-a1", away: false, nextLegId: "leg-a2")).SessionId);
+
+        // CA2's offer failed: back at the front. CA3, offered again by reconciliation while it waits, keeps one entry, at the back.
+        var front = await _agents.ClaimLongestIdleAsync("CA2", "leg-again", LinePlace.Front);
+        var back = await _agents.ClaimLongestIdleAsync("CA3", "leg-again", LinePlace.Back);
+
+        Assert.Equal((null, 1), (front.AgentId, front.Position));
+        Assert.Equal(2, back.Position);
+        Assert.Equal(["CA2", "CA3"], await _agents.WaitingAsync());
+        var pace = await _agents.ServiceIntervalsAsync();
+        Assert.Equal(TimeSpan.FromSeconds(20), Assert.Single(pace).Gap);
+        Assert.Equal(pace, front.Intervals);
+        Assert.Equal(pace, back.Intervals);
     }
 
     private async Task AvailableAsync(string agentId, int wrapUpSeconds = 0)

@@ -82,7 +82,7 @@ public sealed class ContactEventTests(RedisServer redis) : IClassFixture<RedisSe
         await agents.ChoosePresenceAsync(agent, AgentStatus.Away, "Lunch", "leg0");
         await agents.ChoosePresenceAsync(agent, AgentStatus.Available, null, "leg0");
         await agents.HeartbeatAsync(agent, "page", SoftphoneState.Registered, 10, "leg0");
-        Assert.Equal(agent, await agents.ClaimLongestIdleAsync("CA-dora", "leg1", LinePlace.Back));
+        Assert.Equal(agent, (await agents.ClaimLongestIdleAsync("CA-dora", "leg1", LinePlace.Back)).AgentId);
         await agents.InCallAsync(agent, "leg1");
         await agents.FreeAsync(agent, "leg1", away: false, nextLegId: "leg2");
         time.Advance(TimeSpan.FromSeconds(10));
