@@ -85,18 +85,18 @@ public sealed class SessionReconciler(
             }
         }
 
-        foreach (var sessionId in await agents.WaitingAsync())
+        foreach (var (sessionId, session) in await ReadAllAsync(await agents.WaitingAsync()))
         {
-            if (await sessions.GetAsync(sessionId) is not { IsEnded: false })
+            if (session is not { IsEnded: false })
             {
                 logger.LogWarning("Caller {SessionId} was in line with no call: removed", sessionId);
                 await agents.LeaveLineAsync(sessionId);
             }
         }
 
-        foreach (var sessionId in await agents.WaitingTransfersAsync())
+        foreach (var (sessionId, session) in await ReadAllAsync(await agents.WaitingTransfersAsync()))
         {
-            if (await sessions.GetAsync(sessionId) is not { IsEnded: false, Transfer.Outcome: TransferOutcome.Waiting })
+            if (session is not { IsEnded: false, Transfer.Outcome: TransferOutcome.Waiting })
             {
                 logger.LogWarning("Session {SessionId} was in the priority line with no transfer waiting: removed", sessionId);
                 await agents.LeaveLineAsync(sessionId);
@@ -107,6 +107,22 @@ public sealed class SessionReconciler(
         {
             logger.LogInformation("Reconciled {Sessions} quiet sessions with Twilio; {Freed} agents freed", checkedSessions, freed);
         }
+    }
+
+    /// <summary>
+    /// The sessions of a line, read a batch at a time with every read of a batch in flight at once: one round trip per batch
+    /// rather than per caller, however long the line.
+    /// </summary>
+    private async Task<List<(string Id, CallSession? Session)>> ReadAllAsync(IReadOnlyList<string> sessionIds)
+    {
+        var read = new List<(string, CallSession?)>(sessionIds.Count);
+        foreach (var batch in sessionIds.Chunk(Batch))
+        {
+            var sessionsRead = await Task.WhenAll(batch.Select(sessions.GetAsync));
+            read.AddRange(batch.Zip(sessionsRead));
+        }
+
+        return read;
     }
 
     private async Task ReconcileSessionAsync(string sessionId, IReadOnlySet<string> inLine, CancellationToken cancellationToken)
