@@ -18,7 +18,7 @@ public sealed record BenchSize(
         WebhookFixedRate: 200, WebhookFixedDuration: TimeSpan.FromSeconds(10), WebhookClaimAgents: 250, WebhookClaimWindows: 4,
         RingRate: 50, RingWarmup: TimeSpan.FromSeconds(2), RingDuration: TimeSpan.FromSeconds(5),
         FlowCustomers: 2000, FlowAgents: 400, FlowArrivalRate: 50, FlowTimeout: TimeSpan.FromMinutes(15), FlowCallsPerSecond: null, FlowWrapUpSeconds: 2,
-        WorkerDialRequests: 600, WorkerCounts: [1, 2],
+        WorkerDialRequests: 1000, WorkerCounts: [1, 2],
         PortalAgents: [40, 400], PortalCalls: 120, PortalCallDuration: TimeSpan.FromSeconds(12), PortalTalk: TimeSpan.FromSeconds(2), PortalWindow: TimeSpan.FromSeconds(15), PortalRounds: 3,
         WarmupWaves: 4, SettleTimeout: TimeSpan.FromSeconds(60), SharedSystem: null);
 

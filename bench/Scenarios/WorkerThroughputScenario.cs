@@ -3,10 +3,12 @@ using RabbitMQ.Client;
 namespace WarmTransfer.Benchmarks.Scenarios;
 
 /// <param name="DialsPerSecond">
-/// Call creations the emulator received per second while the queue drained: the first fifth is the warm-up, at the same rate,
-/// and the last tenth the stragglers; the rate is that of the creations between.
+/// Call creations the emulator received per second while the queue drained: the first half is the warm-up (the workers' processes
+/// start with the drain, and the runtime compiles their hot path to optimised code only once it has run a while), the last tenth
+/// the stragglers; the rate is that of the creations between.
 /// </param>
-public sealed record WorkerRun(int Workers, int DialRequests, int Dialed, double DialsPerSecond, double DrainSeconds);
+/// <param name="Services">Each service's processor time from starting the workers until the last creation arrived.</param>
+public sealed record WorkerRun(int Workers, int DialRequests, int Dialed, double DialsPerSecond, double DrainSeconds, double Seconds, IReadOnlyList<ServiceUsage> Services);
 
 /// <param name="Ratio">Two workers' rate over one worker's; 0 when the size does not run both (the smoke runs two workers only).</param>
 public sealed record WorkerThroughputResult(IReadOnlyList<WorkerRun> Runs, double Ratio);
@@ -67,13 +69,17 @@ public sealed class WorkerThroughputScenario(BenchSize size, BenchSystems system
 
             var feed = new EventFeed(system.Emulator);
             await feed.SkipPastAsync(cancellationToken);
+            var before = system.Usage();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await system.StartWorkersAsync(cancellationToken);
             var wanted = customers.ToHashSet(StringComparer.Ordinal);
             await feed.ReadUntilAsync(events => CreationTimes(events, wanted).Count >= requests, TimeSpan.FromSeconds(120), cancellationToken);
+            var usage = ServiceUsage.Between(before, system.Usage());
+            var seconds = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
 
             var creations = CreationTimes(feed.Events, wanted);
             var run = new WorkerRun(workers, requests, creations.Count, SteadyRate(creations),
-                creations.Count > 1 ? Math.Round((creations[^1] - creations[0]).TotalSeconds, 3) : 0);
+                creations.Count > 1 ? Math.Round((creations[^1] - creations[0]).TotalSeconds, 3) : 0, seconds, usage);
             Progress.Report(Name, $"{workers} worker(s): {run.Dialed} of {requests} dialed in {run.DrainSeconds} s, {run.DialsPerSecond} dials/s");
             return run;
         }
@@ -92,7 +98,7 @@ public sealed class WorkerThroughputScenario(BenchSize size, BenchSystems system
     private static List<DateTimeOffset> CreationTimes(IEnumerable<EmulatorEvent> events, HashSet<string> customers) =>
         [.. events.Where(e => e.AgentCallConference is { } conference && customers.Contains(conference)).Select(e => e.Timestamp).Order()];
 
-    /// <summary>The rate after the warm-up (the first fifth of the creations) and before the last tenth's stragglers.</summary>
+    /// <summary>The rate after the warm-up (the first half of the creations) and before the last tenth's stragglers.</summary>
     private static double SteadyRate(List<DateTimeOffset> creations)
     {
         if (creations.Count < 10)
@@ -100,7 +106,7 @@ public sealed class WorkerThroughputScenario(BenchSize size, BenchSystems system
             return creations.Count > 1 ? Math.Round((creations.Count - 1) / (creations[^1] - creations[0]).TotalSeconds, 1) : 0;
         }
 
-        var first = creations.Count / 5;
+        var first = creations.Count / 2;
         var last = creations.Count - 1 - creations.Count / 10;
         var seconds = (creations[last] - creations[first]).TotalSeconds;
         return seconds > 0 ? Math.Round((last - first) / seconds, 1) : 0;

@@ -211,7 +211,10 @@ public sealed class BenchmarkSmokeTests(BenchmarkSmokeRun run, ITestOutputHelper
         {
             Assert.Equal(run.GetProperty("dialRequests").GetInt32(), run.GetProperty("dialed").GetInt32());
             Assert.True(run.GetProperty("dialsPerSecond").GetDouble() > 0);
+            // What each process spent while the queue drained: the workers among them.
+            Assert.Contains("dialerworker", run.GetProperty("services").EnumerateArray().Select(s => s.GetProperty("service").GetString()));
         });
+        Assert.Contains("| Workers | 2 DialerWorkers: processor time used from their start to the last creation", run.Markdown, StringComparison.Ordinal);
     }
 
     [Fact]
