@@ -36,8 +36,8 @@ public sealed class CallSessions(
             return await agents.WaitingPlaceAsync(customerCallSid);
         }
 
-        // Two round trips to ring an agent or put the caller in line (with their place and the line's pace: what a callback
-        // offer is decided on), and one more to decide the offer on the session as written.
+        // A caller put in line costs two round trips: the session written, then the claim, which says their place and the line's
+        // pace (what a callback offer is decided on). A caller given an agent costs a third: the offer decided on the session as written.
         var legId = NewLegId();
         var claim = await agents.ClaimLongestIdleAsync(customerCallSid, legId, LinePlace.Back);
         if (claim.AgentId is not { } agentId)
