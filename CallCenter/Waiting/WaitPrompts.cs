@@ -18,19 +18,18 @@ public sealed class WaitPrompts(IConnectionMultiplexer redis, AgentStore line, T
         var db = redis.GetDatabase();
         var key = RedisKeys.Announced(sessionId);
         var settings = options.Value;
-        // Read together: one round trip, not two, on every pass.
+        // Read together, the caller's place and the line's pace with what they were told: one round trip on every pass.
         var reading = db.HashGetAsync(key, ["at", "position"]);
-        var placing = settings.Announce ? line.PositionAsync(sessionId) : Task.FromResult<int?>(null);
+        var placing = settings.Announce ? line.WaitingPlaceAsync(sessionId) : Task.FromResult(new LineClaim(null, null, []));
         await Task.WhenAll(reading, placing);
         var stored = await reading;
-        var inLine = await placing;
+        var (_, inLine, intervals) = await placing;
         // A missing field reads as 0: only a present one counts.
         Announced? last = !stored[0].IsNullOrEmpty && stored[0].TryParse(out long atMs)
             ? new Announced(DateTimeOffset.FromUnixTimeMilliseconds(atMs), !stored[1].IsNullOrEmpty && stored[1].TryParse(out int position) ? position : null)
             : null;
 
         var now = time.GetUtcNow();
-        var intervals = inLine is null ? [] : await line.ServiceIntervalsAsync();
         var (prompt, next) = WaitAnnouncement.Decide(last, inLine, intervals, now, settings);
         if (next != last)
         {
