@@ -89,14 +89,14 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
             return response.IsSuccessStatusCode && body.Length > 0;
         }
 
-        IReadOnlyList<ProcessCost> cost = [];
-        async Task<LoadResult> StepAsync(double rate, TimeSpan duration)
+        // A step's latencies, and what each process spent per request beyond its idle use.
+        async Task<(LoadResult Result, IReadOnlyList<ProcessCost> Cost)> StepAsync(double rate, TimeSpan duration)
         {
             var before = system.Usage();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = await OpenLoop.RunAsync(rate, duration, SendAsync, cancellationToken);
             var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-            cost = [.. ServiceUsage.Between(before, system.Usage())
+            IReadOnlyList<ProcessCost> cost = [.. ServiceUsage.Between(before, system.Usage())
                 .Select(u => (u.Service, Seconds: u.CpuSeconds - idle.GetValueOrDefault(u.Service) * seconds))
                 .Where(u => u.Seconds > 0)
                 .Select(u => new ProcessCost(u.Service, Math.Round(u.Seconds * 1_000_000 / Math.Max(1, result.Sent), 0)))
@@ -107,7 +107,7 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
             }
 
             await Task.Delay(size.WebhookPause, cancellationToken);
-            return result;
+            return (result, cost);
         }
 
         // Connections opened and code paths warmed, and the system's start settled, before anything counts.
@@ -117,7 +117,7 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
         IReadOnlyList<ProcessCost> costAtBest = [];
         foreach (var rate in size.WebhookRates)
         {
-            var result = await StepAsync(rate, size.WebhookStep);
+            var (result, cost) = await StepAsync(rate, size.WebhookStep);
             ladder.Add(result);
             var sustained = result.Sustains(P99Limit);
             if (sustained)
@@ -136,7 +136,7 @@ public sealed class WebhookScenario(BenchSize size, BenchSystems systems)
 
         // Warmed at the fixed rate again after the ladder's last, overloaded step.
         await StepAsync(size.WebhookFixedRate, size.WebhookWarmup);
-        var fixedRate = await StepAsync(size.WebhookFixedRate, size.WebhookFixedDuration);
+        var (fixedRate, _) = await StepAsync(size.WebhookFixedRate, size.WebhookFixedDuration);
         Progress.Report(Name, $"{endpoint,-10} at {size.WebhookFixedRate} req/s for {size.WebhookFixedDuration.TotalSeconds} s: failed {fixedRate.Failed}, {fixedRate.Latency}");
         var best = ladder.Where(r => r.Sustains(P99Limit)).Select(r => r.TargetRate).DefaultIfEmpty(0).Max();
         return new EndpointResult(endpoint, best, ladder, fixedRate, twimlBytes, costAtBest);
