@@ -5,7 +5,10 @@ using Conference = Twilio.TwiML.Voice.Conference;
 
 namespace WarmTransfer.CallCenter.Voice;
 
-/// <summary>The TwiML of every leg, built with the SDK's VoiceResponse, never by string concatenation.</summary>
+/// <summary>
+/// The TwiML of every leg, built with the SDK's VoiceResponse, never by string concatenation: each shape of document once, its
+/// per-call values (names, what a waiting caller is told) filled into its slots on each request (see <see cref="TwimlTemplate"/>).
+/// </summary>
 public static class CallCenterTwiml
 {
     public const string CustomerLabel = "customer";
@@ -20,28 +23,34 @@ public static class CallCenterTwiml
     /// The caller waits in their own conference: it starts only when an agent joins, and ends when the caller leaves.
     /// </summary>
     public static string CustomerConference(string conferenceName, Uri holdUrl, Uri conferenceEventsUrl) =>
-        new VoiceResponse().Append(CustomerDial(conferenceName, holdUrl, conferenceEventsUrl)).ToString();
+        TwimlTemplate.Render(Shape(nameof(CustomerConference), holdUrl, conferenceEventsUrl),
+            slots => new VoiceResponse().Append(CustomerDial(slots[0], holdUrl, conferenceEventsUrl)), conferenceName);
 
     /// <summary>
     /// The caller is offered a callback before they join the line's conference: a key pressed while or shortly after the offer is
     /// said goes to <paramref name="choiceUrl"/>; with none, they join the conference as any caller does.
     /// </summary>
     public static string OfferCallback(string offer, string? voice, string? language, Uri choiceUrl, string conferenceName, Uri holdUrl,
-        Uri conferenceEventsUrl)
-    {
-        var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, action: choiceUrl, method: Twilio.Http.HttpMethod.Post, timeout: 5)
-            .Append(Say(offer, voice, language));
-        return new VoiceResponse().Append(gather).Append(CustomerDial(conferenceName, holdUrl, conferenceEventsUrl)).ToString();
-    }
+        Uri conferenceEventsUrl) =>
+        TwimlTemplate.Render(Shape(nameof(OfferCallback), offer, voice, language, choiceUrl, holdUrl, conferenceEventsUrl), slots =>
+        {
+            var gather = new Gather(input: [Gather.InputEnum.Dtmf], numDigits: 1, action: choiceUrl, method: Twilio.Http.HttpMethod.Post, timeout: 5)
+                .Append(Say(offer, voice, language));
+            return new VoiceResponse().Append(gather).Append(CustomerDial(slots[0], holdUrl, conferenceEventsUrl));
+        }, conferenceName);
 
     /// <summary>A word to the caller, then the call ends (they asked to be called back).</summary>
     public static string SayAndHangUp(string text, string? voice, string? language) =>
-        new VoiceResponse().Append(Say(text, voice, language)).Hangup().ToString();
+        TwimlTemplate.Render(Shape(nameof(SayAndHangUp), text, voice, language), _ => new VoiceResponse().Append(Say(text, voice, language)).Hangup());
 
     /// <summary>The customer answered their callback: a word, then the agent's conference (already started by the agent).</summary>
     public static string CallbackConference(string greeting, string? voice, string? language, string conferenceName, Uri holdUrl,
         Uri conferenceEventsUrl) =>
-        new VoiceResponse().Append(Say(greeting, voice, language)).Append(CustomerDial(conferenceName, holdUrl, conferenceEventsUrl)).ToString();
+        TwimlTemplate.Render(Shape(nameof(CallbackConference), greeting, voice, language, holdUrl, conferenceEventsUrl),
+            slots => new VoiceResponse().Append(Say(greeting, voice, language)).Append(CustomerDial(slots[0], holdUrl, conferenceEventsUrl)), conferenceName);
+
+    /// <summary>What a document is built from besides its slots' values: one rendering per distinct shape.</summary>
+    private static string Shape(string kind, params object?[] inputs) => string.Join('\n', inputs.Select(input => input ?? "\0").Prepend(kind));
 
     private static Say Say(string text, string? voice, string? language) =>
         new(text, voice: voice is null ? null : (Say.VoiceEnum)voice, language: language is null ? null : (Say.LanguageEnum)language);
@@ -68,24 +77,25 @@ public static class CallCenterTwiml
     /// </summary>
     public static string Wait(WaitPrompt prompt, string? voice, string? language, Uri musicUrl, int musicLoops, Uri waitUrl)
     {
-        var response = new VoiceResponse();
-        foreach (var text in new[] { prompt.Greeting, prompt.Announcement })
-        {
-            if (text is not null)
+        string[] said = [.. new[] { prompt.Greeting, prompt.Announcement }.OfType<string>()];
+        return TwimlTemplate.Render(Shape(nameof(Wait), prompt.Greeting is null, prompt.Announcement is null, voice, language, musicUrl, musicLoops, waitUrl),
+            slots =>
             {
-                response.Append(Say(text, voice, language));
-            }
-        }
+                var response = new VoiceResponse();
+                foreach (var text in slots)
+                {
+                    response.Append(Say(text, voice, language));
+                }
 
-        return response.Play(musicUrl, loop: musicLoops).Redirect(waitUrl, method: Twilio.Http.HttpMethod.Post).ToString();
+                return response.Play(musicUrl, loop: musicLoops).Redirect(waitUrl, method: Twilio.Http.HttpMethod.Post);
+            }, said);
     }
 
     /// <summary>A customer an agent put on hold (or handed on): a word, then hold music that loops until they are taken off it.</summary>
     public static string Hold(Uri musicUrl) =>
-        new VoiceResponse()
+        TwimlTemplate.Render(Shape(nameof(Hold), musicUrl), _ => new VoiceResponse()
             .Say("Please hold.")
-            .Play(musicUrl, loop: 0)
-            .ToString();
+            .Play(musicUrl, loop: 0));
 
     /// <summary>
     /// An agent's leg. No agent's leaving ends the call: only the customer's leg (or End call, through REST) does. Every agent
@@ -93,15 +103,15 @@ public static class CallCenterTwiml
     /// The flags are decided here, when the leg joins: Twilio ignores later changes of endConferenceOnExit while on hold.
     /// </summary>
     public static string AgentConference(string conferenceName, string agentId, Uri conferenceEventsUrl) =>
-        new VoiceResponse().Append(new Dial().Append(new Conference(conferenceName,
+        TwimlTemplate.Render(Shape(nameof(AgentConference), conferenceEventsUrl), slots => new VoiceResponse().Append(new Dial().Append(new Conference(slots[0],
             startConferenceOnEnter: true,
             endConferenceOnExit: false,
             beep: Conference.BeepEnum.False,
-            participantLabel: agentId,
+            participantLabel: slots[1],
             statusCallback: conferenceEventsUrl,
             statusCallbackMethod: Twilio.Http.HttpMethod.Post,
-            statusCallbackEvent: Events))).ToString();
+            statusCallbackEvent: Events))), conferenceName, agentId);
 
     /// <summary>The leg has nothing left to join (the caller hung up meanwhile).</summary>
-    public static string Goodbye() => new VoiceResponse().Say("This call has ended.").Hangup().ToString();
+    public static string Goodbye() => TwimlTemplate.Render(nameof(Goodbye), _ => new VoiceResponse().Say("This call has ended.").Hangup());
 }
