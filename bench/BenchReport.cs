@@ -70,6 +70,10 @@ public sealed record BenchReport(
             Row(text, "Time to ring", $"processor time per answered call ({ring.Answered} answered, {ring.Seconds:0.0} s): the support line / every process",
                 $"{ring.SupportLineCpuPerCall:0.0} / {ring.AllCpuPerCall:0.0} ms", Target(ring.SupportLineCpuPerCall <= 15 && ring.Answered == ring.Callers, "≤ 15 ms"));
             Row(text, "Time to ring", $"processor time used, of {Machine.Cores * ring.Seconds:0.0} s on {Machine.Cores} cores", ProcessorTime(ring.Services, ring.Seconds), "");
+            Row(text, "Time to ring", "the support line's processor time per answered call beyond what it uses idle with the agents signed in " +
+                "(idle, in cores, measured before the warm-up)",
+                $"{ring.SupportLineCpuPerCallBeyondIdle:0.0} ms (idle: " +
+                string.Join(", ", ring.IdleCores.Where(p => p.Key is not ("bench" or "twilio-emulator")).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:0.00}")) + ")", "");
         }
 
         if (Portal is { } portal)

@@ -6,15 +6,26 @@ namespace WarmTransfer.Benchmarks.Scenarios;
 /// <param name="PerSecond">The same, for the callers of each second of the window, so warm-up or drift shows.</param>
 /// <param name="Seconds">From the first call placed until the last agent answered.</param>
 /// <param name="Services">Each service's peak memory, and the processor time it used over those seconds.</param>
+/// <param name="IdleCores">What each process used with the agents signed in and no call, in cores (measured before the warm-up).</param>
 public sealed record TimeToRingResult(
     double CallsPerSecond, int CallsPerSecondBudget, int WarmupCallers, int Callers, int Rung, int Answered, Percentiles TimeToRing,
-    IReadOnlyList<Percentiles> PerSecond, double Seconds, IReadOnlyList<ServiceUsage> Services)
+    IReadOnlyList<Percentiles> PerSecond, double Seconds, IReadOnlyList<ServiceUsage> Services, IReadOnlyDictionary<string, double> IdleCores)
 {
     /// <summary>The support line's processor time (every service but Twilio's stand-in and the bench) per answered call, in ms.</summary>
-    public double SupportLineCpuPerCall => Answered > 0 ? Math.Round(Services.Where(s => s.Service is not ("bench" or "twilio-emulator")).Sum(s => s.CpuSeconds) * 1000 / Answered, 1) : 0;
+    public double SupportLineCpuPerCall => PerCall(SupportLine.Sum(s => s.CpuSeconds));
+
+    /// <summary>
+    /// The same, less what the support line spends over those seconds with no call at all (the signed-in agents' heartbeats,
+    /// timers, the broker's own ticking): what the calls added, per call.
+    /// </summary>
+    public double SupportLineCpuPerCallBeyondIdle => PerCall(SupportLine.Sum(s => s.CpuSeconds - IdleCores.GetValueOrDefault(s.Service) * Seconds));
+
+    private IEnumerable<ServiceUsage> SupportLine => Services.Where(s => s.Service is not ("bench" or "twilio-emulator"));
+
+    private double PerCall(double cpuSeconds) => Answered > 0 ? Math.Round(cpuSeconds * 1000 / Answered, 1) : 0;
 
     /// <summary>Every process's processor time, the emulator and the bench included, per answered call, in ms.</summary>
-    public double AllCpuPerCall => Answered > 0 ? Math.Round(Services.Sum(s => s.CpuSeconds) * 1000 / Answered, 1) : 0;
+    public double AllCpuPerCall => PerCall(Services.Sum(s => s.CpuSeconds));
 }
 
 /// <summary>
@@ -39,9 +50,9 @@ public sealed class TimeToRingScenario(BenchSize size, BenchSystems systems)
         var agents = await AgentPool.SignInAvailableAsync(system, callers, "answer", AnswerAfterMilliseconds, listen: false, cancellationToken);
         try
         {
-            var idleCores = await system.IdleCoresAsync(size.SettleTimeout, cancellationToken);
+            var idle = await system.IdleCoresByProcessAsync(size.SettleTimeout, cancellationToken);
             var warmupCallers = await CallWave.WarmUpAsync(system, Name, size.RingRate, size.RingWarmup, size.WarmupWaves, callers, size.SettleTimeout,
-                idleCores, cancellationToken);
+                idle.Where(p => p.Key != "bench").Sum(p => p.Value), cancellationToken);
             var before = system.Usage();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
@@ -68,9 +79,9 @@ public sealed class TimeToRingScenario(BenchSize size, BenchSystems systems)
             }
 
             var result = new TimeToRingResult(size.RingRate, BenchSystem.HighestBudget, warmupCallers, waiting.Count, rings.Keys.Count(waiting.Contains),
-                measured.Answered, latencies.Summary(), [.. bySecond.Values.Select(r => r.Summary())], seconds, usage);
+                measured.Answered, latencies.Summary(), [.. bySecond.Values.Select(r => r.Summary())], seconds, usage, idle);
             Progress.Report(Name, $"{result.Rung} of {result.Callers} agents rung, {result.Answered} answered: {result.TimeToRing}; " +
-                $"{result.SupportLineCpuPerCall} ms of processor time per answered call");
+                $"{result.SupportLineCpuPerCall} ms of processor time per answered call ({result.SupportLineCpuPerCallBeyondIdle} ms beyond idle)");
             await measured.EndAsync(system, callers, cancellationToken);
             return result;
         }
