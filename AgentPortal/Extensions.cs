@@ -160,7 +160,6 @@ public static class Extensions
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "wt:portal:data-protection-keys");
             options.XmlEncryptor = new KeyRingEncryptor(keyRing);
         });
-        builder.Services.AddHostedService<FirstKey>();
     }
 
     /// <summary>
