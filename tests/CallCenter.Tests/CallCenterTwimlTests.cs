@@ -4,7 +4,10 @@ using WarmTransfer.CallCenter.Waiting;
 
 namespace WarmTransfer.CallCenter.Tests;
 
-/// <summary>Each leg's TwiML carries its own call's values, written as XML, however many documents of the same shape came before.</summary>
+/// <summary>
+/// Each leg's TwiML carries its own call's values, written as XML, however many documents of the same shape came before; a waiting
+/// caller's wait TwiML holds only what Twilio allows in conference wait TwiML, looping back to itself.
+/// </summary>
 public sealed class CallCenterTwimlTests
 {
     private static readonly Uri Events = new("https://example.com/voice/conference-events?x=1&y=2");
@@ -45,6 +48,28 @@ public sealed class CallCenterTwimlTests
         Assert.Equal(("CA0000000000000000000000000000000a", CallCenterTwiml.CustomerLabel), (waiting.Value, (string?)waiting.Attribute("participantLabel")));
         Assert.Equal(["Gather", "Dial"], offered.Elements().Select(verb => verb.Name.LocalName));
         Assert.Equal("CA0000000000000000000000000000000b", offered.Descendants("Conference").Single().Value);
+    }
+
+    [Fact]
+    public void A_pass_says_the_greeting_and_announcement_plays_the_music_and_redirects_to_the_next_pass()
+    {
+        var twiml = XDocument.Parse(CallCenterTwiml.Wait(new WaitPrompt("Thank you for calling.", "You are caller number 2."), "Polly.Joanna", "en-US",
+            Music, 3, WaitUrl)).Root!;
+
+        Assert.Equal(["Say", "Say", "Play", "Redirect"], twiml.Elements().Select(verb => verb.Name.LocalName));
+        var says = twiml.Elements("Say").ToList();
+        Assert.Equal(["Thank you for calling.", "You are caller number 2."], says.Select(say => say.Value));
+        Assert.All(says, say => Assert.Equal(("Polly.Joanna", "en-US"), ((string?)say.Attribute("voice"), (string?)say.Attribute("language"))));
+        Assert.Equal((Music.ToString(), "3"), (twiml.Element("Play")!.Value, (string?)twiml.Element("Play")!.Attribute("loop")));
+        Assert.Equal((WaitUrl.ToString(), "POST"), (twiml.Element("Redirect")!.Value, (string?)twiml.Element("Redirect")!.Attribute("method")));
+    }
+
+    [Fact]
+    public void A_pass_with_nothing_to_say_plays_the_music_only_in_the_default_voice()
+    {
+        var twiml = XDocument.Parse(CallCenterTwiml.Wait(new WaitPrompt(null, null), null, null, Music, 1, WaitUrl)).Root!;
+
+        Assert.Equal(["Play", "Redirect"], twiml.Elements().Select(verb => verb.Name.LocalName));
     }
 
     private static XElement Conference(string twiml) => XDocument.Parse(twiml).Root!.Descendants("Conference").Single();
