@@ -73,7 +73,7 @@ public sealed record BenchReport(
                 Target(ring.SupportLineCpuPerCallBeyondIdle <= 15 && ring.Answered == ring.Callers, "≤ 15 ms"));
             Row(text, "Time to ring", $"processor time used, of {Machine.Cores * ring.Seconds:0.0} s on {Machine.Cores} cores", ProcessorTime(ring.Services, ring.Seconds), "");
             Row(text, "Time to ring", "what the support line uses idle with the agents signed in (measured before the warm-up), in cores",
-                string.Join(", ", ring.IdleCores.Where(p => p.Key is not ("bench" or "twilio-emulator")).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:0.00}")), "");
+                string.Join(", ", ring.IdleCores.Where(p => ServiceUsage.IsSupportLine(p.Key)).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:0.00}")), "");
         }
 
         if (Portal is { } portal)
@@ -195,7 +195,7 @@ public sealed record BenchReport(
     /// </summary>
     private string ProcessorTime(IReadOnlyList<ServiceUsage> services, double seconds)
     {
-        var system = services.Where(s => s.Service is not ("bench" or "twilio-emulator")).Sum(s => s.CpuSeconds);
+        var system = services.Where(s => ServiceUsage.IsSupportLine(s.Service)).Sum(s => s.CpuSeconds);
         var headroom = seconds > 0 ? 1 - system / (Machine.Cores * seconds) : 0;
         return string.Join(", ", services.Where(s => s.CpuSeconds >= 0.05).OrderByDescending(s => s.CpuSeconds).Select(s => $"{s.Service} {s.CpuSeconds:0.0} s")) +
             $"; the support line left {headroom:0%} of the cores (emulator and bench not counted)";

@@ -206,7 +206,10 @@ public sealed class BenchSystem : IAsyncDisposable
     /// two-second samples, so that what is still settling from before does not count.
     /// </summary>
     public async Task<double> IdleCoresAsync(TimeSpan settleTimeout, CancellationToken cancellationToken) =>
-        (await IdleCoresByProcessAsync(settleTimeout, cancellationToken)).Where(p => p.Key != "bench").Sum(p => p.Value);
+        ServicesIdle(await IdleCoresByProcessAsync(settleTimeout, cancellationToken));
+
+    /// <summary>The services' share of <see cref="IdleCoresByProcessAsync"/>: every process's but the bench's.</summary>
+    public static double ServicesIdle(IReadOnlyDictionary<string, double> idleCores) => idleCores.Where(p => p.Key != "bench").Sum(p => p.Value);
 
     /// <summary>As <see cref="IdleCoresAsync"/>, for each service (and the bench) apart: the least of its three samples.</summary>
     public async Task<IReadOnlyDictionary<string, double>> IdleCoresByProcessAsync(TimeSpan settleTimeout, CancellationToken cancellationToken)

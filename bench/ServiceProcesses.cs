@@ -7,6 +7,9 @@ namespace WarmTransfer.Benchmarks;
 /// <param name="Processes">How many processes the service runs (replicas; RabbitMQ's helpers).</param>
 public sealed record ServiceUsage(string Service, double PeakMiB, double CpuSeconds, int Processes)
 {
+    /// <summary>Whether the process is part of the support line: every service but Twilio's stand-in, and not the bench.</summary>
+    public static bool IsSupportLine(string service) => service is not ("bench" or "twilio-emulator");
+
     /// <summary>Peak memory as of <paramref name="after"/>, processor time used between the two readings.</summary>
     public static IReadOnlyList<ServiceUsage> Between(IReadOnlyList<ServiceUsage> before, IReadOnlyList<ServiceUsage> after) =>
         [.. after.Select(a => a with

@@ -20,7 +20,7 @@ public sealed record TimeToRingResult(
     /// </summary>
     public double SupportLineCpuPerCallBeyondIdle => PerCall(SupportLine.Sum(s => s.CpuSeconds - IdleCores.GetValueOrDefault(s.Service) * Seconds));
 
-    private IEnumerable<ServiceUsage> SupportLine => Services.Where(s => s.Service is not ("bench" or "twilio-emulator"));
+    private IEnumerable<ServiceUsage> SupportLine => Services.Where(s => ServiceUsage.IsSupportLine(s.Service));
 
     private double PerCall(double cpuSeconds) => Answered > 0 ? Math.Round(cpuSeconds * 1000 / Answered, 1) : 0;
 
@@ -52,7 +52,7 @@ public sealed class TimeToRingScenario(BenchSize size, BenchSystems systems)
         {
             var idle = await system.IdleCoresByProcessAsync(size.SettleTimeout, cancellationToken);
             var warmupCallers = await CallWave.WarmUpAsync(system, Name, size.RingRate, size.RingWarmup, size.WarmupWaves, callers, size.SettleTimeout,
-                idle.Where(p => p.Key != "bench").Sum(p => p.Value), cancellationToken);
+                BenchSystem.ServicesIdle(idle), cancellationToken);
             var before = system.Usage();
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             Progress.Report(Name, $"{callers} customers calling at {size.RingRate} calls/s");
