@@ -94,10 +94,36 @@ public static class Extensions
                     }
                 };
                 // An API answers 401/403, it does not redirect to a login page.
-                options.Events.OnRedirectToLogin = context => Respond(context.Response, StatusCodes.Status401Unauthorized);
+                options.Events.OnRedirectToLogin = async context =>
+                {
+                    await LogUnreadableCookieAsync(context);
+                    await Respond(context.Response, StatusCodes.Status401Unauthorized);
+                };
                 options.Events.OnRedirectToAccessDenied = context => Respond(context.Response, StatusCodes.Status403Forbidden);
             });
     }
+
+    /// <summary>
+    /// A sign-in cookie that was sent but could not be read (altered, or sealed with a key this replica's key ring lacks) says so
+    /// in the log: the agent only sees that they must sign in again. A session that ended is logged where it is refused.
+    /// </summary>
+    private static async Task LogUnreadableCookieAsync(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        if (!context.Request.Cookies.ContainsKey(context.Options.Cookie.Name!))
+        {
+            return;
+        }
+
+        var result = await context.HttpContext.AuthenticateAsync(context.Scheme.Name);
+        if (result.Failure is { } failure && result.Principal is null && failure.Message != NoPrincipal)
+        {
+            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentSessions))
+                .LogWarning("A sign-in cookie sent to {Path} could not be read: {Reason}", context.Request.Path, failure.Message);
+        }
+    }
+
+    // What the cookie handler says of a cookie whose session was refused (logged by AgentSessions), not of an unreadable one.
+    private const string NoPrincipal = "No principal.";
 
     private static string CookieName(IHostApplicationBuilder builder, string name) =>
         builder.Environment.IsDevelopment() ? name : $"__Host-{name}";

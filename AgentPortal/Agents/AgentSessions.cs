@@ -57,12 +57,24 @@ public sealed class AgentSessions : IHostedService, IDisposable
     {
         var agentId = user.FindFirstValue(ClaimTypes.NameIdentifier);
         var session = user.FindFirstValue(SessionClaim);
-        if (agentId is null || session is null || _directory.CurrentValue.Find(agentId) is null)
+        if (agentId is null || session is null)
         {
             return false;
         }
 
-        return await _redis.GetDatabase().StringGetAsync(Key(session)) == agentId;
+        if (_directory.CurrentValue.Find(agentId) is null)
+        {
+            _logger.LogInformation("The sign-in of {AgentId} is refused: they are not in the agent directory", agentId);
+            return false;
+        }
+
+        if (await _redis.GetDatabase().StringGetAsync(Key(session)) != agentId)
+        {
+            _logger.LogInformation("The sign-in of {AgentId} is refused: its session was ended or ran out", agentId);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Ends the session: its cookie no longer counts anywhere, and its hub connections close on every replica.</summary>
