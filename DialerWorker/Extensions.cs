@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using WarmTransfer.CallCenter.Figures;
 using WarmTransfer.CallCenter.Messaging;
 
@@ -10,7 +11,8 @@ public static class Extensions
         builder.Services.AddOptions<DialerOptions>().BindConfiguration(DialerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DialPacer>();
         builder.Services.AddSingleton<ICallControl, TwilioCallControl>();
-        builder.AddSubscription<DialRequest, DialRequestHandler>(WorkQueueTopology.DialQueue, prefetch: 16);
+        builder.AddSubscription<DialRequest, DialRequestHandler>(WorkQueueTopology.DialQueue,
+            prefetch: services => (ushort)services.GetRequiredService<IOptions<DialerOptions>>().Value.DialsAtOnce);
         builder.AddSubscription<CallCommand, CallCommandHandler>(WorkQueueTopology.CommandQueue, prefetch: 16);
         builder.Services.AddSingleton<LegCheck>();
         builder.Services.AddHostedService<SessionReconciler>();

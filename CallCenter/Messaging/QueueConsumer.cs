@@ -171,10 +171,16 @@ public static class QueueConsumerExtensions
 {
     /// <summary>Consumes <paramref name="queue"/> with <typeparamref name="THandler"/>, <paramref name="prefetch"/> messages at a time.</summary>
     public static IHostApplicationBuilder AddSubscription<TMessage, THandler>(this IHostApplicationBuilder builder, string queue, ushort prefetch)
+        where THandler : class, IMessageHandler<TMessage> =>
+        builder.AddSubscription<TMessage, THandler>(queue, _ => prefetch);
+
+    /// <summary>Consumes <paramref name="queue"/> with <typeparamref name="THandler"/>, as many at a time as a setting says.</summary>
+    public static IHostApplicationBuilder AddSubscription<TMessage, THandler>(
+        this IHostApplicationBuilder builder, string queue, Func<IServiceProvider, ushort> prefetch)
         where THandler : class, IMessageHandler<TMessage>
     {
         builder.Services.AddSingleton<THandler>();
-        builder.Services.AddSingleton(new QueueSubscription<TMessage>(queue, prefetch));
+        builder.Services.AddSingleton(services => new QueueSubscription<TMessage>(queue, prefetch(services)));
         builder.Services.AddHostedService<QueueConsumer<TMessage, THandler>>();
         return builder;
     }
