@@ -15,7 +15,7 @@ namespace WarmTransfer.Benchmarks;
 /// <param name="WrapUpSeconds">Every headless agent's wrap-up after a call (0: none, for scenarios that measure one path only).</param>
 public sealed record SystemSettings(
     int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WithBaseline = false,
-    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0);
+    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0, int? DialsAtOnce = null);
 
 /// <summary>
 /// The whole system as the AppHost starts it — emulator, Redis, RabbitMQ, WebhookApi, DialerWorker, AgentPortal — in a
@@ -123,6 +123,11 @@ public sealed class BenchSystem : IAsyncDisposable
         if (settings.RingTimeoutSeconds is { } ringTimeout)
         {
             AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds", ringTimeout.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (settings.DialsAtOnce is { } dialsAtOnce)
+        {
+            AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__DialsAtOnce", dialsAtOnce.ToString(CultureInfo.InvariantCulture));
         }
 
         if (settings.TokenLifetime is { } tokenLifetime)
