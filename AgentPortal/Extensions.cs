@@ -174,7 +174,7 @@ public static class Extensions
     /// Every portal replica signs cookies and anti-forgery tokens with the same keys, kept in Redis encrypted with the key-ring
     /// secret, so an agent's requests may land on any replica and nobody who only reads Redis can forge them.
     /// </summary>
-    private static void AddSharedDataProtection(this IHostApplicationBuilder builder)
+    public static void AddSharedDataProtection(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.Section)
             .Validate(options => options.Secret.Length >= KeyRingOptions.MinimumSecretLength,
@@ -186,6 +186,9 @@ public static class Extensions
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "wt:portal:data-protection-keys");
             options.XmlEncryptor = new KeyRingEncryptor(keyRing);
         });
+        // Before every other hosted service: data protection's own reads the key ring at start, and makes a key of its own when
+        // it finds none.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, FirstKey>());
     }
 
     /// <summary>
