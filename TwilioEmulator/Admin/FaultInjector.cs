@@ -57,8 +57,11 @@ public sealed record FaultRule(
     }
 }
 
-/// <summary>What a request to a faulty endpoint gets: latency before it is handled, a fault, and how long a slow answer is held back.</summary>
-public sealed record FaultDecision(TimeSpan Latency, Fault Fault, TimeSpan HoldBack)
+/// <summary>
+/// What a request to a faulty endpoint gets: latency before it is handled, a fault, and how long a slow answer is held back —
+/// at most until the rules change (<paramref name="RulesChanged"/>): a rule set or cleared applies to answers held back too.
+/// </summary>
+public sealed record FaultDecision(TimeSpan Latency, Fault Fault, TimeSpan HoldBack, CancellationToken RulesChanged = default)
 {
     public static readonly FaultDecision None = new(TimeSpan.Zero, Fault.None, TimeSpan.Zero);
 
@@ -76,10 +79,33 @@ public sealed record FaultDecision(TimeSpan Latency, Fault Fault, TimeSpan HoldB
 public sealed class FaultInjector(SeededRandom random)
 {
     private readonly ConcurrentDictionary<string, FaultRule> _rules = new(StringComparer.Ordinal);
+    private readonly Lock _changing = new();
+    private CancellationTokenSource _changed = new();
 
-    public void Set(FaultRule rule) => _rules[rule.Endpoint] = rule;
+    public void Set(FaultRule rule)
+    {
+        _rules[rule.Endpoint] = rule;
+        Changed();
+    }
 
-    public void Clear() => _rules.Clear();
+    public void Clear()
+    {
+        _rules.Clear();
+        Changed();
+    }
+
+    /// <summary>Answers held back under the old rules are released.</summary>
+    private void Changed()
+    {
+        CancellationTokenSource released;
+        lock (_changing)
+        {
+            released = _changed;
+            _changed = new CancellationTokenSource();
+        }
+
+        released.Cancel();
+    }
 
     public IReadOnlyCollection<FaultRule> Rules => [.. _rules.Values];
 
@@ -110,8 +136,14 @@ public sealed class FaultInjector(SeededRandom random)
             }
         }
 
+        CancellationToken rulesChanged;
+        lock (_changing)
+        {
+            rulesChanged = _changed.Token;
+        }
+
         return new FaultDecision(TimeSpan.FromMilliseconds(rule.LatencyMilliseconds), fault,
-            fault == Fault.ActedThenSlow ? TimeSpan.FromMilliseconds(rule.SlowMilliseconds) : TimeSpan.Zero);
+            fault == Fault.ActedThenSlow ? TimeSpan.FromMilliseconds(rule.SlowMilliseconds) : TimeSpan.Zero, rulesChanged);
     }
 
     /// <summary>The one random draw behind every decision, in [0, 1), from the emulator's seeded generator.</summary>

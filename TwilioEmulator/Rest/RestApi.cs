@@ -143,14 +143,19 @@ public static class RestApi
         var gaveUp = false;
         if (decision.Fault == Fault.ActedThenSlow)
         {
+            using var heldBack = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, decision.RulesChanged);
             try
             {
-                await Task.Delay(decision.HoldBack, time, http.RequestAborted);
+                await Task.Delay(decision.HoldBack, time, heldBack.Token);
             }
             catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
             {
                 // The client stopped waiting: what it asked for was done all the same.
                 gaveUp = true;
+            }
+            catch (OperationCanceledException) when (decision.RulesChanged.IsCancellationRequested)
+            {
+                // The rule that held the answer back was changed or cleared: it goes now.
             }
         }
 

@@ -75,6 +75,29 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_slow_answer_held_back_goes_as_soon_as_the_rules_are_cleared()
+    {
+        await SetFaultAsync(new { endpoint = "POST Calls.json", actedThenSlowRate = 1.0, slowMilliseconds = 600_000 });
+        var to = RedirectTests.UniqueNumber();
+        var creating = CallResource.CreateAsync(new PhoneNumber(to), new PhoneNumber(EmulatorFixture.SupportNumber),
+            twiml: new Twiml(Wait), client: emulator.Twilio);
+        var made = new List<CallResource>();
+        await Poll.UntilAsync(async () =>
+        {
+            made = [.. await CallResource.ReadAsync(to: new PhoneNumber(to), client: emulator.Twilio)];
+            return made.Count > 0;
+        }, "the call created while its answer is held back");
+        Assert.False(creating.IsCompleted);
+
+        (await emulator.Admin.DeleteAsync("/admin/faults")).EnsureSuccessStatusCode();
+
+        var call = await creating.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Assert.Single(made).Sid, call.Sid);
+        Assert.Equal(201, (await RestEventAsync("POST Calls.json", to)).GetProperty("statusCode").GetInt32());
+        await HangUpAsync(call.Sid);
+    }
+
+    [Fact]
     public async Task A_participant_update_answered_500_was_carried_out()
     {
         var name = $"acted-hold-{Guid.NewGuid():N}";
