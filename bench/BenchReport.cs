@@ -116,9 +116,9 @@ public sealed record BenchReport(
             {
                 Row(text, "Workers", $"{run.Workers} DialerWorker{(run.Workers > 1 ? "s" : "")}, {run.DialRequests} queued dial requests ({run.QueuedMessages} messages, {run.Dialed} dialed), " +
                     $"each call creation answered after {WorkerThroughputScenario.CreationLatency.TotalMilliseconds:0} ms, " +
-                    $"{WorkerThroughputScenario.DialsAtOnce} dial requests at once per worker, the first half a warm-up",
+                    $"{WorkerThroughputScenario.DialsAtOnce} dial requests at once per worker, warmed up",
                     $"{run.DialsPerSecond:0} dials/s", "");
-                Row(text, "Workers", $"{run.Workers} DialerWorker{(run.Workers > 1 ? "s" : "")}: processor time used from their start to the last creation, " +
+                Row(text, "Workers", $"{run.Workers} DialerWorker{(run.Workers > 1 ? "s" : "")}: processor time used from letting them go to the last creation, " +
                     $"of {Machine.Cores * run.Seconds:0.0} s on {Machine.Cores} cores", ProcessorTime(run.Services, run.Seconds), "");
             }
 

@@ -216,7 +216,7 @@ public sealed class BenchmarkSmokeTests(BenchmarkSmokeRun run, ITestOutputHelper
             // What each process spent while the queue drained: the workers among them.
             Assert.Contains("dialerworker", run.GetProperty("services").EnumerateArray().Select(s => s.GetProperty("service").GetString()));
         });
-        Assert.Contains("| Workers | 2 DialerWorkers: processor time used from their start to the last creation", run.Markdown, StringComparison.Ordinal);
+        Assert.Contains("| Workers | 2 DialerWorkers: processor time used from letting them go to the last creation", run.Markdown, StringComparison.Ordinal);
     }
 
     [Fact]

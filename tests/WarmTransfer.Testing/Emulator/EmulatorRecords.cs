@@ -37,6 +37,13 @@ public sealed record EmulatorEvent(
     public string? AgentCallConference =>
         this is { Kind: "rest", Message: "POST Calls.json", StatusCode: 201 } ? CallbackQuery(Parameter("StatusCallback"), "session") : null;
 
+    /// <summary>
+    /// Like <see cref="AgentCallConference"/>, for an agent's call that was made although its creation went unanswered: the answer
+    /// was held back (the acted-then-slow fault) until the client stopped waiting.
+    /// </summary>
+    public string? UnansweredAgentCallConference =>
+        this is { Kind: "rest", Message: "POST Calls.json", StatusCode: null, Fault: "acted-then-slow" } ? CallbackQuery(Parameter("StatusCallback"), "session") : null;
+
     /// <summary>For a call joining a conference, the conference's friendly name (ours are named after the customer's call); otherwise null.</summary>
     public string? JoinedConference =>
         this is { Kind: "conference", CallSid: { } call, Message: { } message } && message.StartsWith($"{call} joined ", StringComparison.Ordinal)
