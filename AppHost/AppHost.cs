@@ -28,8 +28,7 @@ var servers = builder.AddCallCenterInfrastructure(infrastructure);
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
-    // One replica, reached directly: through the orchestrator's proxy every webhook cost two more socket hops (perf in the ring benchmark).
-    .WithHttpEndpoint(isProxied: false)
+    .WithHttpEndpoint()
     .WithCallCenterInfrastructure(servers)
     .WithHttpHealthCheck("/health");
 

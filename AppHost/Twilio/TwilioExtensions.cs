@@ -85,8 +85,7 @@ public static class TwilioExtensions
     public static IResourceBuilder<ProjectResource> AddTwilioEmulator(
         this IDistributedApplicationBuilder builder, string name, TwilioAccount account, Func<ReferenceExpression> voiceUrl) =>
         builder.AddProject<Projects.TwilioEmulator>(name)
-            // Reached directly, as WebhookApi is: each REST request and webhook would otherwise pass the orchestrator's proxy.
-            .WithHttpEndpoint(isProxied: false)
+            .WithHttpEndpoint()
             .WithTwilioAccount(account, TwilioSecrets.AuthToken | TwilioSecrets.ApiKeySecret)
             .WithEnvironment(context => context.EnvironmentVariables["Twilio__VoiceUrl"] = voiceUrl())
             .WithHttpHealthCheck("/health")
