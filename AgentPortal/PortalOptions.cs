@@ -8,7 +8,7 @@ public sealed class PortalOptions
     public const string SectionName = "Portal";
 
     /// <summary>How long a softphone token lives; the page renews it before it expires. Twilio allows at most 24 hours.</summary>
-    [Range(typeof(TimeSpan), "00:00:20", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How long a sign-in lasts, however active the agent is: then they sign in again. A shift and a half by default.</summary>

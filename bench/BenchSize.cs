@@ -32,6 +32,7 @@ public sealed record BenchSize(
         WorkerDialRequests: 5, WorkerCounts: [2],
         PortalAgents: [4], PortalCalls: 2, PortalCallDuration: TimeSpan.FromSeconds(0.5), PortalTalk: TimeSpan.FromSeconds(1), PortalWindow: TimeSpan.FromSeconds(4), PortalRounds: 1,
         WarmupWaves: 1, SettleTimeout: TimeSpan.Zero,
-        // One system for every scenario but chaos, whose system is broken on purpose.
-        SharedSystem: new SystemSettings(BenchSystem.HighestBudget, Agents: 5, WithBaseline: true));
+        // One system for every scenario but chaos, whose system is broken on purpose; its workers dial as many at once as the
+        // worker scenario has them dial, so that scenario shares it too.
+        SharedSystem: new SystemSettings(BenchSystem.HighestBudget, Agents: 5, WithBaseline: true, DialsAtOnce: Scenarios.WorkerThroughputScenario.DialsAtOnce));
 }

@@ -28,10 +28,13 @@ public sealed class BenchSystems(SystemSettings? shared) : IAsyncDisposable
         }
     }
 
-    /// <summary>The shared system has at least the agents wanted, the baseline if wanted, and every other setting the same.</summary>
+    /// <summary>
+    /// The shared system has at least the agents wanted, the baseline if wanted, the dials at once wanted if any, and every other
+    /// setting the same.
+    /// </summary>
     private static bool Fits(SystemSettings wanted, SystemSettings shared) =>
         wanted.Agents <= shared.Agents && (!wanted.WithBaseline || shared.WithBaseline)
-        && wanted with { Agents = shared.Agents, WithBaseline = shared.WithBaseline } == shared;
+        && wanted with { Agents = shared.Agents, WithBaseline = shared.WithBaseline, DialsAtOnce = wanted.DialsAtOnce ?? shared.DialsAtOnce } == shared;
 }
 
 /// <summary>A scenario's system: stopped when the lease ends if the scenario started it, left running if it is shared.</summary>

@@ -219,7 +219,7 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
     {
         const string address = "198.51.100.20";
         using var attacker = await SignInFormAsync(address);
-        for (var guess = 1; guess <= 50; guess++)
+        for (var guess = 1; guess <= WarmTransferAppFixture.AddressFailuresBeforeLockout; guess++)
         {
             using var refused = await attacker.PostSignInAsync($"guess{guess}", "password");
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);

@@ -9,7 +9,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     private readonly string _dataDirectory = TestRun.NewDataDirectory();
 
     /// <summary>How long the portal's softphone tokens live in these tests.</summary>
-    public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(12);
 
     /// <summary>How often a waiting caller hears their place in line in these tests.</summary>
     public static readonly TimeSpan AnnounceEvery = TimeSpan.FromSeconds(3);
@@ -43,6 +43,9 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     public const string LongWrapUpAgent = "walter";
 
     public const int LongWrapUpSeconds = 600;
+
+    /// <summary>Failed sign-ins from one address before it is locked out in these tests: each failure hashes a password.</summary>
+    public const int AddressFailuresBeforeLockout = 20;
 
     /// <summary>An agent (password <see cref="LoadAgentPassword"/>) the sign-in tests lock out.</summary>
     public const string LockoutAgent = "lena";
@@ -83,6 +86,8 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         AppHostLauncher.SetEnvironment(builder, "dialerworker", "Dialer__RingTimeoutSeconds",
             RingTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__TokenLifetime", TokenLifetime.ToString());
+        AppHostLauncher.SetEnvironment(builder, "agentportal", "Portal__SignIn__AddressFailuresBeforeLockout",
+            AddressFailuresBeforeLockout.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // Waiting callers hear their place again within a test.
         AppHostLauncher.SetEnvironment(builder, "webhookapi", "Queue__AnnounceEvery", AnnounceEvery.ToString());
         // Callbacks are offered only on a history the callback tests write, and a missed one is tried again within a test.
