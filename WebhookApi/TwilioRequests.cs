@@ -27,6 +27,9 @@ public sealed partial class TwilioRequests
 {
     public const long MaxBodyBytes = 32 * 1024;
 
+    /// <summary>The largest refused body still read to its end, so that the refusal reaches the client.</summary>
+    private const long MaxDrainedBytes = 1024 * 1024;
+
     private static readonly TimeSpan RejectionLogInterval = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan RememberHandled = TimeSpan.FromMinutes(30);
 
@@ -75,8 +78,12 @@ public sealed partial class TwilioRequests
         var request = http.Request;
         if (request.ContentLength > MaxBodyBytes)
         {
-            // The unread body leaves the connection unusable: the client must not send another request on it.
-            http.Response.Headers.Connection = "close";
+            if (!await DrainedAsync(http))
+            {
+                // The unread body leaves the connection unusable: the client must not send another request on it.
+                http.Response.Headers.Connection = "close";
+            }
+
             await Refuse(http, StatusCodes.Status400BadRequest, $"The request body is larger than {MaxBodyBytes} bytes.");
             return;
         }
@@ -127,6 +134,30 @@ public sealed partial class TwilioRequests
             var writes = handled.Select(key => batch.StringSetAsync(key, 1, RememberHandled)).ToArray();
             batch.Execute();
             await Task.WhenAll(writes);
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops a refused body of at most <see cref="MaxDrainedBytes"/>: a connection closed with its request unread is
+    /// reset, and the refusal is lost with it while the client is still sending.
+    /// </summary>
+    private static async Task<bool> DrainedAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > MaxDrainedBytes || http.Features.Get<IHttpMaxRequestBodySizeFeature>() is not { IsReadOnly: false } limit)
+        {
+            return false;
+        }
+
+        limit.MaxRequestBodySize = MaxDrainedBytes;
+        try
+        {
+            await http.Request.Body.CopyToAsync(Stream.Null, http.RequestAborted);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            // The client went away or sent less than it said: the connection closes after the refusal.
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
-using System.Net.Http.Json;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.Http.Json;
 
 namespace WarmTransfer.AppHost.Tests;
 
@@ -70,7 +71,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
-    private readonly Dictionary<string, PortalClient> _sessions = [];
+    private readonly ConcurrentDictionary<string, PortalClient> _sessions = [];
 
 
     /// <summary>From the start of the AppHost until every resource was healthy.</summary>
@@ -189,13 +190,18 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// </summary>
     public async Task<SignedInAgents> AvailableLoadAgentsAsync(Func<string, Task> headlessBrowser)
     {
+        // Signed in a few at a time: a first sign-in spends most of its time hashing the password, on either portal replica.
+        var sessions = new PortalClient[LoadAgents.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, LoadAgents.Count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+        {
+            await headlessBrowser(LoadAgents[i]);
+            sessions[i] = await SessionAsync(LoadAgents[i], LoadAgentPassword);
+        });
         var agents = new SignedInAgents();
         try
         {
-            foreach (var agentId in LoadAgents)
+            foreach (var session in sessions)
             {
-                await headlessBrowser(agentId);
-                var session = await SessionAsync(agentId, LoadAgentPassword);
                 agents.Add(session);
                 await session.GoAvailableAsync();
             }

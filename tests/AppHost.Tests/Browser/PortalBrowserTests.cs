@@ -21,8 +21,10 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     {
         await fixture.ResetAsync();
         using var emulator = EmulatorAdmin.For(fixture.App);
-        await using var alice = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent1", emulator);
-        await using var bob = await OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent2", emulator, width: 390);
+        var desks = await SideBySideAsync(OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent1", emulator),
+            OpenDeskAsync(nameof(Two_agents_warm_transfer_a_customer_in_their_browsers), "agent2", emulator, width: 390));
+        await using var alice = desks[0];
+        await using var bob = desks[1];
         await alice.ChoosePresenceAsync("Available", "Available");
         await bob.ChoosePresenceAsync("Available", "Available");
         await alice.ScreenshotAsync("available");
@@ -123,9 +125,11 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     {
         await fixture.ResetAsync();
         using var emulator = EmulatorAdmin.For(fixture.App);
-        await using var alice = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent1", emulator);
-        await using var bob = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent2", emulator);
-        await using var carol = await OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent3", emulator);
+        var desks = await SideBySideAsync(OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent1", emulator),
+            OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent2", emulator), OpenDeskAsync(nameof(A_transfer_target_who_rejects_leaves_the_customer_with_the_first_agent), "agent3", emulator));
+        await using var alice = desks[0];
+        await using var bob = desks[1];
+        await using var carol = desks[2];
         await alice.ChoosePresenceAsync("Available", "Available");
         await bob.ChoosePresenceAsync("Available", "Available");
 
@@ -345,8 +349,9 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
     private async Task<Desks> AliceHasACustomerAndBobIsAvailableAsync(string test, EmulatorAdmin emulator)
     {
         await fixture.ResetAsync();
-        var desks = new Desks(await OpenDeskAsync(test, "agent1", emulator), await OpenDeskAsync(test, "agent2", emulator),
-            await OpenDeskAsync(test, "agent3", emulator), Customer: string.Empty);
+        var pages = await SideBySideAsync(OpenDeskAsync(test, "agent1", emulator), OpenDeskAsync(test, "agent2", emulator),
+            OpenDeskAsync(test, "agent3", emulator));
+        var desks = new Desks(pages[0], pages[1], pages[2], Customer: string.Empty);
         try
         {
             await desks.Alice.ChoosePresenceAsync("Available", "Available");
@@ -384,6 +389,24 @@ public sealed partial class PortalBrowserTests(WarmTransferAppFixture fixture, B
         await page.SignInAsync(agentId, password ?? $"{agentId}-dev-password");
         await page.ChoosePresenceAsync("Away", "Away");
         return page;
+    }
+
+    /// <summary>Desks being opened at once, as agents sit down together; if one fails to open, the others are closed.</summary>
+    private static async Task<AgentPage[]> SideBySideAsync(params Task<AgentPage>[] opening)
+    {
+        try
+        {
+            return await Task.WhenAll(opening);
+        }
+        catch
+        {
+            foreach (var opened in opening.Where(task => task.IsCompletedSuccessfully))
+            {
+                await opened.Result.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     private static async Task ConferenceIsAsync(EmulatorAdmin emulator, string conference, params string[] labels) =>
