@@ -133,6 +133,14 @@ public sealed class SessionReconciler(
             return;
         }
 
+        // Events its last write could not copy to the queue log; an ended session stays open only until they are copied.
+        await sessions.CopyPendingEventsAsync(sessionId);
+        if (session.IsEnded)
+        {
+            await sessions.ForgetAsync(sessionId);
+            return;
+        }
+
         if (session is { IsEnded: false, CustomerOnCall: true, CustomerCallSid: { } customerCall } && await TwilioCalls.IsOverAsync(twilio, customerCall))
         {
             logger.LogWarning("Customer call {CallSid} of {SessionId} is over at Twilio", customerCall, sessionId);

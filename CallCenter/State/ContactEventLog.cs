@@ -5,8 +5,9 @@ using WarmTransfer.CallCenter.Domain;
 namespace WarmTransfer.CallCenter.State;
 
 /// <summary>
-/// The contact center's queue log in Redis (<see cref="RedisKeys.ContactEvents"/>), a stream written only together with the
-/// transitions that make its events happen, and trimmed to <see cref="Retention"/>.
+/// The contact center's queue log in Redis (<see cref="RedisKeys.ContactEvents"/>), a stream trimmed to <see cref="Retention"/>.
+/// Agent transitions write their events into it as they happen; a session's transitions keep theirs in the session's slot,
+/// from which they are copied right after (<see cref="SessionStore.CopyPendingEventsAsync"/>), each exactly once.
 /// </summary>
 public sealed class ContactEventLog(IConnectionMultiplexer redis)
 {

@@ -35,6 +35,15 @@ public static class RedisKeys
     /// </summary>
     public static readonly RedisKey ContactEvents = "wt:{line}:events";
 
+    /// <summary>
+    /// A session's contact events written with its transitions and not yet copied to <see cref="ContactEvents"/>, oldest first,
+    /// each with the session version that made it: in the session's slot, so that a transition and its events are one write.
+    /// </summary>
+    public static RedisKey PendingContactEvents(string sessionId) => $"wt:session:{{{sessionId}}}:events";
+
+    /// <summary>The highest version of a session whose events are in <see cref="ContactEvents"/>: in the line's slot, beside them.</summary>
+    public static RedisKey CopiedContactEvents(string sessionId) => $"wt:{{line}}:events:copied:{sessionId}";
+
     /// <summary>Sessions whose owner waits for the next free colleague: served before any waiting caller.</summary>
     public static readonly RedisKey WaitingTransfers = "wt:{line}:transfers:waiting";
 

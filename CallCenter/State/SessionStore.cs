@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using WarmTransfer.CallCenter.Domain;
 
@@ -10,32 +11,71 @@ namespace WarmTransfer.CallCenter.State;
 /// version, by whichever service received the event; a conflict means another service moved the session first, and the
 /// event is decided again on what it wrote. Nothing else writes a session.
 /// </summary>
-public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time)
+public sealed partial class SessionStore(IConnectionMultiplexer redis, TimeProvider time, ILogger<SessionStore> logger)
 {
     /// <summary>Twilio ends any call after four hours; a session outlives its call by an hour at most.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(5);
 
     private const int MaxAttempts = 50;
 
-    // KEYS: session, contact events. ARGV: expected version ('' for a new session), new version, state, lifetime ms, the
-    // oldest event id kept, then each event as ContactEventLog.FieldCount values. The events are recorded with the write, or not at all.
+    // KEYS: session, its pending contact events. ARGV: expected version ('' for a new session), new version, state, lifetime
+    // ms, then each event as ContactEventLog.FieldCount values. The events are kept with the write, or not at all, each as a
+    // JSON array of the new version and its values. Returns {0} on a conflict, else 1 and every event still pending.
     private static readonly string CompareAndSetScript = """
         if (redis.call('HGET', KEYS[1], 'version') or '') ~= ARGV[1] then
-          return 0
+          return {0}
         end
         redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         local fields = {{ContactEventLog.FieldNames}}
-        for i = 6, #ARGV, #fields do
-          local entry = {}
-          for f = 1, #fields do
-            entry[#entry + 1] = fields[f]
-            entry[#entry + 1] = ARGV[i + f - 1]
+        if #ARGV > 4 then
+          for i = 5, #ARGV, #fields do
+            local entry = { tonumber(ARGV[2]) }
+            for f = 1, #fields do
+              entry[#entry + 1] = ARGV[i + f - 1]
+            end
+            redis.call('RPUSH', KEYS[2], cjson.encode(entry))
           end
-          redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[5], '*', unpack(entry))
+          redis.call('PEXPIRE', KEYS[2], ARGV[4])
         end
-        return 1
+        local pending = redis.call('LRANGE', KEYS[2], 0, -1)
+        table.insert(pending, 1, 1)
+        return pending
         """.Replace("{{ContactEventLog.FieldNames}}", ContactEventLog.FieldNamesLua, StringComparison.Ordinal);
+
+    // KEYS: contact events, the session's copied version. ARGV: the oldest event id kept, how long the copied version is kept
+    // (ms), then pending events as the compare-and-set keeps them. Copies those of a version not copied yet, in order;
+    // returns the highest version copied. Run twice with the same events, it copies them once.
+    private static readonly string CopyScript = """
+        local copied = tonumber(redis.call('GET', KEYS[2]) or '-1')
+        local highest = copied
+        local fields = {{ContactEventLog.FieldNames}}
+        for i = 3, #ARGV do
+          local entry = cjson.decode(ARGV[i])
+          if entry[1] > copied then
+            local values = {}
+            for f = 1, #fields do
+              values[#values + 1] = fields[f]
+              values[#values + 1] = entry[f + 1]
+            end
+            redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', unpack(values))
+            highest = math.max(highest, entry[1])
+          end
+        end
+        redis.call('SET', KEYS[2], highest, 'PX', ARGV[2])
+        return highest
+        """.Replace("{{ContactEventLog.FieldNames}}", ContactEventLog.FieldNamesLua, StringComparison.Ordinal);
+
+    // KEYS: the session's pending contact events. ARGV: the highest version copied. Drops the pending events copied.
+    private const string DropCopiedScript = """
+        while true do
+          local head = redis.call('LINDEX', KEYS[1], 0)
+          if not head or cjson.decode(head)[1] > tonumber(ARGV[1]) then
+            return 0
+          end
+          redis.call('LPOP', KEYS[1])
+        end
+        """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -97,25 +137,28 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
 
     private async Task<bool> WriteAsync(CallSession session, long? expectedVersion, IReadOnlyList<ContactEvent> happened)
     {
-        var written = await Db.ScriptEvaluateAsync(CompareAndSetScript, [RedisKeys.Session(session.Id), RedisKeys.ContactEvents],
-        [
-            expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
-            session.Version,
-            JsonSerializer.SerializeToUtf8Bytes(session, Json),
-            (long)Lifetime.TotalMilliseconds,
-            ContactEventLog.OldestKept(time.GetUtcNow()),
-            .. happened.SelectMany(ContactEventLog.Fields),
-        ]);
-        if ((int)written != 1)
+        var written = (RedisResult[])(await Db.ScriptEvaluateAsync(CompareAndSetScript,
+            [RedisKeys.Session(session.Id), RedisKeys.PendingContactEvents(session.Id)],
+            [
+                expectedVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
+                session.Version,
+                JsonSerializer.SerializeToUtf8Bytes(session, Json),
+                (long)Lifetime.TotalMilliseconds,
+                .. happened.SelectMany(ContactEventLog.Fields),
+            ]))!;
+        if ((int)written[0] != 1)
         {
             return false;
         }
 
         // The indexes reconciliation and the callback timer sweep: other slots than the session's, so they are kept beside the
-        // write, not in it (reconciliation finds a due callback the index lost).
-        _ = session.IsEnded
-            ? Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, session.Id, CommandFlags.FireAndForget)
-            : Db.SortedSetAddAsync(RedisKeys.OpenSessions, session.Id, session.UpdatedAt.ToUnixTimeMilliseconds(), CommandFlags.FireAndForget);
+        // write, not in it (reconciliation finds a due callback the index lost). An ended session leaves the open sessions once
+        // its events are copied: until then reconciliation visits it and copies them.
+        if (!session.IsEnded)
+        {
+            _ = Db.SortedSetAddAsync(RedisKeys.OpenSessions, session.Id, session.UpdatedAt.ToUnixTimeMilliseconds(), CommandFlags.FireAndForget);
+        }
+
         _ = session is { IsEnded: false, ConnectedAt: not null }
             ? Db.SetAddAsync(RedisKeys.ConnectedSessions, session.Id, CommandFlags.FireAndForget)
             : Db.SetRemoveAsync(RedisKeys.ConnectedSessions, session.Id, CommandFlags.FireAndForget);
@@ -129,7 +172,50 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
                 : Db.SortedSetRemoveAsync(RedisKeys.CallbacksDue, session.Id, CommandFlags.FireAndForget);
         }
 
+        try
+        {
+            await CopyEventsAsync(session.Id, written[1..]);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // The transition is written and its effects must follow: its events wait in the session's slot, copied by its next
+            // write or by reconciliation, which keeps visiting an ended session until they are.
+            EventsNotCopied(logger, exception, session.Id);
+            return true;
+        }
+
+        if (session.IsEnded)
+        {
+            _ = Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, session.Id, CommandFlags.FireAndForget);
+        }
+
         return true;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The contact events of session {SessionId} are not in the queue log yet: they are copied later")]
+    private static partial void EventsNotCopied(ILogger logger, Exception exception, string sessionId);
+
+    /// <summary>
+    /// Copies the session's pending contact events to the queue log, in the line's slot, and drops them from the session's: two
+    /// slots, so two steps, and a copy repeated after a failure between them copies nothing twice.
+    /// </summary>
+    public async Task CopyPendingEventsAsync(string sessionId) =>
+        await CopyEventsAsync(sessionId, [.. (await Db.ListRangeAsync(RedisKeys.PendingContactEvents(sessionId))).Select(entry => RedisResult.Create(entry))]);
+
+    private async Task CopyEventsAsync(string sessionId, RedisResult[] pending)
+    {
+        if (pending.Length == 0)
+        {
+            return;
+        }
+
+        var copied = await Db.ScriptEvaluateAsync(CopyScript, [RedisKeys.ContactEvents, RedisKeys.CopiedContactEvents(sessionId)],
+        [
+            ContactEventLog.OldestKept(time.GetUtcNow()),
+            (long)(Lifetime + TimeSpan.FromHours(1)).TotalMilliseconds,
+            .. pending.Select(entry => (RedisValue)entry),
+        ]);
+        _ = Db.ScriptEvaluateAsync(DropCopiedScript, [RedisKeys.PendingContactEvents(sessionId)], [(long)copied], CommandFlags.FireAndForget);
     }
 
     /// <summary>Open sessions whose last change is older than <paramref name="quietFor"/>, oldest first.</summary>
@@ -147,7 +233,7 @@ public sealed class SessionStore(IConnectionMultiplexer redis, TimeProvider time
     public Task TouchAsync(string sessionId) =>
         Db.SortedSetAddAsync(RedisKeys.OpenSessions, sessionId, time.GetUtcNow().ToUnixTimeMilliseconds(), SortedSetWhen.Exists);
 
-    /// <summary>The session is gone from Redis (expired): it leaves the indexes.</summary>
+    /// <summary>The session is gone from Redis (expired), or ended with its events copied: it leaves the indexes.</summary>
     public Task ForgetAsync(string sessionId) =>
         Task.WhenAll(Db.SortedSetRemoveAsync(RedisKeys.OpenSessions, sessionId), Db.SortedSetRemoveAsync(RedisKeys.CallbacksDue, sessionId),
             Db.SetRemoveAsync(RedisKeys.ConnectedSessions, sessionId), Db.SetRemoveAsync(RedisKeys.TransferringSessions, sessionId));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using WarmTransfer.CallCenter.State;
 using WarmTransfer.CallCenter.Waiting;
@@ -12,7 +13,7 @@ public sealed class CallbackOffersTests(RedisServer redis) : IClassFixture<Redis
     private readonly ManualTime _time = new();
 
     private CallbackOffers Offers() => new(redis.Connection, new AgentStore(redis.Connection, _time, Options.Create(new PresenceOptions())),
-        new SessionStore(redis.Connection, _time), _time, Options.Create(new QueueOptions()));
+        new SessionStore(redis.Connection, _time, NullLogger<SessionStore>.Instance), _time, Options.Create(new QueueOptions()));
 
     /// <summary>The line's last callers, served a minute apart: the third in line expects three minutes, past the two after which an offer is made.</summary>
     private List<ServiceInterval> MinuteApart(int served) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using WarmTransfer.CallCenter.State;
 using static WarmTransfer.CallCenter.Domain.SessionEvent;
 
@@ -6,7 +7,7 @@ namespace WarmTransfer.CallCenter.Tests;
 /// <summary>What happened, recorded with the transitions that made it happen: one entry per happening, with known durations.</summary>
 public sealed class ContactEventTests(RedisServer redis) : IClassFixture<RedisServer>
 {
-    private readonly SessionStore _store = new(redis.Connection, TimeProvider.System);
+    private readonly SessionStore _store = new(redis.Connection, TimeProvider.System, NullLogger<SessionStore>.Instance);
     private readonly ContactEventLog _log = new(redis.Connection);
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class ContactFiguresTests(RedisServer redis) : IClassFixture<Redis
         Listen(meters);
         var events = new ContactEventLog(redis.Connection);
         await events.EnsureGroupAsync(ContactFigures.Group);
-        var sessions = new SessionStore(redis.Connection, _time);
+        var sessions = new SessionStore(redis.Connection, _time, NullLogger<SessionStore>.Instance);
 
         // Six calls. Three answered after 10 s, 25 s and 5 s (two within the 20 s service level): the first held 30 s of its
         // 80 s, the second talked 40 s, the third was transferred to bob 12 s after alice asked and ended 30 s after it was
@@ -105,7 +105,7 @@ public sealed class ContactFiguresTests(RedisServer redis) : IClassFixture<Redis
         var metrics = new CallCenterMetrics(meters, new OptionsMonitor(new FiguresOptions()));
         Listen(meters);
         var agents = new AgentStore(redis.Connection, TimeProvider.System, Options.Create(new PresenceOptions()));
-        var sessions = new SessionStore(redis.Connection, TimeProvider.System);
+        var sessions = new SessionStore(redis.Connection, TimeProvider.System, NullLogger<SessionStore>.Instance);
 
         // One agent is away, one available; two callers wait (the first for about a minute); one call is being transferred.
         await agents.HeartbeatAsync("alice", "page", SoftphoneState.Registered, 0, "leg0");

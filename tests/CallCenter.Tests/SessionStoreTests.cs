@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using WarmTransfer.CallCenter.State;
 using static WarmTransfer.CallCenter.Domain.SessionEvent;
@@ -7,7 +8,7 @@ namespace WarmTransfer.CallCenter.Tests;
 /// <summary>Sessions stored in a real Redis: one key each, every transition one compare-and-set.</summary>
 public sealed class SessionStoreTests(RedisServer redis) : IClassFixture<RedisServer>
 {
-    private readonly SessionStore _store = new(redis.Connection, TimeProvider.System);
+    private readonly SessionStore _store = new(redis.Connection, TimeProvider.System, NullLogger<SessionStore>.Instance);
 
     private static string NewCallSid() => $"CA{Guid.NewGuid():N}";
 
