@@ -36,9 +36,12 @@ public static class InfrastructureExtensions
             service => ServerSecret.Create(builder, plan, "rabbitmq", $"rabbitmq-{service}-password"));
         var keyRingSecret = ServerSecret.Create(builder, plan, "redis", "agentportal-key-ring-secret");
 
-        IResourceBuilder<IResourceWithConnectionString> redis = plan.LocalServers is not null
-            ? builder.AddLocalRedis("redis", plan, redisUsers)
-            : builder.AddRedisContainer("redis", redisUsers);
+        IResourceBuilder<IResourceWithConnectionString> redis = plan switch
+        {
+            { LocalServers: not null, Redis: RedisTopology.Cluster } => builder.AddLocalRedisCluster("redis", plan, redisUsers),
+            { LocalServers: not null } => builder.AddLocalRedis("redis", plan, redisUsers),
+            _ => builder.AddRedisContainer("redis", redisUsers),
+        };
         IResourceBuilder<IResourceWithConnectionString> rabbitmq = plan.LocalServers is not null
             ? builder.AddLocalRabbitMQ("rabbitmq", plan, rabbitMQUsers)
             : builder.AddRabbitMQContainer("rabbitmq", rabbitMQUsers);
@@ -53,13 +56,16 @@ public static class InfrastructureExtensions
         this IResourceBuilder<ProjectResource> service, CallCenterInfrastructure infrastructure)
     {
         var user = service.Resource.Name;
-        var redis = ((IResourceWithEndpoints)infrastructure.Redis.Resource).GetEndpoint("tcp");
         var rabbitmq = ((IResourceWithEndpoints)infrastructure.RabbitMQ.Resource).GetEndpoint("tcp");
         var redisPassword = infrastructure.RedisUsers[user];
         var rabbitMQPassword = infrastructure.RabbitMQUsers[user];
         return service
-            .WithEnvironment($"ConnectionStrings__{infrastructure.Redis.Resource.Name}",
-                ReferenceExpression.Create($"{redis.Property(EndpointProperty.HostAndPort)},user={user},password={redisPassword}"))
+            .WithEnvironment($"ConnectionStrings__{infrastructure.Redis.Resource.Name}", infrastructure.Redis.Resource switch
+            {
+                LocalRedisClusterResource cluster => cluster.ConnectionStringFor(user, redisPassword),
+                var redis => ReferenceExpression.Create(
+                    $"{((IResourceWithEndpoints)redis).GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)},user={user},password={redisPassword}"),
+            })
             .WithEnvironment($"ConnectionStrings__{infrastructure.RabbitMQ.Resource.Name}",
                 ReferenceExpression.Create($"amqp://{user}:{rabbitMQPassword}@{rabbitmq.Property(EndpointProperty.HostAndPort)}"))
             .WithRelationship(infrastructure.Redis.Resource, "Reference")

@@ -11,6 +11,16 @@ public enum InfrastructureMode
     Local,
 }
 
+/// <summary>How Redis is laid out on this machine.</summary>
+public enum RedisTopology
+{
+    /// <summary>One server.</summary>
+    Single,
+
+    /// <summary>A Redis Cluster of three primaries, each with a replica: six local <c>redis-server</c> processes.</summary>
+    Cluster,
+}
+
 /// <summary>The <c>Infrastructure</c> configuration section of the AppHost.</summary>
 public sealed class InfrastructureOptions
 {
@@ -25,7 +35,12 @@ public sealed class InfrastructureOptions
     /// <summary>Where local Redis and RabbitMQ keep their data; relative paths are under the repository root.</summary>
     public string DataDirectory { get; set; } = ".data";
 
+    /// <summary>One Redis server, or a local Redis Cluster (<c>Infrastructure:Redis=cluster</c>, local servers only).</summary>
+    public RedisTopology Redis { get; set; } = RedisTopology.Single;
+
     public string RedisServer { get; set; } = "redis-server";
+
+    public string RedisCli { get; set; } = "redis-cli";
 
     /// <summary>RabbitMQ's own server script, run directly (the /usr/sbin wrapper switches user).</summary>
     public string RabbitMQServer { get; set; } = "/usr/lib/rabbitmq/bin/rabbitmq-server";

@@ -3,11 +3,14 @@ using System.Diagnostics;
 
 namespace WarmTransfer.AppHost.Infrastructure;
 
-/// <summary>How Redis and RabbitMQ run on this machine: local executables when <see cref="LocalServers"/> is set, containers otherwise.</summary>
-public sealed record InfrastructurePlan(LocalServers? LocalServers, string DataDirectory);
+/// <summary>
+/// How Redis and RabbitMQ run on this machine: local executables when <see cref="LocalServers"/> is set, containers otherwise;
+/// Redis as one server or, locally, as a cluster.
+/// </summary>
+public sealed record InfrastructurePlan(LocalServers? LocalServers, string DataDirectory, RedisTopology Redis = RedisTopology.Single);
 
 /// <summary>Full paths of the local server programs.</summary>
-public sealed record LocalServers(string RedisServer, string RabbitMQServer, string Epmd);
+public sealed record LocalServers(string RedisServer, string RedisCli, string RabbitMQServer, string Epmd);
 
 /// <summary>Decides, once at start, how Redis and RabbitMQ run on this machine.</summary>
 public static class InfrastructureSelector
@@ -24,15 +27,18 @@ public static class InfrastructureSelector
             return new InfrastructurePlan(null, dataDirectory);
         }
 
-        switch (options.Mode)
+        // A local Redis Cluster is local servers, whatever else answers.
+        var mode = options.Redis == RedisTopology.Cluster ? InfrastructureMode.Local : options.Mode;
+        switch (mode)
         {
             case InfrastructureMode.Containers:
                 return new InfrastructurePlan(null, dataDirectory);
             case InfrastructureMode.Local:
                 return new InfrastructurePlan(FindLocalServers(options, out var missing)
                     ?? throw new InfrastructureUnavailableException(
-                        $"Infrastructure:Mode is 'local' but {string.Join(" and ", missing)} could not be found. {InstallHint}"),
-                    dataDirectory);
+                        $"{(options.Redis == RedisTopology.Cluster ? "Infrastructure:Redis is 'cluster'" : "Infrastructure:Mode is 'local'")} " +
+                        $"but {string.Join(" and ", missing)} could not be found. {InstallHint}"),
+                    dataDirectory, options.Redis);
         }
 
         if (ContainerRuntimeAnswers(options.ContainerRuntime))
@@ -55,12 +61,14 @@ public static class InfrastructureSelector
     {
         missing = [];
         var redis = FindExecutable(options.RedisServer);
+        var redisCli = FindExecutable(options.RedisCli);
         var rabbit = FindExecutable(options.RabbitMQServer);
         var epmd = FindExecutable(options.Epmd);
         if (redis is null) missing.Add($"'{options.RedisServer}' (package redis-server)");
+        if (redisCli is null) missing.Add($"'{options.RedisCli}' (package redis-tools)");
         if (rabbit is null) missing.Add($"'{options.RabbitMQServer}' (package rabbitmq-server)");
         if (epmd is null) missing.Add($"'{options.Epmd}' (package erlang-base)");
-        return redis is null || rabbit is null || epmd is null ? null : new LocalServers(redis, rabbit, epmd);
+        return redis is null || redisCli is null || rabbit is null || epmd is null ? null : new LocalServers(redis, redisCli, rabbit, epmd);
     }
 
     private static string? FindExecutable(string command)

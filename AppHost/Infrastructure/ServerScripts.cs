@@ -8,6 +8,8 @@ internal static class ServerScripts
 {
     public static string Redis { get; } = Read("redis-server.sh");
 
+    public static string RedisCluster { get; } = Read("redis-cluster.sh");
+
     public static string RabbitMQ { get; } = Read("rabbitmq-server.sh");
 
     private static string Read(string name)

@@ -53,6 +53,45 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Cluster_mode_runs_six_local_redis_nodes_joined_by_the_redis_resource_on_ports_aspire_allocates()
+    {
+        var dataDirectory = TestRun.NewDataDirectory();
+        try
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                ["--Infrastructure:Redis=cluster", $"--Infrastructure:DataDirectory={dataDirectory}"]);
+
+            var nodes = Enumerable.Range(1, 6).Select(i => Assert.IsAssignableFrom<ExecutableResource>(Resource(builder, $"redis-{i}"))).ToList();
+            var redis = Assert.IsAssignableFrom<ExecutableResource>(Resource(builder, "redis"));
+            Assert.IsAssignableFrom<IResourceWithConnectionString>(redis);
+            Assert.DoesNotContain(builder.Resources.OfType<ContainerResource>(), resource => resource.Name.StartsWith("redis", StringComparison.Ordinal));
+            // Each node a client port and a cluster bus port, none fixed; the services wait for the joined cluster, not a node.
+            Assert.All(nodes, node => Assert.Equal(["bus", "tcp"], node.Annotations.OfType<EndpointAnnotation>().Select(e => e.Name).Order()));
+            Assert.All(nodes.SelectMany(node => node.Annotations.OfType<EndpointAnnotation>()), endpoint => Assert.Null(endpoint.Port));
+            var waits = Resource(builder, "webhookapi").Annotations.OfType<WaitAnnotation>().Select(wait => wait.Resource.Name).ToList();
+            Assert.Contains("redis", waits);
+            Assert.DoesNotContain(waits, name => name.StartsWith("redis-", StringComparison.Ordinal));
+        }
+        finally
+        {
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
+        }
+    }
+
+    [Theory]
+    [InlineData("--Infrastructure:Mode=local")]
+    [InlineData("--Infrastructure:Mode=containers")]
+    [InlineData("--Infrastructure:Redis=cluster")]
+    public async Task The_manifest_publishes_in_every_mode_with_redis_and_rabbitmq_as_official_images(string mode)
+    {
+        var resources = await PublishManifestAsync([mode]);
+
+        Assert.Equal(("container.v0", "container.v0"), (resources["redis"].Type, resources["rabbitmq"].Type));
+        Assert.DoesNotContain(resources.Keys, name => name.StartsWith("redis-", StringComparison.Ordinal) && !name.EndsWith("-password", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task With_a_twilio_account_configured_the_emulator_is_not_started()
     {
         var dataDirectory = TestRun.NewDataDirectory();

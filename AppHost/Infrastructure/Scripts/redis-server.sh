@@ -5,6 +5,9 @@
 #   REDIS_PASSWORD                                    the default (administrator) user's password
 #   REDIS_USERS                                       the service users' names, separated by spaces
 #   REDIS_USER_<name>_PASSWORD, REDIS_USER_<name>_RULES  each one's password and ACL rules
+#   REDIS_CLUSTER_PORT                                (optional) a Redis Cluster node's bus port: the node joins a cluster,
+#                                                     and as a replica it logs in to its primary as the administrator
+#                                                     (that password then in redis.conf, readable by this user only)
 set -eu
 umask 077
 mkdir -p "$REDIS_DATA"
@@ -30,5 +33,16 @@ save ""
 daemonize no
 aclfile $REDIS_DATA/users.acl
 CONF
+
+if [ -n "${REDIS_CLUSTER_PORT:-}" ]; then
+  cat >> "$REDIS_DATA/redis.conf" <<CONF
+cluster-enabled yes
+cluster-port $REDIS_CLUSTER_PORT
+cluster-config-file $REDIS_DATA/nodes.conf
+cluster-node-timeout 3000
+masteruser default
+masterauth $REDIS_PASSWORD
+CONF
+fi
 
 exec "$REDIS_SERVER" "$REDIS_DATA/redis.conf"
