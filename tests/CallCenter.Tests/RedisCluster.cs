@@ -77,55 +77,25 @@ public sealed class RedisCluster : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private async Task<Process> StartNodeAsync(int port)
+    private Task<Process> StartNodeAsync(int port)
     {
         var text = port.ToString(CultureInfo.InvariantCulture);
-        var process = Process.Start(new ProcessStartInfo("redis-server")
-        {
-            ArgumentList =
-            {
-                "--port", text, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_directory, $"nodes-{text}.conf"), "--dir", _directory,
-            },
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start (eng/prerequisites.sh installs it).");
-
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
-            {
-                // Its output is no longer read: it must not fill the pipe and stall the node.
-                _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-                return process;
-            }
-        }
-
-        throw new InvalidOperationException($"redis-server on port {text} exited before it accepted connections.");
+        return RedisServer.StartAsync(
+        [
+            "--port", text, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_directory, $"nodes-{text}.conf"), "--dir", _directory,
+        ]);
     }
 
-    /// <summary>Every node has every slot assigned and agrees the cluster is up.</summary>
+    /// <summary>Every node has every slot assigned and agrees the cluster is up; then the client learns that slot map.</summary>
     private async Task WaitUntilEveryNodeSaysOkAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
+        await Eventually.HoldsAsync(async () =>
         {
             var states = await Task.WhenAll(Connection.GetServers().Select(async server => (string)(await server.ExecuteAsync("CLUSTER", "INFO"))!));
-            if (states.All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)))
-            {
-                // The client learns the slot map the nodes now agree on.
-                await Connection.ConfigureAsync();
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"The cluster did not come up: {string.Join(" | ", states)}");
-            }
-
-            await Task.Delay(100);
-        }
+            return states.All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal));
+        }, "every node of the cluster says it is up");
+        await Connection.ConfigureAsync();
     }
 
     /// <summary>Ports free now whose cluster bus port (the port + 10000) is free too.</summary>

@@ -15,25 +15,32 @@ public sealed class RedisServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var port = FreePort();
-        _process = Process.Start(new ProcessStartInfo("redis-server")
-        {
-            ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start (eng/prerequisites.sh installs it).");
+        _process = await StartAsync(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+    }
 
-        // redis-server says when it accepts connections; only then is it connected to.
+    /// <summary>A <c>redis-server</c> with these arguments, once it says it accepts connections.</summary>
+    internal static async Task<Process> StartAsync(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start (eng/prerequisites.sh installs it).");
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (await _process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
         {
             if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
             {
-                Connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
-                return;
+                // Its output is no longer read: it must not fill the pipe and stall the server.
+                _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+                return process;
             }
         }
 
-        throw new InvalidOperationException("redis-server exited before it accepted connections.");
+        throw new InvalidOperationException($"redis-server {string.Join(' ', start.ArgumentList)} exited before it accepted connections.");
     }
 
     public async Task DisposeAsync()
