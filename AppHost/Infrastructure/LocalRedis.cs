@@ -28,15 +28,7 @@ public static class LocalRedisBuilderExtensions
         var dataDirectory = PrivateFolder.Create(Path.Combine(plan.DataDirectory, name));
         var redis = new LocalRedisResource(name, ServerSecret.Create(builder, plan, name, $"{name}-password"));
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>
-            connectionString = await redis.ConnectionStringExpression.GetValueAsync(cancellationToken));
-
-        var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddRedis(
-            _ => connectionString ?? throw new InvalidOperationException($"The '{name}' connection string is not known yet."),
-            name: healthCheckKey);
-
+        var healthCheckKey = builder.AddRedisHealthCheck(redis);
         return builder.AddResource(redis)
             .WithEndpoint(LocalRedisResource.PrimaryEndpointName, endpoint =>
             {
@@ -53,6 +45,22 @@ public static class LocalRedisBuilderExtensions
             })
             .WithIconName("Database")
             .WithHealthCheck(healthCheckKey);
+    }
+
+    /// <summary>
+    /// A health check that connects as the administrator once Aspire knows the connection string (a cluster's asks whether every
+    /// slot is served); returns the check's key.
+    /// </summary>
+    public static string AddRedisHealthCheck(this IDistributedApplicationBuilder builder, IResourceWithConnectionString redis)
+    {
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>
+            connectionString = await redis.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        var key = $"{redis.Name}_check";
+        builder.Services.AddHealthChecks().AddRedis(
+            _ => connectionString ?? throw new InvalidOperationException($"The '{redis.Name}' connection string is not known yet."),
+            name: key);
+        return key;
     }
 
     /// <summary>The environment <see cref="ServerScripts.Redis"/> reads: the administrator's password and each service's user.</summary>

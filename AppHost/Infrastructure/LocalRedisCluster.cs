@@ -83,15 +83,7 @@ public static class LocalRedisClusterBuilderExtensions
             .ToList();
         var cluster = new LocalRedisClusterResource(name, password, [.. nodes.Select(node => node.Resource)]);
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(cluster, async (_, cancellationToken) =>
-            connectionString = await cluster.ConnectionStringExpression.GetValueAsync(cancellationToken));
-        var healthCheckKey = $"{name}_check";
-        // The Redis check asks a cluster whether every slot is served.
-        builder.Services.AddHealthChecks().AddRedis(
-            _ => connectionString ?? throw new InvalidOperationException($"The '{name}' connection string is not known yet."),
-            name: healthCheckKey);
-
+        var healthCheckKey = builder.AddRedisHealthCheck(cluster);
         var resource = builder.AddResource(cluster)
             .WithArgs("-c", ServerScripts.RedisCluster)
             .WithEnvironment(context =>
