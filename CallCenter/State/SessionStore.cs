@@ -174,7 +174,7 @@ public sealed partial class SessionStore(IConnectionMultiplexer redis, TimeProvi
 
         try
         {
-            await CopyEventsAsync(session.Id, written[1..]);
+            await CopyEventsAsync(session.Id, [.. written[1..].Select(entry => (RedisValue)entry)]);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
@@ -200,9 +200,9 @@ public sealed partial class SessionStore(IConnectionMultiplexer redis, TimeProvi
     /// slots, so two steps, and a copy repeated after a failure between them copies nothing twice.
     /// </summary>
     public async Task CopyPendingEventsAsync(string sessionId) =>
-        await CopyEventsAsync(sessionId, [.. (await Db.ListRangeAsync(RedisKeys.PendingContactEvents(sessionId))).Select(entry => RedisResult.Create(entry))]);
+        await CopyEventsAsync(sessionId, await Db.ListRangeAsync(RedisKeys.PendingContactEvents(sessionId)));
 
-    private async Task CopyEventsAsync(string sessionId, RedisResult[] pending)
+    private async Task CopyEventsAsync(string sessionId, RedisValue[] pending)
     {
         if (pending.Length == 0)
         {
@@ -213,7 +213,7 @@ public sealed partial class SessionStore(IConnectionMultiplexer redis, TimeProvi
         [
             ContactEventLog.OldestKept(time.GetUtcNow()),
             (long)(Lifetime + TimeSpan.FromHours(1)).TotalMilliseconds,
-            .. pending.Select(entry => (RedisValue)entry),
+            .. pending,
         ]);
         _ = Db.ScriptEvaluateAsync(DropCopiedScript, [RedisKeys.PendingContactEvents(sessionId)], [(long)copied], CommandFlags.FireAndForget);
     }
