@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
 using WarmTransfer.CallCenter.Figures;
 using WarmTransfer.CallCenter.Messaging;
 using WarmTransfer.CallCenter.Routing;
@@ -22,13 +23,25 @@ public static class CallCenterInfrastructureExtensions
             configureSettings: settings => settings.DisableTracing = !exporting,
             configureOptions: options => options.ClientName = builder.Environment.ApplicationName);
 
-        // A connection lost with the broker is tried again every second, not every five: once RabbitMQ is back, dials wait in
-        // the outbox and the queues for a second at most.
-        builder.AddRabbitMQClient(ConnectionNames.RabbitMQ, configureConnectionFactory: factory =>
-        {
-            factory.ClientProvidedName = builder.Environment.ApplicationName;
-            factory.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
-        });
+        // The connection string names one node or every node of a cluster (AMQP URIs separated by commas): the client connects
+        // to any that answers and, when its node goes, recovers on another. A connection lost is tried again every second, not
+        // every five: once RabbitMQ is back, dials wait in the outbox and the queues for a second at most.
+        BrokerNodes? nodes = null;
+        builder.AddRabbitMQClient(ConnectionNames.RabbitMQ,
+            configureSettings: settings =>
+            {
+                nodes = BrokerNodes.Parse(settings.ConnectionString);
+                settings.ConnectionString = nodes?.First.ToString();
+            },
+            configureConnectionFactory: factory =>
+            {
+                factory.ClientProvidedName = builder.Environment.ApplicationName;
+                factory.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
+                if (nodes is { Endpoints.Count: > 1 } cluster)
+                {
+                    factory.EndpointResolverFactory = _ => new DefaultEndpointResolver(cluster.Endpoints);
+                }
+            });
 
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<MessagingTopologyInitializer>();

@@ -42,9 +42,12 @@ public static class InfrastructureExtensions
             { LocalServers: not null } => builder.AddLocalRedis("redis", plan, redisUsers),
             _ => builder.AddRedisContainer("redis", redisUsers),
         };
-        IResourceBuilder<IResourceWithConnectionString> rabbitmq = plan.LocalServers is not null
-            ? builder.AddLocalRabbitMQ("rabbitmq", plan, rabbitMQUsers)
-            : builder.AddRabbitMQContainer("rabbitmq", rabbitMQUsers);
+        IResourceBuilder<IResourceWithConnectionString> rabbitmq = plan switch
+        {
+            { LocalServers: not null, RabbitMQ: RabbitMQTopology.Cluster } => builder.AddLocalRabbitMQCluster("rabbitmq", plan, rabbitMQUsers),
+            { LocalServers: not null } => builder.AddLocalRabbitMQ("rabbitmq", plan, rabbitMQUsers),
+            _ => builder.AddRabbitMQContainer("rabbitmq", rabbitMQUsers),
+        };
         return new CallCenterInfrastructure(redis, rabbitmq, redisUsers, rabbitMQUsers, keyRingSecret);
     }
 
@@ -56,7 +59,6 @@ public static class InfrastructureExtensions
         this IResourceBuilder<ProjectResource> service, CallCenterInfrastructure infrastructure)
     {
         var user = service.Resource.Name;
-        var rabbitmq = ((IResourceWithEndpoints)infrastructure.RabbitMQ.Resource).GetEndpoint("tcp");
         var redisPassword = infrastructure.RedisUsers[user];
         var rabbitMQPassword = infrastructure.RabbitMQUsers[user];
         return service
@@ -66,8 +68,12 @@ public static class InfrastructureExtensions
                 var redis => ReferenceExpression.Create(
                     $"{((IResourceWithEndpoints)redis).GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)},user={user},password={redisPassword}"),
             })
-            .WithEnvironment($"ConnectionStrings__{infrastructure.RabbitMQ.Resource.Name}",
-                ReferenceExpression.Create($"amqp://{user}:{rabbitMQPassword}@{rabbitmq.Property(EndpointProperty.HostAndPort)}"))
+            .WithEnvironment($"ConnectionStrings__{infrastructure.RabbitMQ.Resource.Name}", infrastructure.RabbitMQ.Resource switch
+            {
+                LocalRabbitMQClusterResource cluster => cluster.ConnectionStringFor(user, rabbitMQPassword),
+                var rabbitmq => ReferenceExpression.Create(
+                    $"amqp://{user}:{rabbitMQPassword}@{((IResourceWithEndpoints)rabbitmq).GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)}"),
+            })
             .WithRelationship(infrastructure.Redis.Resource, "Reference")
             .WithRelationship(infrastructure.RabbitMQ.Resource, "Reference")
             .WaitFor(infrastructure.Redis)

@@ -21,6 +21,16 @@ public enum RedisTopology
     Cluster,
 }
 
+/// <summary>How RabbitMQ is laid out on this machine.</summary>
+public enum RabbitMQTopology
+{
+    /// <summary>One node.</summary>
+    Single,
+
+    /// <summary>A cluster of three local nodes, every queue a quorum queue replicated on each.</summary>
+    Cluster,
+}
+
 /// <summary>The <c>Infrastructure</c> configuration section of the AppHost.</summary>
 public sealed class InfrastructureOptions
 {
@@ -37,6 +47,9 @@ public sealed class InfrastructureOptions
 
     /// <summary>One Redis server, or a local Redis Cluster (<c>Infrastructure:Redis=cluster</c>, local servers only).</summary>
     public RedisTopology Redis { get; set; } = RedisTopology.Single;
+
+    /// <summary>One RabbitMQ node, or a local three-node cluster (<c>Infrastructure:RabbitMQ=cluster</c>, local servers only).</summary>
+    public RabbitMQTopology RabbitMQ { get; set; } = RabbitMQTopology.Single;
 
     public string RedisServer { get; set; } = "redis-server";
 

@@ -5,9 +5,10 @@ namespace WarmTransfer.AppHost.Infrastructure;
 
 /// <summary>
 /// How Redis and RabbitMQ run on this machine: local executables when <see cref="LocalServers"/> is set, containers otherwise;
-/// Redis as one server or, locally, as a cluster.
+/// Redis and RabbitMQ each as one server or, locally, as a cluster.
 /// </summary>
-public sealed record InfrastructurePlan(LocalServers? LocalServers, string DataDirectory, RedisTopology Redis = RedisTopology.Single);
+public sealed record InfrastructurePlan(LocalServers? LocalServers, string DataDirectory,
+    RedisTopology Redis = RedisTopology.Single, RabbitMQTopology RabbitMQ = RabbitMQTopology.Single);
 
 /// <summary>Full paths of the local server programs.</summary>
 public sealed record LocalServers(string RedisServer, string RedisCli, string RabbitMQServer, string Epmd);
@@ -27,8 +28,11 @@ public static class InfrastructureSelector
             return new InfrastructurePlan(null, dataDirectory);
         }
 
-        // A local Redis Cluster is local servers, whatever else answers.
-        var mode = options.Redis == RedisTopology.Cluster ? InfrastructureMode.Local : options.Mode;
+        // A local cluster is local servers, whatever else answers.
+        var clusters = new List<string>();
+        if (options.Redis == RedisTopology.Cluster) clusters.Add("Infrastructure:Redis is 'cluster'");
+        if (options.RabbitMQ == RabbitMQTopology.Cluster) clusters.Add("Infrastructure:RabbitMQ is 'cluster'");
+        var mode = clusters.Count > 0 ? InfrastructureMode.Local : options.Mode;
         switch (mode)
         {
             case InfrastructureMode.Containers:
@@ -36,9 +40,9 @@ public static class InfrastructureSelector
             case InfrastructureMode.Local:
                 return new InfrastructurePlan(FindLocalServers(options, out var missing)
                     ?? throw new InfrastructureUnavailableException(
-                        $"{(options.Redis == RedisTopology.Cluster ? "Infrastructure:Redis is 'cluster'" : "Infrastructure:Mode is 'local'")} " +
+                        $"{(clusters.Count > 0 ? string.Join(" and ", clusters) : "Infrastructure:Mode is 'local'")} " +
                         $"but {string.Join(" and ", missing)} could not be found. {InstallHint}"),
-                    dataDirectory, options.Redis);
+                    dataDirectory, options.Redis, options.RabbitMQ);
         }
 
         if (ContainerRuntimeAnswers(options.ContainerRuntime))

@@ -41,12 +41,29 @@ public static class LocalRabbitMQBuilderExtensions
     public static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQ(
         this IDistributedApplicationBuilder builder, string name, InfrastructurePlan plan, IReadOnlyDictionary<string, ParameterResource> users)
     {
-        var servers = plan.LocalServers!;
         var dataDirectory = PrivateFolder.Create(Path.Combine(plan.DataDirectory, name));
-        var rabbitmq = new LocalRabbitMQResource(name, ServerSecret.Create(builder, plan, name, $"{name}-password"));
-        var home = PrivateFolder.Create(Path.Combine(dataDirectory, "home"));
+        // The queues were classic queues before they were quorum queues, which RabbitMQ cannot turn one into the other: the
+        // development broker's old database is set aside and its queues declared anew.
+        var classicQueues = Path.Combine(dataDirectory, "mnesia");
+        if (Directory.Exists(classicQueues))
+        {
+            Directory.Delete(classicQueues, recursive: true);
+        }
 
-        var epmd = builder.AddEpmd($"{name}-epmd", servers.Epmd);
+        var epmd = builder.AddEpmd($"{name}-epmd", plan.LocalServers!.Epmd);
+        var server = builder.AddLocalRabbitMQNode(name, "warmtransfer@localhost", ServerSecret.Create(builder, plan, name, $"{name}-password"),
+            dataDirectory, PrivateFolder.Create(Path.Combine(dataDirectory, "home")), epmd, plan, users);
+        epmd.WithParentRelationship(server);
+        return server;
+    }
+
+    /// <summary>One RabbitMQ node: its own name, AMQP and distribution ports and data folder, registered with <paramref name="epmd"/>.</summary>
+    internal static IResourceBuilder<LocalRabbitMQResource> AddLocalRabbitMQNode(this IDistributedApplicationBuilder builder, string name,
+        string nodeName, ParameterResource password, string dataDirectory, string home, IResourceBuilder<EpmdResource> epmd,
+        InfrastructurePlan plan, IReadOnlyDictionary<string, ParameterResource> users)
+    {
+        var servers = plan.LocalServers!;
+        var rabbitmq = new LocalRabbitMQResource(name, password);
 
         var healthCheckKey = $"{name}_check";
         IConnection? connection = null;
@@ -57,7 +74,7 @@ public static class LocalRabbitMQBuilderExtensions
             return connection ??= await new ConnectionFactory { Uri = new Uri(uri!) }.CreateConnectionAsync();
         }, healthCheckKey);
 
-        var server = builder.AddResource(rabbitmq)
+        return builder.AddResource(rabbitmq)
             .WithEndpoint(LocalRabbitMQResource.PrimaryEndpointName, endpoint =>
             {
                 endpoint.UriScheme = "amqp";
@@ -75,35 +92,40 @@ public static class LocalRabbitMQBuilderExtensions
                 env["RABBITMQ_START"] = servers.RabbitMQServer;
                 env["RABBITMQ_DEFINITIONS"] = Path.Combine(dataDirectory, "definitions.json");
                 env["RABBITMQ_DEFINITIONS_CONF"] = Path.Combine(dataDirectory, "rabbitmq.conf");
-                env["HOME"] = home;
-                env["RABBITMQ_NODENAME"] = "warmtransfer@localhost";
+                env["RABBITMQ_NODENAME"] = nodeName;
                 env["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
                 env["RABBITMQ_NODE_PORT"] = rabbitmq.PrimaryEndpoint.Property(EndpointProperty.TargetPort);
                 env["RABBITMQ_DIST_PORT"] = rabbitmq.GetEndpoint(LocalRabbitMQResource.DistributionEndpointName)
                     .Property(EndpointProperty.TargetPort);
-                env["ERL_EPMD_PORT"] = epmd.Resource.GetEndpoint(EpmdResource.PrimaryEndpointName)
-                    .Property(EndpointProperty.TargetPort);
-                // Every Erlang VM of this node (RabbitMQ re-checks epmd once a minute through a short-lived one) uses the app's
-                // epmd and never starts a daemon of its own, which would outlive the app when its epmd stops first.
-                env["ERL_ZFLAGS"] = "-start_epmd false";
                 // Schedulers that sleep when out of work instead of spinning for more: the node shares a developer's cores with
                 // the services it serves.
                 env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none";
-                env["RABBITMQ_MNESIA_BASE"] = Path.Combine(dataDirectory, "mnesia");
+                env["RABBITMQ_MNESIA_BASE"] = Path.Combine(dataDirectory, "db");
                 env["RABBITMQ_LOG_BASE"] = Path.Combine(dataDirectory, "log");
                 env["RABBITMQ_LOGS"] = "-";
-                // Nothing from the machine's /etc/rabbitmq: this node is configured here only.
-                env["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(dataDirectory, "rabbitmq-env.conf");
-                env["RABBITMQ_CONFIG_FILE"] = Path.Combine(dataDirectory, "rabbitmq");
-                env["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dataDirectory, "enabled_plugins");
                 env["RABBITMQ_DEFAULT_USER"] = LocalRabbitMQResource.UserName;
                 env["RABBITMQ_DEFAULT_PASS"] = rabbitmq.PasswordParameter;
+                WithErlangEnvironment(env, home, dataDirectory, epmd);
             })
             .WithIconName("MailMultiple")
             .WithHealthCheck(healthCheckKey)
             .WaitFor(epmd);
-        epmd.WithParentRelationship(server);
-        return server;
+    }
+
+    /// <summary>
+    /// What every Erlang VM of a node needs, the server's and its command-line tools' alike: the home holding the node's cookie,
+    /// the app's epmd, and nothing from the machine's /etc/rabbitmq.
+    /// </summary>
+    internal static void WithErlangEnvironment(IDictionary<string, object> env, string home, string dataDirectory, IResourceBuilder<EpmdResource> epmd)
+    {
+        env["HOME"] = home;
+        env["ERL_EPMD_PORT"] = epmd.Resource.GetEndpoint(EpmdResource.PrimaryEndpointName).Property(EndpointProperty.TargetPort);
+        // Every Erlang VM of this node (RabbitMQ re-checks epmd once a minute through a short-lived one) uses the app's epmd and
+        // never starts a daemon of its own, which would outlive the app when its epmd stops first.
+        env["ERL_ZFLAGS"] = "-start_epmd false";
+        env["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(dataDirectory, "rabbitmq-env.conf");
+        env["RABBITMQ_CONFIG_FILE"] = Path.Combine(dataDirectory, "rabbitmq");
+        env["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(dataDirectory, "enabled_plugins");
     }
 
     /// <summary>The environment <see cref="ServerScripts.RabbitMQ"/> reads: each service's user and permissions, and the topology with the queues' bounds.</summary>
@@ -123,7 +145,7 @@ public static class LocalRabbitMQBuilderExtensions
             context.EnvironmentVariables["RABBITMQ_TOPOLOGY"] = ServiceAccounts.RabbitMQTopology;
         });
 
-    private static IResourceBuilder<EpmdResource> AddEpmd(this IDistributedApplicationBuilder builder, string name, string command)
+    internal static IResourceBuilder<EpmdResource> AddEpmd(this IDistributedApplicationBuilder builder, string name, string command)
     {
         var epmd = new EpmdResource(name, command);
         var healthCheckKey = $"{name}_check";

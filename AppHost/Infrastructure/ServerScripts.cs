@@ -12,6 +12,8 @@ internal static class ServerScripts
 
     public static string RabbitMQ { get; } = Read("rabbitmq-server.sh");
 
+    public static string RabbitMQCluster { get; } = Read("rabbitmq-cluster.sh");
+
     private static string Read(string name)
     {
         using var stream = typeof(ServerScripts).Assembly.GetManifestResourceStream(name)

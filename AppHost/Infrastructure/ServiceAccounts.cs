@@ -42,13 +42,23 @@ public static class ServiceAccounts
         Exchange("warmtransfer.agent-updates", "fanout"),
     ];
 
+    // Quorum queues (replicated on every node of a cluster); a work queue refuses a publish when full and dead-letters at
+    // least once, and the broker puts aside a message handed out 20 times that never came back settled.
     private static readonly Dictionary<string, object>[] TopologyQueues =
     [
         Queue("dial-requests.dead-letter", new()),
-        Queue("dial-requests", new() { ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter" }),
-        Queue("call-commands", new() { ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter" }),
+        Queue("dial-requests", WorkQueue()),
+        Queue("call-commands", WorkQueue()),
         Queue("agent-updates", new() { ["x-message-ttl"] = 30_000 }),
     ];
+
+    private static Dictionary<string, object> WorkQueue() => new()
+    {
+        ["x-dead-letter-exchange"] = "warmtransfer.dial.dead-letter",
+        ["x-dead-letter-strategy"] = "at-least-once",
+        ["x-overflow"] = "reject-publish",
+        ["x-delivery-limit"] = 20,
+    };
 
     private static readonly string[] Exchanges = [.. TopologyExchanges.Select(exchange => (string)exchange["name"])];
     private static readonly string[] Queues = [.. TopologyQueues.Select(queue => (string)queue["name"])];
@@ -95,7 +105,7 @@ public static class ServiceAccounts
         ],
         ["policies"] =
         [
-            Policy("work-queues-bound", "^(dial-requests|call-commands)$", new() { ["max-length"] = 100_000, ["overflow"] = "reject-publish" }),
+            Policy("work-queues-bound", "^(dial-requests|call-commands)$", new() { ["max-length"] = 100_000 }),
             Policy("dead-letters-bound", "^dial-requests\\.dead-letter$", new() { ["max-length"] = 100_000, ["overflow"] = "drop-head" }),
             Policy("agent-updates-bound", "^agent-updates$", new() { ["max-length"] = 10_000, ["overflow"] = "drop-head" }),
         ],
@@ -118,7 +128,7 @@ public static class ServiceAccounts
         ["name"] = name,
         ["durable"] = true,
         ["auto_delete"] = false,
-        ["arguments"] = arguments,
+        ["arguments"] = new Dictionary<string, object>(arguments) { ["x-queue-type"] = "quorum" },
     };
 
     private static Dictionary<string, object> Binding(string exchange, string queue, string routingKey) => new()

@@ -25,7 +25,7 @@ public static class AgentUpdateTopology
         await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Fanout, durable: true, autoDelete: false,
             cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
-            arguments: new Dictionary<string, object?> { ["x-message-ttl"] = (int)MessageLifetime.TotalMilliseconds },
+            arguments: WorkQueueTopology.QuorumQueue(("x-message-ttl", (int)MessageLifetime.TotalMilliseconds)),
             cancellationToken: cancellationToken);
         await channel.QueueBindAsync(Queue, Exchange, routingKey: string.Empty, cancellationToken: cancellationToken);
     }

@@ -22,9 +22,11 @@ public interface IMessageHandler<in TMessage>
 /// broker failed under it) until <see cref="MessagingOptions.DeliveryLimit"/> tries, then dead-lettered.
 /// </summary>
 /// <remarks>
-/// The queues are classic queues, which count no deliveries: the count of failed tries travels in the message's
-/// <see cref="AttemptsHeader"/>. A retry publishes a copy with the count raised to the back of the queue and acknowledges the
-/// original; a message whose count reaches the limit is rejected, and the queue's dead-letter exchange takes it.
+/// The count of failed tries travels in the message's <see cref="AttemptsHeader"/>: a retry publishes a copy with the count
+/// raised to the back of the queue, after a backoff, and acknowledges the original (a message handed back to a quorum queue
+/// would be delivered again at once); a message whose count reaches the limit is rejected, and the queue's dead-letter
+/// exchange takes it. The broker's own count (<see cref="WorkQueueTopology.BrokerDeliveryLimit"/>) covers the deliveries no
+/// consumer settled.
 /// </remarks>
 public sealed class QueueConsumer<TMessage, THandler>(
     IConnection connection, THandler handler, QueueSubscription<TMessage> subscription, ConfirmedPublisher publisher,

@@ -79,16 +79,48 @@ public sealed class AppModelTests
         }
     }
 
+    [Fact]
+    public async Task Rabbitmq_cluster_mode_runs_three_local_nodes_joined_by_the_rabbitmq_resource_and_services_know_every_node()
+    {
+        var dataDirectory = TestRun.NewDataDirectory();
+        try
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                ["--Infrastructure:RabbitMQ=cluster", $"--Infrastructure:DataDirectory={dataDirectory}"]);
+
+            var nodes = Enumerable.Range(1, 3).Select(i => Assert.IsAssignableFrom<ExecutableResource>(Resource(builder, $"rabbitmq-{i}"))).ToList();
+            var rabbitmq = Assert.IsAssignableFrom<ExecutableResource>(Resource(builder, "rabbitmq"));
+            Assert.IsAssignableFrom<IResourceWithConnectionString>(rabbitmq);
+            // One epmd for the three nodes; each node an AMQP port and a distribution port, none fixed.
+            Assert.Single(builder.Resources, resource => resource.Name.StartsWith("rabbitmq", StringComparison.Ordinal) && resource.Name.EndsWith("-epmd", StringComparison.Ordinal));
+            Assert.All(nodes, node => Assert.Equal(["dist", "tcp"], node.Annotations.OfType<EndpointAnnotation>().Select(e => e.Name).Order()));
+            Assert.All(nodes.SelectMany(node => node.Annotations.OfType<EndpointAnnotation>()), endpoint => Assert.Null(endpoint.Port));
+            var waits = Resource(builder, "dialerworker").Annotations.OfType<WaitAnnotation>().Select(wait => wait.Resource.Name).ToList();
+            Assert.Contains("rabbitmq", waits);
+            Assert.DoesNotContain(waits, name => name.StartsWith("rabbitmq-", StringComparison.Ordinal));
+
+            // The connection string names every node.
+            var uris = ((IResourceWithConnectionString)rabbitmq).ConnectionStringExpression.ValueExpression.Split(',');
+            Assert.Equal(Enumerable.Range(1, 3).Select(i => $"rabbitmq-{i}"), uris.Select(uri => uri[(uri.IndexOf('@') + 2)..uri.IndexOf('.', uri.IndexOf('@'))]));
+        }
+        finally
+        {
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
+        }
+    }
+
     [Theory]
     [InlineData("--Infrastructure:Mode=local")]
     [InlineData("--Infrastructure:Mode=containers")]
     [InlineData("--Infrastructure:Redis=cluster")]
+    [InlineData("--Infrastructure:RabbitMQ=cluster")]
     public async Task The_manifest_publishes_in_every_mode_with_redis_and_rabbitmq_as_official_images(string mode)
     {
         var resources = await PublishManifestAsync([mode]);
 
         Assert.Equal(("container.v0", "container.v0"), (resources["redis"].Type, resources["rabbitmq"].Type));
         Assert.DoesNotContain(resources.Keys, name => name.StartsWith("redis-", StringComparison.Ordinal) && !name.EndsWith("-password", StringComparison.Ordinal));
+        Assert.DoesNotContain(resources.Keys, name => name.StartsWith("rabbitmq-", StringComparison.Ordinal) && !name.Contains("-password", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace WarmTransfer.AppHost.Tests;
 public sealed class CollectionOrder : ITestCollectionOrderer
 {
     private static readonly string[] Order =
-        [WarmTransferAppCollection.Name, nameof(LifecycleTests), nameof(TelemetryTests), nameof(RedisClusterTests), nameof(AppModelTests), nameof(BenchmarkSmokeTests)];
+        [WarmTransferAppCollection.Name, nameof(LifecycleTests), nameof(TelemetryTests), nameof(ClusterTests), nameof(AppModelTests), nameof(BenchmarkSmokeTests)];
 
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
         testCollections.OrderBy(Rank).ThenBy(collection => collection.DisplayName, StringComparer.Ordinal);

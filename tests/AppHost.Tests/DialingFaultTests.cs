@@ -190,98 +190,10 @@ public sealed class DialingFaultTests(WarmTransferAppFixture fixture, ITestOutpu
         }
     }
 
-    /// <summary>SIGKILL to every worker replica's processes, as a crash would.</summary>
-    private async Task KillWorkersAsync()
-    {
-        List<(int Pid, string CommandLine)> Workers() =>
-            [.. AppHostLauncher.ProcessesOf(fixture.RunMarker).Where(p => p.CommandLine.Contains("DialerWorker", StringComparison.Ordinal))];
+    private Task KillWorkersAsync() => ServiceProcesses.KillAsync(fixture.RunMarker, "DialerWorker");
 
-        foreach (var (pid, _) in Workers())
-        {
-            try
-            {
-                System.Diagnostics.Process.GetProcessById(pid).Kill();
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-        }
+    private Task StartWorkersAsync() => ServiceProcesses.StartAsync(fixture.App, "dialerworker");
 
-        await Eventually.HoldsAsync(() => Workers() is { Count: > 0 } left ? $"{left.Count} worker processes alive" : null, TimeSpan.FromSeconds(30));
-    }
-
-    private async Task StartWorkersAsync()
-    {
-        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
-        var worker = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "dialerworker");
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1);
-        while (true)
-        {
-            // Every replica: one still running answers that it is, and stays as it is.
-            await commands.ExecuteCommandAsync(worker, KnownResourceCommands.StartCommand);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTimeOffset.UtcNow).Ticks)));
-            try
-            {
-                await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("dialerworker", timeout.Token);
-                return;
-            }
-            catch (DistributedApplicationException) when (DateTimeOffset.UtcNow < deadline - TimeSpan.FromSeconds(10))
-            {
-                // Aspire can report a replica killed a moment ago as failed to start while it still replaces it: asked again, it starts.
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits until an agent joined each customer's conference, hanging each customer up once connected so the agents are
-    /// free for the next caller; then counts what the emulator saw.
-    /// </summary>
-    private async Task<Figures> ConnectEveryCallerAsync(IReadOnlyList<string> customers, TimeSpan timeout)
-    {
-        var connected = new HashSet<string>();
-        Figures? figures = null;
-        try
-        {
-            await Eventually.HoldsAsync(async () =>
-            {
-                var state = await _emulator.StateAsync();
-                foreach (var conference in state.Conferences)
-                {
-                    var name = conference.FriendlyName;
-                    if (customers.Contains(name) && !connected.Contains(name) && conference.Participants
-                        .Any(p => p.Label is { } label && label != "customer"))
-                    {
-                        connected.Add(name);
-                        await _emulator.HangUpAsync(name);
-                    }
-                }
-
-                return connected.Count == customers.Count ? null : $"{connected.Count} of {customers.Count} callers connected";
-            }, timeout);
-        }
-        finally
-        {
-            figures = await FiguresAsync(customers, connected.Count);
-            output.WriteLine($"calls placed {figures.Placed}, connected {figures.Connected}, lost {figures.Lost}, duplicate agent rings {figures.DuplicateRings}, " +
-                $"call creations {figures.Creations} (failed {figures.FailedCreations}), peak calls per second {figures.PeakCallsPerSecond} (budget {WarmTransferAppFixture.CallsPerSecond})");
-        }
-
-        return figures;
-    }
-
-    private async Task<Figures> FiguresAsync(IReadOnlyList<string> customers, int connected)
-    {
-        var rings = (await _emulator.AgentCallsAsync()).Where(c => customers.Contains(c.Conference)).GroupBy(c => c.Request).ToList();
-        var creations = (await _emulator.EventsAsync())
-            .Where(e => e.Kind == "rest" && e.Message == "POST Calls.json" && e.Timestamp >= _started)
-            .Select(e => (At: e.Timestamp, Status: e.StatusCode ?? 0))
-            .OrderBy(e => e.At)
-            .ToList();
-        var peak = creations.Count == 0 ? 0 : creations.Max(c => creations.Count(other => other.At >= c.At && other.At < c.At.AddSeconds(1)));
-        return new Figures(customers.Count, connected, customers.Count - connected, rings.Count(g => g.Count() > 1),
-            creations.Count, creations.Count(c => c.Status >= 400), peak);
-    }
-
-    private sealed record Figures(int Placed, int Connected, int Lost, int DuplicateRings, int Creations, int FailedCreations, int PeakCallsPerSecond);
+    private Task<CallerFigures> ConnectEveryCallerAsync(IReadOnlyList<string> customers, TimeSpan timeout) =>
+        CallerFigures.ConnectEveryCallerAsync(_emulator, customers, _started, timeout, output);
 }

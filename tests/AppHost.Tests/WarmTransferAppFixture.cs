@@ -64,7 +64,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     public const string BrokenHashAgent = "broken";
 
     // PBKDF2 of LoadAgentPassword, in the portal's format.
-    private const string LoadAgentPasswordHash = "pbkdf2-sha256$100000$efc6zPf6ty00biD2ZHgSJg==$6/4aQse4jo41baO9n64VDWogiUUMoA5qXiztg7CbLkg=";
+    internal const string LoadAgentPasswordHash = "pbkdf2-sha256$100000$efc6zPf6ty00biD2ZHgSJg==$6/4aQse4jo41baO9n64VDWogiUUMoA5qXiztg7CbLkg=";
 
     /// <summary>Carried by every process of this app, so a test can find (and kill) one.</summary>
     public RunMarker RunMarker { get; } = RunMarker.New(TestRun.MarkerVariable);

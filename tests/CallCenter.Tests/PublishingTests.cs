@@ -61,11 +61,7 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
         await using var service = await MessagingHost.StartAsync("full-outbox-publisher", redis, rabbitmq,
             new Dictionary<string, string?> { ["Messaging:OutboxLimit"] = "3" });
         var publisher = service.Services.GetRequiredService<IDialRequestPublisher>();
-        var dialQueue = await _queues.ReadAsync(WorkQueueTopology.DialQueue);
-
-        // A dial queue that holds nothing refuses (nacks) every publish.
-        await rabbitmq.ControlAsync("set_policy", "--apply-to", "queues", "dial-queue-full", $"^{WorkQueueTopology.DialQueue}$",
-            """{"max-length":0,"overflow":"reject-publish"}""");
+        await RefuseDialRequestsAsync("dial-queue-full");
         try
         {
             foreach (var request in Enumerable.Range(1, 3).Select(Request))
@@ -80,11 +76,13 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
         }
         finally
         {
-            await rabbitmq.ControlAsync("clear_policy", "dial-queue-full");
+            await AcceptDialRequestsAsync("dial-queue-full");
         }
 
-        var delivered = await Eventually.ReadUntilAsync(dialQueue, read => read.Count == 3, "the kept dial requests in the dial queue");
+        var dialQueue = await _queues.ReadAsync(WorkQueueTopology.DialQueue);
+        var delivered = Kept(await Eventually.ReadUntilAsync(dialQueue, read => Kept(read).Count == 3, "the kept dial requests in the dial queue"));
         Assert.Equal(["request-1", "request-2", "request-3"], delivered.Select(message => message.MessageId!).Order());
+        await rabbitmq.ControlAsync("clear_policy", "dial-queue-full");
     }
 
     [Fact]
@@ -92,10 +90,7 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
     {
         await using var service = await MessagingHost.StartAsync("burst-outbox-publisher", redis, rabbitmq);
         var publisher = service.Services.GetRequiredService<IDialRequestPublisher>();
-        var dialQueue = await _queues.ReadAsync(WorkQueueTopology.DialQueue);
-
-        await rabbitmq.ControlAsync("set_policy", "--apply-to", "queues", "dial-queue-burst", $"^{WorkQueueTopology.DialQueue}$",
-            """{"max-length":0,"overflow":"reject-publish"}""");
+        await RefuseDialRequestsAsync("dial-queue-burst");
         try
         {
             // As a burst of webhooks does while the broker refuses and the relay drains what it can (here, something written to
@@ -123,11 +118,13 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
         }
         finally
         {
-            await rabbitmq.ControlAsync("clear_policy", "dial-queue-burst");
+            await AcceptDialRequestsAsync("dial-queue-burst");
         }
 
-        var delivered = await Eventually.ReadUntilAsync(dialQueue, read => read.Count == 40, "the kept dial requests in the dial queue");
+        var dialQueue = await _queues.ReadAsync(WorkQueueTopology.DialQueue);
+        var delivered = Kept(await Eventually.ReadUntilAsync(dialQueue, read => Kept(read).Count == 40, "the kept dial requests in the dial queue"));
         Assert.Equal(40, delivered.Select(message => message.MessageId).Distinct().Count());
+        await rabbitmq.ControlAsync("clear_policy", "dial-queue-burst");
     }
 
     [Fact]
@@ -164,6 +161,43 @@ public sealed class PublishingTests(RabbitMQServer rabbitmq, RedisServer redis) 
         Assert.Equal([unreadable, unsendable], await Redis.ListRangeAsync(RedisKeys.OutboxSetAside));
         Assert.Equal(2, service.Log.At(LogLevel.Error).Count(error => error.Contains("set aside", StringComparison.Ordinal)));
     }
+
+    private const string Filler = "filler";
+
+    /// <summary>
+    /// Makes the dial queue refuse (nack) every publish until <paramref name="policy"/> is cleared. A quorum queue refuses once it
+    /// holds more than its length, so its length is set to 0 and it is given a message (read nowhere meanwhile) until it refuses.
+    /// </summary>
+    private async Task RefuseDialRequestsAsync(string policy)
+    {
+        await rabbitmq.ControlAsync("set_policy", "--apply-to", "queues", policy, $"^{WorkQueueTopology.DialQueue}$",
+            """{"max-length":0,"overflow":"reject-publish"}""");
+        await using var connection = await rabbitmq.ConnectAsync("queue-filler");
+        await using var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(true, true));
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                await channel.BasicPublishAsync(WorkQueueTopology.Exchange, WorkQueueTopology.RoutingKey(nameof(DialRequest)), mandatory: true,
+                    new RabbitMQ.Client.BasicProperties { MessageId = Filler }, "{}"u8.ToArray());
+                return false;
+            }
+            catch (RabbitMQ.Client.Exceptions.PublishException)
+            {
+                return true;
+            }
+        }, "the dial queue refuses publishes");
+    }
+
+    /// <summary>
+    /// Lets the dial queue take publishes again: a length it is under (RabbitMQ 3.10's quorum queue lets the publishers it refused
+    /// go again only while it has a length, once a message leaves it).
+    /// </summary>
+    private Task AcceptDialRequestsAsync(string policy) =>
+        rabbitmq.ControlAsync("set_policy", "--apply-to", "queues", policy, $"^{WorkQueueTopology.DialQueue}$",
+            """{"max-length":100000,"overflow":"reject-publish"}""");
+
+    private static List<ReceivedMessage> Kept(List<ReceivedMessage> read) => [.. read.Where(message => message.MessageId != Filler)];
 
     private static DialRequest Request(int number) =>
         new($"request-{number}", $"session-{number}", "o1", "alice", AgentRole.Owner, DateTimeOffset.UnixEpoch);
