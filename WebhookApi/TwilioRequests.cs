@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using WarmTransfer.CallCenter.State;
 using Twilio.Security;
 using WarmTransfer.CallCenter;
 using WarmTransfer.CallCenter.Domain;
@@ -133,7 +134,15 @@ public sealed partial class TwilioRequests
             var batch = _redis.GetDatabase().CreateBatch();
             var writes = handled.Select(key => batch.StringSetAsync(key, 1, RememberHandled)).ToArray();
             batch.Execute();
-            await Task.WhenAll(writes);
+            try
+            {
+                await Task.WhenAll(writes);
+            }
+            catch (Exception exception) when (RedisFailover.IsPassing(exception))
+            {
+                // Handled all the same: a repeat of it would be decided again on its session, which refuses what is done.
+                _logger.LogWarning(exception, "A handled {Path} callback was not remembered while Redis fails over", request.Path);
+            }
         }
     }
 
@@ -212,8 +221,17 @@ public sealed partial class TwilioRequests
     {
         // One EXISTS per key: the keys hash to different cluster slots.
         var database = _redis.GetDatabase();
-        var seen = await Task.WhenAll(keys.Select(key => database.KeyExistsAsync(key)));
-        return seen.Any(found => found);
+        try
+        {
+            var seen = await Task.WhenAll(keys.Select(key => database.KeyExistsAsync(key)));
+            return seen.Any(found => found);
+        }
+        catch (Exception exception) when (RedisFailover.IsPassing(exception))
+        {
+            // Acted on as new: its session refuses it if it is a repeat, and the endpoint rides out the failover.
+            _logger.LogWarning(exception, "Whether a callback was handled before is not known while Redis fails over: handled as new");
+            return false;
+        }
     }
 
     private static RedisKey HandledKey(string identity) =>

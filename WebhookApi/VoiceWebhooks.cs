@@ -27,16 +27,18 @@ public static class VoiceWebhooks
             .WithMetadata(new RequestSizeLimitAttribute(TwilioRequests.MaxBodyBytes))
             .DisableAntiforgery();
 
-        voice.MapPost("/incoming", IncomingAsync);
+        // A caller never hears an application error while Redis fails over: past the retries, Twilio is asked to come back.
+        voice.MapPost("/incoming", IncomingAsync).RetriedWhileRedisFailsOver(context =>
+            Twiml(CallCenterTwiml.TryAgainShortly(context.HttpContext.RequestServices.GetRequiredService<IOptions<TwilioOptions>>().Value.Url(WebhookPaths.Incoming))));
         voice.MapMethods("/hold", ["GET", "POST"], Hold);
-        voice.MapPost("/wait", WaitAsync);
-        voice.MapPost("/agent-join", AgentJoinAsync);
+        voice.MapPost("/wait", WaitAsync).RetriedWhileRedisFailsOver();
+        voice.MapPost("/agent-join", AgentJoinAsync).RetriedWhileRedisFailsOver();
         voice.MapPost("/callback-offer", CallbackOffer);
-        voice.MapPost("/callback-choice", CallbackChoiceAsync);
-        voice.MapPost("/customer-join", CustomerJoinAsync);
-        voice.MapPost("/customer-status", CustomerStatusAsync);
-        voice.MapPost("/call-status", CallStatusAsync);
-        voice.MapPost("/conference-events", ConferenceEventsAsync);
+        voice.MapPost("/callback-choice", CallbackChoiceAsync).RetriedWhileRedisFailsOver();
+        voice.MapPost("/customer-join", CustomerJoinAsync).RetriedWhileRedisFailsOver();
+        voice.MapPost("/customer-status", CustomerStatusAsync).RetriedWhileRedisFailsOver();
+        voice.MapPost("/call-status", CallStatusAsync).RetriedWhileRedisFailsOver();
+        voice.MapPost("/conference-events", ConferenceEventsAsync).RetriedWhileRedisFailsOver();
         return app;
     }
 

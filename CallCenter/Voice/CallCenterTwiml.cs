@@ -91,6 +91,15 @@ public static class CallCenterTwiml
             }, said);
     }
 
+    /// <summary>
+    /// A caller whose call could not be taken in yet (the call center's state failing over): a moment's silence, then Twilio asks
+    /// <paramref name="retryUrl"/> again. The caller is never cut off for it.
+    /// </summary>
+    public static string TryAgainShortly(Uri retryUrl) =>
+        TwimlTemplate.Render(Shape(nameof(TryAgainShortly), retryUrl), _ => new VoiceResponse()
+            .Pause(length: 1)
+            .Redirect(retryUrl, method: Twilio.Http.HttpMethod.Post));
+
     /// <summary>A customer an agent put on hold (or handed on): a word, then hold music that loops until they are taken off it.</summary>
     public static string Hold(Uri musicUrl) =>
         TwimlTemplate.Render(Shape(nameof(Hold), musicUrl), _ => new VoiceResponse()

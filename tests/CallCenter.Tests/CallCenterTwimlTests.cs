@@ -27,6 +27,16 @@ public sealed class CallCenterTwimlTests
     }
 
     [Fact]
+    public void A_caller_asked_to_try_again_hears_a_moment_of_silence_then_twilio_asks_again_by_post()
+    {
+        var retry = new Uri("https://support.example.com/voice/incoming");
+        var verbs = XDocument.Parse(CallCenterTwiml.TryAgainShortly(retry)).Root!.Elements().ToList();
+
+        Assert.Equal(["Pause", "Redirect"], verbs.Select(verb => verb.Name.LocalName));
+        Assert.Equal(("1", retry.ToString(), "POST"), ((string?)verbs[0].Attribute("length"), verbs[1].Value, (string?)verbs[1].Attribute("method")));
+    }
+
+    [Fact]
     public void Text_with_xml_characters_reaches_the_caller_as_written()
     {
         const string greeting = "Thanks for calling A&B <support>, \"we're\" here.";

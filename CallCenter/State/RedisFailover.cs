@@ -1,0 +1,18 @@
+using StackExchange.Redis;
+
+namespace WarmTransfer.CallCenter.State;
+
+/// <summary>What Redis answers while it cannot serve for a moment: a node lost until its replica is promoted, a node loading.</summary>
+public static class RedisFailover
+{
+    // The errors a Redis Cluster (or a server) gives while it fails over or starts: the same request succeeds once it is done.
+    private static readonly string[] PassingErrors = ["CLUSTERDOWN", "TRYAGAIN", "LOADING", "READONLY", "MASTERDOWN"];
+
+    /// <summary>True when <paramref name="exception"/> says Redis cannot serve for now, not that the request is wrong.</summary>
+    public static bool IsPassing(Exception exception) => exception switch
+    {
+        RedisConnectionException or RedisTimeoutException => true,
+        RedisServerException server => PassingErrors.Any(error => server.Message.StartsWith(error, StringComparison.Ordinal)),
+        _ => false,
+    };
+}
