@@ -27,6 +27,11 @@ public interface IMessageHandler<in TMessage>
 /// would be delivered again at once); a message whose count reaches the limit is rejected, and the queue's dead-letter
 /// exchange takes it. The broker's own count (<see cref="WorkQueueTopology.BrokerDeliveryLimit"/>) covers the deliveries no
 /// consumer settled.
+/// <para>
+/// Stopping drains: the consumer takes no more messages, the ones in hand are finished and acknowledged (a message waiting out
+/// a retry's backoff goes back to the queue at once), and only what is still in hand when the host's shutdown timeout runs out
+/// is cancelled and left to the broker to deliver again.
+/// </para>
 /// </remarks>
 public sealed class QueueConsumer<TMessage, THandler>(
     IConnection connection, THandler handler, QueueSubscription<TMessage> subscription, ConfirmedPublisher publisher,
@@ -40,6 +45,12 @@ public sealed class QueueConsumer<TMessage, THandler>(
 
     private readonly AlertThrottle _deadLetterCheck = new(time, AlertThrottle.DefaultInterval);
 
+    // Cancelled only when the host stops waiting for the drain: the messages in hand are finished until then.
+    private readonly CancellationTokenSource _handling = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inHand;
+    private volatile bool _stopping;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var channel = await connection.CreateChannelAsync(
@@ -48,8 +59,22 @@ public sealed class QueueConsumer<TMessage, THandler>(
         await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: subscription.Prefetch, global: false, stoppingToken);
 
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, delivery) => await HandleAsync(channel, delivery, stoppingToken);
-        await channel.BasicConsumeAsync(subscription.Queue, autoAck: false, consumer, stoppingToken);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            Interlocked.Increment(ref _inHand);
+            try
+            {
+                await HandleAsync(channel, delivery, stoppingToken);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref _inHand) == 0 && _stopping)
+                {
+                    _drained.TrySetResult();
+                }
+            }
+        };
+        var consumerTag = await channel.BasicConsumeAsync(subscription.Queue, autoAck: false, consumer, stoppingToken);
 
         try
         {
@@ -57,12 +82,56 @@ public sealed class QueueConsumer<TMessage, THandler>(
         }
         catch (OperationCanceledException)
         {
-            await channel.CloseAsync(CancellationToken.None);
+            await DrainAsync(channel, consumerTag);
         }
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken cancellationToken)
+    /// <summary>Past the host's shutdown timeout, what is still in hand is cancelled.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await using var registration = cancellationToken.Register(_handling.Cancel);
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _handling.Dispose();
+        base.Dispose();
+    }
+
+    private async Task DrainAsync(IChannel channel, string consumerTag)
+    {
+        _stopping = true;
+        logger.LogInformation("Stopping: {Queue} takes no more messages; the {InHand} in hand are finished first",
+            subscription.Queue, Volatile.Read(ref _inHand));
+        try
+        {
+            // No more deliveries; the ones in hand are finished and acknowledged on this channel.
+            await channel.BasicCancelAsync(consumerTag, noWait: true, _handling.Token);
+            if (Volatile.Read(ref _inHand) == 0)
+            {
+                _drained.TrySetResult();
+            }
+
+            await _drained.Task.WaitAsync(_handling.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("{InHand} messages on {Queue} were still in hand when the shutdown timeout ran out; the broker delivers them again",
+                Volatile.Read(ref _inHand), subscription.Queue);
+        }
+        catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            // The channel went with the broker: what was in hand is delivered again.
+            logger.LogWarning(exception, "The channel of {Queue} closed while stopping", subscription.Queue);
+        }
+
+        await channel.CloseAsync(CancellationToken.None);
+    }
+
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    {
+        var cancellationToken = _handling.Token;
         try
         {
             var message = JsonSerializer.Deserialize<TMessage>(delivery.Body.Span, Json) ?? throw new JsonException("empty message");
@@ -82,17 +151,18 @@ public sealed class QueueConsumer<TMessage, THandler>(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping: the broker redelivers it to another worker.
+            // The shutdown timeout ran out with it in hand: the broker delivers it again, to another worker.
         }
         catch (Exception exception)
         {
-            await RetryOrDeadLetterAsync(channel, delivery, exception, cancellationToken);
+            await RetryOrDeadLetterAsync(channel, delivery, exception, stoppingToken);
         }
     }
 
     private async Task RetryOrDeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, Exception failure,
-        CancellationToken cancellationToken)
+        CancellationToken stoppingToken)
     {
+        var cancellationToken = _handling.Token;
         var attempts = FailedAttempts(delivery.BasicProperties) + 1;
         var limit = options.Value.DeliveryLimit;
         if (attempts >= limit)
@@ -108,7 +178,17 @@ public sealed class QueueConsumer<TMessage, THandler>(
             delivery.BasicProperties.MessageId, subscription.Queue, attempts, limit, delay);
         try
         {
-            await Task.Delay(delay, time, cancellationToken);
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: back to the queue now (its count unchanged), for another worker, rather than after the wait.
+                await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+                return;
+            }
+
             var retry = new BasicProperties(delivery.BasicProperties)
             {
                 Headers = new Dictionary<string, object?>(delivery.BasicProperties.Headers ?? new Dictionary<string, object?>())

@@ -89,6 +89,44 @@ public sealed class QueueConsumerTests(RabbitMQServer rabbitmq, RedisServer redi
         await Eventually.HoldsAsync(() => Task.FromResult(handler.Started == AtOnce + 2), "the rest handled once those were done");
     }
 
+    [Fact]
+    public async Task A_worker_stopped_with_messages_in_hand_takes_no_more_finishes_them_and_acknowledges_each_once()
+    {
+        var worker = await MessagingHost.StartAsync("draining-worker", redis, rabbitmq, configure: builder =>
+            builder.AddSubscription<DialRequest, HeldHandler>(WorkQueueTopology.DialQueue, prefetch: 3));
+        var held = worker.Services.GetRequiredService<HeldHandler>();
+        var publisher = worker.Services.GetRequiredService<IDialRequestPublisher>();
+        await publisher.PublishAsync(Request("in-hand-1"), CancellationToken.None);
+        await publisher.PublishAsync(Request("in-hand-2"), CancellationToken.None);
+        await Eventually.HoldsAsync(() => Task.FromResult(held.Started == 2), "the worker holding both messages");
+
+        // Stopping (as on SIGTERM): the consumer is cancelled at once, and the stop waits for the two in hand.
+        var stopping = worker.DisposeAsync().AsTask();
+        await Eventually.HoldsAsync(() => Task.FromResult(worker.Log.At(Microsoft.Extensions.Logging.LogLevel.Information)
+            .Any(entry => entry.StartsWith("Stopping: dial-requests takes no more messages", StringComparison.Ordinal))), "the worker stopping");
+        await using (var connection = await rabbitmq.ConnectAsync("late-publisher"))
+        await using (var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(true, true)))
+        {
+            // It has room for one more, and does not take it.
+            await channel.BasicPublishAsync(WorkQueueTopology.Exchange, WorkQueueTopology.RoutingKey(nameof(DialRequest)), mandatory: true,
+                new RabbitMQ.Client.BasicProperties { MessageId = "late", ContentType = "application/json" },
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Request("late"), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+        }
+
+        Assert.False(stopping.IsCompleted, "the worker stopped with two messages still in hand");
+        held.Release.TrySetResult();
+        await stopping.WaitAsync(MessagingHost.Timeout);
+        Assert.Equal((2, 2), (held.Started, held.Finished));
+
+        // Acknowledged, not handed back: the next worker gets only the late message, and what is published after it.
+        await using var next = await MessagingHost.StartAsync("next-worker", redis, rabbitmq, configure: builder =>
+            builder.AddSubscription<DialRequest, FailingHandler>(WorkQueueTopology.DialQueue, prefetch: 1));
+        var handler = next.Services.GetRequiredService<FailingHandler>();
+        await next.Services.GetRequiredService<IDialRequestPublisher>().PublishAsync(Request("canary"), CancellationToken.None);
+        await Eventually.HoldsAsync(() => Task.FromResult(handler.Calls("canary") == 1), "the canary handled by the next worker");
+        Assert.Equal((0, 0, 1), (handler.Calls("in-hand-1"), handler.Calls("in-hand-2"), handler.Calls("late")));
+    }
+
     /// <summary>Holds every message until released.</summary>
     public sealed class HeldHandler : IMessageHandler<DialRequest>
     {
@@ -98,10 +136,15 @@ public sealed class QueueConsumerTests(RabbitMQServer rabbitmq, RedisServer redi
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        private int _finished;
+
+        public int Finished => Volatile.Read(ref _finished);
+
         public async Task<bool> HandleAsync(DialRequest message, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _started);
             await Release.Task.WaitAsync(cancellationToken);
+            Interlocked.Increment(ref _finished);
             return true;
         }
     }
