@@ -8,13 +8,15 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 TwilioAccount twilio;
 InfrastructurePlan infrastructure;
+ServiceReplicas replicas;
 try
 {
     twilio = builder.AddTwilioAccount();
+    replicas = ServiceReplicas.From(builder.Configuration);
     infrastructure = InfrastructureSelector.Select(
         InfrastructureOptions.From(builder.Configuration), RepositoryRoot.Find(builder.AppHostDirectory), builder.ExecutionContext);
 }
-catch (Exception exception) when (exception is TwilioSettingsException or InfrastructureUnavailableException)
+catch (Exception exception) when (exception is TwilioSettingsException or InfrastructureUnavailableException or ServiceReplicasException)
 {
     Console.Error.WriteLine(exception.Message);
     return 1;
@@ -27,6 +29,7 @@ Console.WriteLine(twilio.IsEmulated
 var servers = builder.AddCallCenterInfrastructure(infrastructure);
 
 var webhooks = builder.AddProject<Projects.WebhookApi>("webhookapi")
+    .WithReplicas(replicas.WebhookApi)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(servers)
@@ -43,7 +46,7 @@ webhooks.WithTwilio(twilio, TwilioSecrets.AuthToken, emulator, webhooks);
 // The account's calls-per-second limit, shared by the replicas: Twilio's default of 1, or 10 against the emulator.
 var callsPerSecond = builder.Configuration["Dialer:CallsPerSecond"] ?? (twilio.IsEmulated ? "10" : "1");
 builder.AddProject<Projects.DialerWorker>("dialerworker")
-    .WithReplicas(2)
+    .WithReplicas(replicas.DialerWorker)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
     .WithEnvironment("Dialer__CallsPerSecond", callsPerSecond)
     .WithHttpEndpoint()
@@ -51,9 +54,9 @@ builder.AddProject<Projects.DialerWorker>("dialerworker")
     .WithTwilio(twilio, TwilioSecrets.ApiKeySecret, emulator, webhooks)
     .WithHttpHealthCheck("/health");
 
-// Two replicas behind one endpoint: pushes reach an agent through the SignalR Redis backplane, whichever replica they use.
+// Replicas behind one endpoint: pushes reach an agent through the SignalR Redis backplane, whichever replica they use.
 var portal = builder.AddProject<Projects.AgentPortal>("agentportal")
-    .WithReplicas(2)
+    .WithReplicas(replicas.AgentPortal)
     .WithHttpEndpoint()
     .WithCallCenterInfrastructure(servers)
     .WithTwilio(twilio, TwilioSecrets.ApiKeySecret, emulator, webhooks)

@@ -177,7 +177,8 @@ public sealed record BenchReport(
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Replay: bench/run.sh{(Size == BenchSize.Smoke.Name ? " --smoke" : "")} --scenario chaos " +
-            $"--seed {chaos.Seed} --minutes {chaos.Minutes:0.####} --agents {chaos.Agents} --calls-per-second {chaos.CallsPerSecond}");
+            $"--seed {chaos.Seed} --minutes {chaos.Minutes:0.####} --agents {chaos.Agents} --calls-per-second {chaos.CallsPerSecond}" +
+            $"{(chaos.Settings.Clusters ? " --clusters" : string.Empty)}");
     }
 
     private static string Latency(LoadResult result) =>

@@ -6,7 +6,7 @@ using WarmTransfer.Benchmarks.Scenarios;
 namespace WarmTransfer.Benchmarks;
 
 /// <summary>What the command line changes in the chaos soak; null keeps the size's own.</summary>
-public sealed record ChaosOverrides(int? Seed = null, double? Minutes = null, int? Agents = null, double? CallsPerSecond = null)
+public sealed record ChaosOverrides(int? Seed = null, double? Minutes = null, int? Agents = null, double? CallsPerSecond = null, bool Clusters = false)
 {
     /// <summary>The size's settings with these changes; with no seed given, a new one (printed, so the run can be replayed).</summary>
     public ChaosSettings Apply(BenchSize size)
@@ -17,6 +17,7 @@ public sealed record ChaosOverrides(int? Seed = null, double? Minutes = null, in
             Minutes = Minutes ?? settings.Minutes,
             Agents = Agents ?? settings.Agents,
             CallsPerSecond = CallsPerSecond ?? settings.CallsPerSecond,
+            Clusters = Clusters,
         };
     }
 }
@@ -36,7 +37,8 @@ public sealed record BenchOptions(
     public const string Usage =
         "usage: bench/run.sh [--smoke] [--scenario webhook|ring|portal|flow|workers|chaos]... [--results <folder>]\n" +
         "       flow: [--wallboard]   a screenshot of the supervisor's wallboard during the flow, in the results folder\n" +
-        "       chaos: [--seed <n>] [--minutes <m>] [--agents <n>] [--calls-per-second <r>]\n" +
+        "       chaos: [--seed <n>] [--minutes <m>] [--agents <n>] [--calls-per-second <r>] [--clusters]\n" +
+        "              --clusters: on a local Redis Cluster and RabbitMQ cluster, three replicas of every service\n" +
         "       bench/run.sh --check <…-chaos-recording.json>   checks a chaos run's recording again";
 
     public static bool TryParse(string[] args, out BenchOptions options, out string problem)
@@ -75,6 +77,9 @@ public sealed record BenchOptions(
                 case "--agents" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var agents) && agents is > 0 and <= 500:
                     chaos = chaos with { Agents = agents };
                     i++;
+                    break;
+                case "--clusters":
+                    chaos = chaos with { Clusters = true };
                     break;
                 case "--calls-per-second" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0:
                     chaos = chaos with { CallsPerSecond = rate };

@@ -15,7 +15,7 @@ namespace WarmTransfer.Benchmarks;
 /// <param name="WrapUpSeconds">Every headless agent's wrap-up after a call (0: none, for scenarios that measure one path only).</param>
 public sealed record SystemSettings(
     int? CallsPerSecond, int Agents, int WorkerReplicas = 2, bool WithBaseline = false,
-    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0, int? DialsAtOnce = null);
+    int? RingTimeoutSeconds = null, TimeSpan? TokenLifetime = null, int WrapUpSeconds = 0, int? DialsAtOnce = null, bool Clusters = false);
 
 /// <summary>
 /// The whole system as the AppHost starts it — emulator, Redis, RabbitMQ, WebhookApi, DialerWorker, AgentPortal — in a
@@ -67,6 +67,10 @@ public sealed class BenchSystem : IAsyncDisposable
 
     public Uri Baseline => Endpoint(BaselineResource);
 
+    /// <summary>The local Redis Cluster and RabbitMQ cluster, and three replicas of the webhook and the portal (the workers' count is the settings').</summary>
+    private static readonly string[] ClusterArguments =
+        ["--Infrastructure:Redis=cluster", "--Infrastructure:RabbitMQ=cluster", "--Replicas:WebhookApi=3", "--Replicas:AgentPortal=3"];
+
     public static IReadOnlyList<string> AgentIds(int count) =>
         [.. Enumerable.Range(1, count).Select(i => $"bench{i:000}")];
 
@@ -77,7 +81,10 @@ public sealed class BenchSystem : IAsyncDisposable
         timeout.CancelAfter(StartTimeout);
         var marker = RunMarker.New(MarkerVariable);
         var builder = await AppHostLauncher.CreateBuilderAsync(dataDirectory, marker, timeout.Token,
-            [.. settings.CallsPerSecond is { } callsPerSecond ? [$"--Dialer:CallsPerSecond={callsPerSecond.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>()]);
+            [
+                .. settings.CallsPerSecond is { } callsPerSecond ? [$"--Dialer:CallsPerSecond={callsPerSecond.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>(),
+                .. settings.Clusters ? ClusterArguments : [],
+            ]);
         // The resources' logs are not the bench's output: only failures reach its console.
         builder.Configuration["Logging:LogLevel:Default"] = "Error";
         builder.Configuration["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None";

@@ -155,12 +155,17 @@ public static class LocalRabbitMQBuilderExtensions
             using var client = new TcpClient();
             try
             {
+                // A whole request (NAMES_REQ: its length, 1, and 'n') and its answer: epmd logs a connection closed unasked as an error.
                 await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                var stream = client.GetStream();
+                await stream.WriteAsync(new byte[] { 0, 1, (byte)'n' }, cancellationToken);
+                var answer = new byte[4];
+                await stream.ReadExactlyAsync(answer, cancellationToken);
                 return HealthCheckResult.Healthy();
             }
-            catch (SocketException exception)
+            catch (Exception exception) when (exception is SocketException or IOException)
             {
-                return HealthCheckResult.Unhealthy("epmd does not accept connections yet", exception);
+                return HealthCheckResult.Unhealthy("epmd does not answer yet", exception);
             }
         });
 

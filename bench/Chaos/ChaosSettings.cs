@@ -35,10 +35,11 @@ public sealed record CustomerBehaviour(
 /// <param name="TokenLifetime">How long the portal's softphone tokens live, so the agents renew them during the run.</param>
 /// <param name="SlowMilliseconds">How long an acted-then-slow REST answer takes.</param>
 /// <param name="WrapUpSeconds">Every agent's wrap-up after a call, unless they press Ready first.</param>
+/// <param name="Clusters">On the local Redis Cluster and RabbitMQ cluster, with three replicas of every service.</param>
 public sealed record ChaosSettings(
     int Seed, int Agents, double CallsPerSecond, double Minutes, TimeSpan Drain, TimeSpan TokenLifetime, int RingTimeoutSeconds, int WrapUpSeconds,
     double ActedThenErrorRate, double ActedThenSlowRate, int SlowMilliseconds, DeliverySettings Delivery,
-    AgentBehaviour Agent, CustomerBehaviour Customer)
+    AgentBehaviour Agent, CustomerBehaviour Customer, bool Clusters = false)
 {
     private static readonly AgentBehaviour DefaultAgent = new(
         Accept: 75, Reject: 10, LetRing: 15, RingThink: new(500, 4000),

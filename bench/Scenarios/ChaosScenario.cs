@@ -38,9 +38,10 @@ public sealed class ChaosScenario(ChaosSettings settings)
     public async Task<ChaosResult> RunAsync(CancellationToken cancellationToken)
     {
         var s = settings;
-        Progress.Report(Name, $"seed {s.Seed}: starting the system with {s.Agents} agents");
+        Progress.Report(Name, $"seed {s.Seed}: starting the system with {s.Agents} agents{(s.Clusters ? " on the local clusters, three replicas of every service" : "")}");
         await using var system = await BenchSystem.StartAsync(
-            new SystemSettings(CallsPerSecond: null, Agents: s.Agents, RingTimeoutSeconds: s.RingTimeoutSeconds, TokenLifetime: s.TokenLifetime,
+            new SystemSettings(CallsPerSecond: null, Agents: s.Agents, WorkerReplicas: s.Clusters ? 3 : 2, Clusters: s.Clusters,
+                RingTimeoutSeconds: s.RingTimeoutSeconds, TokenLifetime: s.TokenLifetime,
                 WrapUpSeconds: s.WrapUpSeconds),
             cancellationToken);
         var log = new ChaosLog(TimeProvider.System);
