@@ -197,6 +197,34 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task A_replica_count_that_cannot_run_stops_the_apphost_naming_the_setting()
+    {
+        var (exitCode, stdout, stderr) = await RunAppHostAsync("--Replicas:DialerWorker=0");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Replicas:DialerWorker is '0': give a whole number of replicas from 1 to 50.", stderr);
+        Assert.DoesNotContain("Distributed application starting", stdout);
+    }
+
+    [Fact]
+    public async Task Replicas_of_each_service_are_set_by_the_replicas_section()
+    {
+        var dataDirectory = TestRun.NewDataDirectory();
+        try
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+                ["--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={dataDirectory}", "--Replicas:WebhookApi=3", "--Replicas:AgentPortal=4"]);
+
+            int Replicas(string name) => Resource(builder, name).Annotations.OfType<ReplicaAnnotation>().Single().Replicas;
+            Assert.Equal((3, 2, 4), (Replicas("webhookapi"), Replicas("dialerworker"), Replicas("agentportal")));
+        }
+        finally
+        {
+            AppHostLauncher.DeleteDataDirectory(dataDirectory);
+        }
+    }
+
+    [Fact]
     public async Task A_twilio_webhook_address_that_is_not_https_stops_the_apphost()
     {
         var (exitCode, _, stderr) = await RunAppHostAsync([.. TwilioAccount(), "--Twilio:WebhookBaseUrl=http://support.example.com"]);
