@@ -14,14 +14,22 @@ public static class CallCenterInfrastructureExtensions
     /// Connects the service to the call center's Redis and RabbitMQ. Both clients add health checks,
     /// so <c>/health</c> only reports healthy while Redis answers a ping and the RabbitMQ connection is open.
     /// </summary>
-    public static IHostApplicationBuilder AddCallCenterInfrastructure(this IHostApplicationBuilder builder)
+    /// <param name="redisTimeout">The longest the service waits for one Redis command; the client's default (5 s) when null.</param>
+    public static IHostApplicationBuilder AddCallCenterInfrastructure(this IHostApplicationBuilder builder, TimeSpan? redisTimeout = null)
     {
         // The client name shows who is connected in Redis' CLIENT LIST. Each command is traced only when traces are exported
         // (an OTLP endpoint is configured, as ServiceDefaults checks): profiling every command costs the hot paths for nothing otherwise.
         var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.AddRedisClient(ConnectionNames.Redis,
             configureSettings: settings => settings.DisableTracing = !exporting,
-            configureOptions: options => options.ClientName = builder.Environment.ApplicationName);
+            configureOptions: options =>
+            {
+                options.ClientName = builder.Environment.ApplicationName;
+                if (redisTimeout is { } timeout)
+                {
+                    options.AsyncTimeout = options.SyncTimeout = (int)timeout.TotalMilliseconds;
+                }
+            });
 
         // The connection string names one node or every node of a cluster (AMQP URIs separated by commas): the client connects
         // to any that answers and, when its node goes, recovers on another. A connection lost is tried again every second, not
@@ -31,7 +39,7 @@ public static class CallCenterInfrastructureExtensions
             configureSettings: settings =>
             {
                 nodes = BrokerNodes.Parse(settings.ConnectionString);
-                settings.ConnectionString = nodes?.First.ToString();
+                settings.ConnectionString = nodes?.First.OriginalString;
             },
             configureConnectionFactory: factory =>
             {

@@ -8,7 +8,8 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddWebhookApiServices(this IHostApplicationBuilder builder)
     {
-        builder.AddCallCenterInfrastructure();
+        // A Redis command waits 2 s at most: a webhook that meets a failover is tried again in time for Twilio.
+        builder.AddCallCenterInfrastructure(RedisFailoverRetry.RedisTimeout);
         builder.AddTwilioOptions(TwilioSecret.AuthToken);
         builder.Services.AddProblemDetails();
         // What waiting callers hear: only the webhook answers their wait TwiML.

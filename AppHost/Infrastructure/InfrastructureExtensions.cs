@@ -102,8 +102,11 @@ public static class InfrastructureExtensions
     }
 
     private static IResourceBuilder<RabbitMQServerResource> AddRabbitMQContainer(
-        this IDistributedApplicationBuilder builder, string name, IReadOnlyDictionary<string, ParameterResource> users) =>
-        builder.AddRabbitMQ(name).WithDataVolume()
+        this IDistributedApplicationBuilder builder, string name, IReadOnlyDictionary<string, ParameterResource> users)
+    {
+        var rabbitmq = builder.AddRabbitMQ(name);
+        // A volume of its own since the queues became quorum queues: the one that held them as classic queues would refuse them.
+        return rabbitmq.WithDataVolume(VolumeNameGenerator.Generate(rabbitmq, "quorum-data"))
             .WithEntrypoint("/bin/sh")
             .WithArgs("-c", ServerScripts.RabbitMQ)
             .WithRabbitMQUsers(users, context =>
@@ -114,4 +117,5 @@ public static class InfrastructureExtensions
                 context.EnvironmentVariables["RABBITMQ_DEFINITIONS_CONF"] = "/etc/rabbitmq/conf.d/90-warmtransfer.conf";
                 context.EnvironmentVariables["RABBITMQ_OWNER"] = "rabbitmq";
             });
+    }
 }

@@ -43,7 +43,7 @@ public static class LocalRabbitMQBuilderExtensions
     {
         var dataDirectory = PrivateFolder.Create(Path.Combine(plan.DataDirectory, name));
         // The queues were classic queues before they were quorum queues, which RabbitMQ cannot turn one into the other: the
-        // development broker's old database is set aside and its queues declared anew.
+        // development broker's old database is deleted and its queues declared anew.
         var classicQueues = Path.Combine(dataDirectory, "mnesia");
         if (Directory.Exists(classicQueues))
         {

@@ -4,7 +4,8 @@ namespace WarmTransfer.CallCenter.Messaging;
 
 /// <summary>
 /// The RabbitMQ nodes a connection string names: one AMQP URI, or one per node of a cluster separated by commas (a comma in
-/// a password is written <c>%2C</c>). The first URI gives the user, password, virtual host and TLS; every URI gives a node.
+/// a password is written <c>%2C</c>). The first URI gives the user, password and virtual host; every URI gives a node, its
+/// scheme whether the node speaks TLS.
 /// </summary>
 public sealed record BrokerNodes(Uri First, IReadOnlyList<AmqpTcpEndpoint> Endpoints)
 {

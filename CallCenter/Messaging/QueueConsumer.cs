@@ -45,11 +45,16 @@ public sealed class QueueConsumer<TMessage, THandler>(
 
     private readonly AlertThrottle _deadLetterCheck = new(time, AlertThrottle.DefaultInterval);
 
-    // Cancelled only when the host stops waiting for the drain: the messages in hand are finished until then.
+    // Cancelled only when the host stops waiting for the drain: the messages in hand are finished until then. Never disposed:
+    // a handler still running past the host's wait may read it.
     private readonly CancellationTokenSource _handling = new();
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The messages in hand, and whether the consumer still takes one: both under _gate, so none starts once the drain is done.
+    private readonly Lock _gate = new();
     private int _inHand;
-    private volatile bool _stopping;
+    private bool _stopping;
+    private bool _closing;
+    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,16 +66,29 @@ public sealed class QueueConsumer<TMessage, THandler>(
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) =>
         {
-            Interlocked.Increment(ref _inHand);
+            lock (_gate)
+            {
+                if (_closing)
+                {
+                    // Delivered as the channel closes: unacknowledged, the broker delivers it again.
+                    return;
+                }
+
+                _inHand++;
+            }
+
             try
             {
                 await HandleAsync(channel, delivery, stoppingToken);
             }
             finally
             {
-                if (Interlocked.Decrement(ref _inHand) == 0 && _stopping)
+                lock (_gate)
                 {
-                    _drained.TrySetResult();
+                    if (--_inHand == 0 && _stopping)
+                    {
+                        _drained.TrySetResult();
+                    }
                 }
             }
         };
@@ -93,32 +111,50 @@ public sealed class QueueConsumer<TMessage, THandler>(
         await base.StopAsync(cancellationToken);
     }
 
-    public override void Dispose()
-    {
-        _handling.Dispose();
-        base.Dispose();
-    }
-
     private async Task DrainAsync(IChannel channel, string consumerTag)
     {
-        _stopping = true;
-        logger.LogInformation("Stopping: {Queue} takes no more messages; the {InHand} in hand are finished first",
-            subscription.Queue, Volatile.Read(ref _inHand));
-        try
+        int inHand;
+        lock (_gate)
         {
-            // No more deliveries; the ones in hand are finished and acknowledged on this channel.
-            await channel.BasicCancelAsync(consumerTag, noWait: true, _handling.Token);
-            if (Volatile.Read(ref _inHand) == 0)
+            _stopping = true;
+            inHand = _inHand;
+            if (inHand == 0)
             {
                 _drained.TrySetResult();
             }
+        }
 
-            await _drained.Task.WaitAsync(_handling.Token);
+        logger.LogInformation("Stopping: {Queue} takes no more messages; the {InHand} in hand are finished first", subscription.Queue, inHand);
+        try
+        {
+            // No more deliveries; the ones in hand are finished and acknowledged on this channel. One the client had already
+            // received may still start: the drain ends only when none is in hand as the consumer closes.
+            await channel.BasicCancelAsync(consumerTag, noWait: true, _handling.Token);
+            while (true)
+            {
+                await _drained.Task.WaitAsync(_handling.Token);
+                lock (_gate)
+                {
+                    if (_inHand == 0)
+                    {
+                        _closing = true;
+                        break;
+                    }
+
+                    _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
         }
         catch (OperationCanceledException)
         {
+            lock (_gate)
+            {
+                _closing = true;
+                inHand = _inHand;
+            }
+
             logger.LogWarning("{InHand} messages on {Queue} were still in hand when the shutdown timeout ran out; the broker delivers them again",
-                Volatile.Read(ref _inHand), subscription.Queue);
+                inHand, subscription.Queue);
         }
         catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
@@ -126,7 +162,14 @@ public sealed class QueueConsumer<TMessage, THandler>(
             logger.LogWarning(exception, "The channel of {Queue} closed while stopping", subscription.Queue);
         }
 
-        await channel.CloseAsync(CancellationToken.None);
+        try
+        {
+            await channel.CloseAsync(CancellationToken.None);
+        }
+        catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
+        {
+            // Closed with its connection already.
+        }
     }
 
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
@@ -155,14 +198,13 @@ public sealed class QueueConsumer<TMessage, THandler>(
         }
         catch (Exception exception)
         {
-            await RetryOrDeadLetterAsync(channel, delivery, exception, stoppingToken);
+            await RetryOrDeadLetterAsync(channel, delivery, exception, stoppingToken, cancellationToken);
         }
     }
 
     private async Task RetryOrDeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, Exception failure,
-        CancellationToken stoppingToken)
+        CancellationToken stoppingToken, CancellationToken cancellationToken)
     {
-        var cancellationToken = _handling.Token;
         var attempts = FailedAttempts(delivery.BasicProperties) + 1;
         var limit = options.Value.DeliveryLimit;
         if (attempts >= limit)
@@ -264,6 +306,8 @@ public static class QueueConsumerExtensions
         builder.Services.AddSingleton<THandler>();
         builder.Services.AddSingleton(services => new QueueSubscription<TMessage>(queue, prefetch(services)));
         builder.Services.AddHostedService<QueueConsumer<TMessage, THandler>>();
+        // A service's consumers drain side by side on stop, each within the host's shutdown timeout.
+        builder.Services.Configure<HostOptions>(options => options.ServicesStopConcurrently = true);
         return builder;
     }
 }

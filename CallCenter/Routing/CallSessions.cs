@@ -31,9 +31,18 @@ public sealed class CallSessions(
         var session = CallSession.Start(customerCallSid, customerNumber, time.GetUtcNow());
         if (!await sessions.CreateAsync(session))
         {
-            // Twilio asked twice: the first request's session stands, wherever it is now.
-            logger.LogInformation("Session {SessionId} already started", customerCallSid);
-            return await agents.WaitingPlaceAsync(customerCallSid);
+            // Twilio asked twice, or this request is handled again after Redis failed under it: the first session stands,
+            // wherever it is now. One written but never routed (the line's claim failed after it) is routed now.
+            var place = await agents.WaitingPlaceAsync(customerCallSid);
+            if (place.Position is not null
+                || await sessions.GetAsync(customerCallSid) is not { IsEnded: false, Phase: CallPhase.Waiting, Legs.Count: 0, Callback: null } unrouted)
+            {
+                logger.LogInformation("Session {SessionId} already started", customerCallSid);
+                return place;
+            }
+
+            logger.LogWarning("Session {SessionId} was started but never routed: routed now", customerCallSid);
+            session = unrouted;
         }
 
         // A caller put in line costs two round trips: the session written, then the claim, which says their place and the line's
