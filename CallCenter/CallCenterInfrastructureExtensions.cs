@@ -47,7 +47,7 @@ public static class CallCenterInfrastructureExtensions
                 factory.NetworkRecoveryInterval = TimeSpan.FromSeconds(1);
                 if (nodes is { Endpoints.Count: > 1 } cluster)
                 {
-                    factory.EndpointResolverFactory = _ => new DefaultEndpointResolver(cluster.Endpoints);
+                    factory.EndpointResolverFactory = _ => new DefaultEndpointResolver(cluster.EndpointsWith(factory.Ssl));
                 }
             });
 

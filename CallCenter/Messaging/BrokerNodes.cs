@@ -5,7 +5,7 @@ namespace WarmTransfer.CallCenter.Messaging;
 /// <summary>
 /// The RabbitMQ nodes a connection string names: one AMQP URI, or one per node of a cluster separated by commas (a comma in
 /// a password is written <c>%2C</c>). The first URI gives the user, password and virtual host; every URI gives a node, its
-/// scheme whether the node speaks TLS.
+/// scheme whether the node speaks TLS (with the TLS settings configured on the client).
 /// </summary>
 public sealed record BrokerNodes(Uri First, IReadOnlyList<AmqpTcpEndpoint> Endpoints)
 {
@@ -31,6 +31,23 @@ public sealed record BrokerNodes(Uri First, IReadOnlyList<AmqpTcpEndpoint> Endpo
         var port = uri.IsDefaultPort || uri.Port < 0 ? (tls ? AmqpTcpEndpoint.DefaultAmqpSslPort : AmqpTcpEndpoint.UseDefaultPort) : uri.Port;
         return new AmqpTcpEndpoint(uri.Host, port, new SslOption(uri.Host, enabled: tls));
     }
+
+    /// <summary>
+    /// The nodes, each TLS one with the TLS settings configured on the factory (client certificate file, versions, validation) and its own
+    /// server name.
+    /// </summary>
+    public IReadOnlyList<AmqpTcpEndpoint> EndpointsWith(SslOption configured) =>
+    [
+        .. Endpoints.Select(node => !node.Ssl.Enabled ? node : new AmqpTcpEndpoint(node.HostName, node.Port, new SslOption(node.HostName, configured.CertPath, enabled: true)
+        {
+            CertPassphrase = configured.CertPassphrase,
+            Version = configured.Version,
+            AcceptablePolicyErrors = configured.AcceptablePolicyErrors,
+            CheckCertificateRevocation = configured.CheckCertificateRevocation,
+            CertificateValidationCallback = configured.CertificateValidationCallback,
+            CertificateSelectionCallback = configured.CertificateSelectionCallback,
+        })),
+    ];
 
     private static string Redacted(string part) =>
         part.IndexOf('@', StringComparison.Ordinal) is var at and >= 0 ? $"…{part[at..]}" : part;

@@ -33,6 +33,24 @@ public sealed class BrokerNodesTests
     }
 
     [Fact]
+    public void Each_tls_node_takes_the_tls_settings_configured_on_the_client_with_its_own_server_name()
+    {
+        var configured = new RabbitMQ.Client.SslOption("ignored", "/etc/ssl/client.pfx", enabled: true)
+        {
+            Version = System.Security.Authentication.SslProtocols.Tls13,
+            CertPassphrase = "pfx-passphrase",
+        };
+
+        var nodes = BrokerNodes.Parse("amqps://u:p@node1.example,amqps://u:p@node2.example:5999,amqp://u:p@node3.example")!.EndpointsWith(configured);
+
+        Assert.Equal([("node1.example", true), ("node2.example", true), (null, false)],
+            nodes.Select(node => (node.Ssl.Enabled ? node.Ssl.ServerName : null, node.Ssl.Enabled)));
+        Assert.All(nodes.Take(2), node => Assert.Equal(("/etc/ssl/client.pfx", "pfx-passphrase", System.Security.Authentication.SslProtocols.Tls13),
+            (node.Ssl.CertPath, node.Ssl.CertPassphrase, node.Ssl.Version)));
+        Assert.Equal(5999, nodes[1].Port);
+    }
+
+    [Fact]
     public void No_connection_string_is_no_nodes() => Assert.Null(BrokerNodes.Parse(" "));
 
     [Fact]
