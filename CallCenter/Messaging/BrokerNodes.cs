@@ -41,6 +41,9 @@ public sealed record BrokerNodes(Uri First, IReadOnlyList<AmqpTcpEndpoint> Endpo
         .. Endpoints.Select(node => !node.Ssl.Enabled ? node : new AmqpTcpEndpoint(node.HostName, node.Port, new SslOption(node.HostName, configured.CertPath, enabled: true)
         {
             CertPassphrase = configured.CertPassphrase,
+            // Certificates given as such rather than as a file (reading them from a file's path would load it here).
+            Certs = string.IsNullOrEmpty(configured.CertPath) ? configured.Certs : null,
+            ClientCertificateContext = configured.ClientCertificateContext,
             Version = configured.Version,
             AcceptablePolicyErrors = configured.AcceptablePolicyErrors,
             CheckCertificateRevocation = configured.CheckCertificateRevocation,

@@ -107,8 +107,18 @@ public sealed class QueueConsumer<TMessage, THandler>(
     /// <summary>Past the host's shutdown timeout, what is still in hand is cancelled.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await using var registration = cancellationToken.Register(_handling.Cancel);
-        await base.StopAsync(cancellationToken);
+        try
+        {
+            await base.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            // The host stopped waiting for the drain.
+            if (cancellationToken.IsCancellationRequested)
+            {
+                await _handling.CancelAsync();
+            }
+        }
     }
 
     private async Task DrainAsync(IChannel channel, string consumerTag)
@@ -161,14 +171,21 @@ public sealed class QueueConsumer<TMessage, THandler>(
             // The channel went with the broker: what was in hand is delivered again.
             logger.LogWarning(exception, "The channel of {Queue} closed while stopping", subscription.Queue);
         }
+        finally
+        {
+            lock (_gate)
+            {
+                _closing = true;
+            }
+        }
 
         try
         {
             await channel.CloseAsync(CancellationToken.None);
         }
-        catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
+        catch (Exception exception) when (exception is RabbitMQ.Client.Exceptions.AlreadyClosedException or ObjectDisposedException)
         {
-            // Closed with its connection already.
+            // Closed with its connection already (the host went on after its shutdown timeout).
         }
     }
 

@@ -127,6 +127,31 @@ public sealed class QueueConsumerTests(RabbitMQServer rabbitmq, RedisServer redi
         Assert.Equal((0, 0, 1), (handler.Calls("in-hand-1"), handler.Calls("in-hand-2"), handler.Calls("late")));
     }
 
+    [Fact]
+    public async Task A_message_still_in_hand_when_the_shutdown_timeout_runs_out_is_cancelled_and_delivered_again()
+    {
+        var worker = await MessagingHost.StartAsync("stuck-worker", redis, rabbitmq, configure: builder =>
+        {
+            builder.AddSubscription<DialRequest, HeldHandler>(WorkQueueTopology.DialQueue, prefetch: 2);
+            builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        });
+        var held = worker.Services.GetRequiredService<HeldHandler>();
+        await worker.Services.GetRequiredService<IDialRequestPublisher>().PublishAsync(Request("stuck"), CancellationToken.None);
+        await Eventually.HoldsAsync(() => Task.FromResult(held.Started == 1), "the worker holding the message");
+
+        // Never released: the stop waits its second, then cancels the handler.
+        await worker.DisposeAsync().AsTask().WaitAsync(MessagingHost.Timeout);
+        await Eventually.HoldsAsync(() => Task.FromResult(worker.Log.At(Microsoft.Extensions.Logging.LogLevel.Warning)
+            .Any(entry => entry.StartsWith("1 messages on dial-requests were still in hand when the shutdown timeout ran out", StringComparison.Ordinal))),
+            "the message in hand reported at the shutdown timeout");
+        Assert.Equal(0, held.Finished);
+
+        await using var next = await MessagingHost.StartAsync("next-worker", redis, rabbitmq, configure: builder =>
+            builder.AddSubscription<DialRequest, FailingHandler>(WorkQueueTopology.DialQueue, prefetch: 1));
+        var handler = next.Services.GetRequiredService<FailingHandler>();
+        await Eventually.HoldsAsync(() => Task.FromResult(handler.Calls("stuck") == 1), "the message delivered again to the next worker");
+    }
+
     /// <summary>Holds every message until released.</summary>
     public sealed class HeldHandler : IMessageHandler<DialRequest>
     {
