@@ -126,6 +126,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
         using var emulator = EmulatorAdmin.For(App);
         await emulator.HangUpEveryCallAsync();
         await DropWaitingCallbacksAsync();
+        await LineEmptiedAsync();
         foreach (var agent in new[] { "agent1", "agent2", "agent3" })
         {
             var session = await SessionAsync(agent, $"{agent}-dev-password");
@@ -139,6 +140,17 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
                     : null;
             }, TimeSpan.FromSeconds(30));
         }
+    }
+
+    /// <summary>
+    /// Callers hung up a moment ago leave the line as their calls' last callbacks arrive: the next test's agent is not offered
+    /// one of them first.
+    /// </summary>
+    private async Task LineEmptiedAsync()
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await App.GetConnectionStringAsync("redis"))!);
+        await Eventually.HoldsAsync(async () => await redis.GetDatabase().ListLengthAsync("wt:{line}:callers:waiting") is var waiting and > 0
+            ? $"{waiting} callers still in line" : null, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>
