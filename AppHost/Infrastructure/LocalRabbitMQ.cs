@@ -75,16 +75,8 @@ public static class LocalRabbitMQBuilderExtensions
         }, healthCheckKey);
 
         return builder.AddResource(rabbitmq)
-            .WithEndpoint(LocalRabbitMQResource.PrimaryEndpointName, endpoint =>
-            {
-                endpoint.UriScheme = "amqp";
-                endpoint.IsProxied = false;
-            })
-            .WithEndpoint(LocalRabbitMQResource.DistributionEndpointName, endpoint =>
-            {
-                endpoint.UriScheme = "tcp";
-                endpoint.IsProxied = false;
-            })
+            .WithLocalEndpoint(LocalRabbitMQResource.PrimaryEndpointName, "amqp")
+            .WithLocalEndpoint(LocalRabbitMQResource.DistributionEndpointName, "tcp")
             .WithArgs("-c", ServerScripts.RabbitMQ)
             .WithRabbitMQUsers(users, context =>
             {
@@ -170,11 +162,7 @@ public static class LocalRabbitMQBuilderExtensions
         });
 
         return builder.AddResource(epmd)
-            .WithEndpoint(EpmdResource.PrimaryEndpointName, endpoint =>
-            {
-                endpoint.UriScheme = "tcp";
-                endpoint.IsProxied = false;
-            })
+            .WithLocalEndpoint(EpmdResource.PrimaryEndpointName, "tcp")
             .WithArgs(context =>
             {
                 context.Args.Add("-port");

@@ -30,11 +30,7 @@ public static class LocalRedisBuilderExtensions
 
         var healthCheckKey = builder.AddRedisHealthCheck(redis);
         return builder.AddResource(redis)
-            .WithEndpoint(LocalRedisResource.PrimaryEndpointName, endpoint =>
-            {
-                endpoint.UriScheme = "redis";
-                endpoint.IsProxied = false;
-            })
+            .WithLocalEndpoint(LocalRedisResource.PrimaryEndpointName, "redis")
             .WithArgs("-c", ServerScripts.Redis)
             .WithRedisUsers(redis.PasswordParameter, users, context =>
             {

@@ -109,16 +109,8 @@ public static class LocalRedisClusterBuilderExtensions
         var node = new LocalRedisResource(name, password);
         var bus = new EndpointReference(node, LocalRedisClusterResource.BusEndpointName);
         return builder.AddResource(node)
-            .WithEndpoint(LocalRedisResource.PrimaryEndpointName, endpoint =>
-            {
-                endpoint.UriScheme = "redis";
-                endpoint.IsProxied = false;
-            })
-            .WithEndpoint(LocalRedisClusterResource.BusEndpointName, endpoint =>
-            {
-                endpoint.UriScheme = "tcp";
-                endpoint.IsProxied = false;
-            })
+            .WithLocalEndpoint(LocalRedisResource.PrimaryEndpointName, "redis")
+            .WithLocalEndpoint(LocalRedisClusterResource.BusEndpointName, "tcp")
             .WithArgs("-c", ServerScripts.Redis)
             .WithRedisUsers(password, users, context =>
             {

@@ -183,32 +183,10 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
             : throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {await standardError}");
     }
 
-    /// <summary>The 50 load agents signed in, a few at a time, and available, each answered by a headless browser.</summary>
-    private async Task<SignedInAgents> AvailableLoadAgentsAsync(EmulatorAdmin emulator)
-    {
-        var agents = new SignedInAgents();
-        try
-        {
-            var sessions = new PortalClient[WarmTransferAppFixture.LoadAgents.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, sessions.Length), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
-            {
-                await emulator.AnswerAsAsync(WarmTransferAppFixture.LoadAgents[i]);
-                sessions[i] = await PortalClient.SignInAsync(_app, WarmTransferAppFixture.LoadAgents[i], WarmTransferAppFixture.LoadAgentPassword);
-            });
-            foreach (var session in sessions)
-            {
-                agents.Add(session);
-                await session.GoAvailableAsync();
-            }
-
-            return agents;
-        }
-        catch
-        {
-            await agents.DisposeAsync();
-            throw;
-        }
-    }
+    /// <summary>The 50 load agents signed in and available, each answered by a headless browser.</summary>
+    private Task<SignedInAgents> AvailableLoadAgentsAsync(EmulatorAdmin emulator) =>
+        SignedInAgents.AvailableAsync(WarmTransferAppFixture.LoadAgents, agent => emulator.AnswerAsAsync(agent),
+            agent => PortalClient.SignInAsync(_app, agent, WarmTransferAppFixture.LoadAgentPassword));
 
     private static string ReadOrEmpty(string path)
     {

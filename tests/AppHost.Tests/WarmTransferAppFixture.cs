@@ -200,32 +200,8 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     /// Every load agent signed in and available, their calls answered as <paramref name="headlessBrowser"/> says (given the
     /// agent's id); disposing sets them away again.
     /// </summary>
-    public async Task<SignedInAgents> AvailableLoadAgentsAsync(Func<string, Task> headlessBrowser)
-    {
-        // Signed in a few at a time: a first sign-in spends most of its time hashing the password, on either portal replica.
-        var sessions = new PortalClient[LoadAgents.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, LoadAgents.Count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
-        {
-            await headlessBrowser(LoadAgents[i]);
-            sessions[i] = await SessionAsync(LoadAgents[i], LoadAgentPassword);
-        });
-        var agents = new SignedInAgents();
-        try
-        {
-            foreach (var session in sessions)
-            {
-                agents.Add(session);
-                await session.GoAvailableAsync();
-            }
-
-            return agents;
-        }
-        catch
-        {
-            await agents.DisposeAsync();
-            throw;
-        }
-    }
+    public Task<SignedInAgents> AvailableLoadAgentsAsync(Func<string, Task> headlessBrowser) =>
+        SignedInAgents.AvailableAsync(LoadAgents, headlessBrowser, agent => SessionAsync(agent, LoadAgentPassword));
 
     public async Task DisposeAsync()
     {
@@ -247,6 +223,37 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
 public sealed class SignedInAgents : IAsyncDisposable
 {
     private readonly List<PortalClient> _sessions = [];
+
+    /// <summary>
+    /// The agents signed in and available, their calls answered as <paramref name="headlessBrowser"/> says. Signed in a few at a
+    /// time: a first sign-in spends most of its time hashing the password, on either portal replica.
+    /// </summary>
+    public static async Task<SignedInAgents> AvailableAsync(IReadOnlyList<string> agentIds, Func<string, Task> headlessBrowser,
+        Func<string, Task<PortalClient>> signIn)
+    {
+        var sessions = new PortalClient[agentIds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, agentIds.Count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+        {
+            await headlessBrowser(agentIds[i]);
+            sessions[i] = await signIn(agentIds[i]);
+        });
+        var agents = new SignedInAgents();
+        try
+        {
+            foreach (var session in sessions)
+            {
+                agents.Add(session);
+                await session.GoAvailableAsync();
+            }
+
+            return agents;
+        }
+        catch
+        {
+            await agents.DisposeAsync();
+            throw;
+        }
+    }
 
     public void Add(PortalClient session) => _sessions.Add(session);
 
