@@ -12,6 +12,9 @@ public static class RedisFailover
     public static bool IsPassing(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException => true,
+        // StackExchange.Redis cancels a command it could not write (no connection to its node, or its time ran out before
+        // the write): a task canceled without any token asking for it. A caller's own cancellation carries its token.
+        TaskCanceledException { CancellationToken.CanBeCanceled: false } => true,
         RedisServerException server => PassingErrors.Any(error => server.Message.StartsWith(error, StringComparison.Ordinal)),
         _ => false,
     };

@@ -121,8 +121,23 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         // With the workers dead, every caller's dial request waits in the queue.
         await ServiceProcesses.KillAsync(_marker, "DialerWorker");
         var customers = (await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => emulator.CallSupportLineAsync(SystemState.NewNumber())))).ToList();
-        await Eventually.HoldsAsync(async () => (await QueuesAsync("warmtransfer-1@localhost")).Single(q => q.Name == "dial-requests").Messages is var queued
-            && queued >= 50 ? null : $"{queued} dial requests queued", TimeSpan.FromSeconds(60));
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync((await _app.GetConnectionStringAsync("redis"))!))
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                var queued = (await QueuesAsync("warmtransfer-1@localhost")).Single(q => q.Name == "dial-requests").Messages;
+                if (queued >= 50)
+                {
+                    return null;
+                }
+
+                // Where the others are: in line, ringing an agent (a worker still alive), or not yet answered by WebhookApi.
+                var inLine = await redis.GetDatabase().ListLengthAsync("wt:{line}:callers:waiting");
+                var rung = (await emulator.AgentCallsAsync()).Count(call => customers.Contains(call.Conference));
+                var workers = AppHostLauncher.ProcessesOf(_marker).Count(p => p.CommandLine.Contains("DialerWorker", StringComparison.Ordinal));
+                return $"{queued} dial requests queued, {inLine} callers in line, {rung} agents rung, {workers} worker processes";
+            }, TimeSpan.FromSeconds(60));
+        }
 
         // The node that leads the dial queue stops; the queue elects a leader among the other two.
         var leader = (await QueuesAsync("warmtransfer-1@localhost")).Single(q => q.Name == "dial-requests").Leader;

@@ -22,6 +22,20 @@ public sealed class RedisFailoverTests
         Assert.True(RedisFailover.IsPassing(new RedisTimeoutException("timed out", CommandStatus.WaitingToBeSent)));
     }
 
+    [Fact]
+    public void A_command_the_client_could_not_write_passes_but_a_cancellation_asked_for_does_not()
+    {
+        // How StackExchange.Redis ends a command it had no connection for: the command's task canceled, with no token.
+        var dropped = new TaskCompletionSource<RedisResult>();
+        dropped.SetCanceled();
+        Assert.True(RedisFailover.IsPassing(Assert.Throws<TaskCanceledException>(() => dropped.Task.GetAwaiter().GetResult())));
+
+        using var aborted = new CancellationTokenSource();
+        aborted.Cancel();
+        var asked = Task.FromCanceled<RedisResult>(aborted.Token);
+        Assert.False(RedisFailover.IsPassing(Assert.Throws<TaskCanceledException>(() => asked.GetAwaiter().GetResult())));
+    }
+
     [Theory]
     [InlineData("NOSCRIPT No matching script")]
     [InlineData("WRONGTYPE Operation against a key holding the wrong kind of value")]
