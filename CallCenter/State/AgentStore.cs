@@ -411,14 +411,24 @@ public sealed class AgentStore(IConnectionMultiplexer redis, TimeProvider time, 
           position = redis.call('RPUSH', KEYS[4], ARGV[4])
           return { position }
         end
-        -- Only a caller known to be in line is looked for in it: a new one costs no walk of the line.
-        if redis.call('HEXISTS', KEYS[6], ARGV[4]) == 1 then redis.call('LREM', KEYS[2], 0, ARGV[4]) end
-        join_line(ARGV[4])
-        if ARGV[6] == 'front' then
-          redis.call('LPUSH', KEYS[2], ARGV[4])
-          position = 1
-        else
-          position = redis.call('RPUSH', KEYS[2], ARGV[4])
+        -- Only a caller known to be in line is looked for in it: a new one costs no walk of the line. One already waiting
+        -- (asked for twice at once) keeps their place, unless they go to the front.
+        if redis.call('HEXISTS', KEYS[6], ARGV[4]) == 1 then
+          local index = ARGV[6] == 'back' and redis.call('LPOS', KEYS[2], ARGV[4])
+          if index then
+            position = index + 1
+          else
+            redis.call('LREM', KEYS[2], 0, ARGV[4])
+          end
+        end
+        if not position then
+          join_line(ARGV[4])
+          if ARGV[6] == 'front' then
+            redis.call('LPUSH', KEYS[2], ARGV[4])
+            position = 1
+          else
+            position = redis.call('RPUSH', KEYS[2], ARGV[4])
+          end
         end
         local answer = redis.call('LRANGE', KEYS[8], 0, -1)
         table.insert(answer, 1, position)

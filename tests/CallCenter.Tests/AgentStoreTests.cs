@@ -37,6 +37,19 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     }
 
     [Fact]
+    public async Task A_caller_already_in_line_asked_for_again_keeps_their_place_unless_sent_to_the_front()
+    {
+        await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
+
+        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA1", "leg3", LinePlace.Back)).Position);
+        Assert.Equal(["CA1", "CA2"], await _agents.WaitingAsync());
+
+        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA2", "leg4", LinePlace.Front)).Position);
+        Assert.Equal(["CA2", "CA1"], await _agents.WaitingAsync());
+    }
+
+    [Fact]
     public async Task An_agent_is_freed_only_from_the_leg_they_are_on_and_then_takes_the_longest_waiting_caller()
     {
         await AvailableAsync("alice");
