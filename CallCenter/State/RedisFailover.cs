@@ -12,10 +12,16 @@ public static class RedisFailover
     public static bool IsPassing(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException => true,
+        RedisServerException server => PassingErrors.Any(error => server.Message.StartsWith(error, StringComparison.Ordinal)),
         // StackExchange.Redis cancels a command it could not write (no connection to its node, or its time ran out before
         // the write): a task canceled without any token asking for it. A caller's own cancellation carries its token.
         TaskCanceledException { CancellationToken.CanBeCanceled: false } => true,
-        RedisServerException server => PassingErrors.Any(error => server.Message.StartsWith(error, StringComparison.Ordinal)),
-        _ => false,
+        // A connection the client drops (a socket it finds dead) fails the commands on it with whatever ended its reading
+        // or writing, such as a pipe already completed: a failure raised in the client's connection, not an answer of the server.
+        _ => RaisedInConnection(exception),
     };
+
+    private static bool RaisedInConnection(Exception exception) =>
+        new System.Diagnostics.StackTrace(exception).GetFrames().Any(frame => frame.GetMethod()?.DeclaringType?.FullName is { } type
+            && type.StartsWith("StackExchange.Redis.Physical", StringComparison.Ordinal));
 }

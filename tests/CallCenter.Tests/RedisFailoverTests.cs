@@ -1,11 +1,49 @@
 using StackExchange.Redis;
+using Xunit.Abstractions;
 using WarmTransfer.CallCenter.State;
 
 namespace WarmTransfer.CallCenter.Tests;
 
 /// <summary>Which Redis failures pass once a failover is done, and which say the request itself is wrong.</summary>
-public sealed class RedisFailoverTests
+public sealed class RedisFailoverTests(RedisServer redis, ITestOutputHelper output) : IClassFixture<RedisServer>
 {
+    [Fact]
+    public async Task Every_failure_of_the_commands_on_a_connection_the_client_finds_dead_passes()
+    {
+        await using var impatient = await ConnectionMultiplexer.ConnectAsync($"{redis.Connection.Configuration},asyncTimeout=250,syncTimeout=250");
+        var db = impatient.GetDatabase();
+        await db.PingAsync();
+        // The client takes a socket for dead when a command times out on it and nothing was read from it for four timeouts:
+        // a connection left idle that long, then stalled, is one.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await redis.Connection.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "2000", "ALL");
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        var dropped = false;
+        var commands = new List<Task>();
+        for (var stalled = System.Diagnostics.Stopwatch.StartNew(); stalled.Elapsed < TimeSpan.FromSeconds(3);)
+        {
+            commands.AddRange(Enumerable.Range(0, 20).Select(async i =>
+            {
+                try
+                {
+                    await db.ScriptEvaluateAsync("return redis.call('INCR', KEYS[1])", [$"stall:{i}"]);
+                }
+                catch (Exception exception)
+                {
+                    failures.Add(exception);
+                }
+            }));
+            dropped |= !impatient.IsConnected;
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        await Task.WhenAll(commands);
+        output.WriteLine(string.Join(Environment.NewLine, failures.GroupBy(f => f.GetType().Name).Select(g => $"{g.Count()} × {g.Key}")));
+        Assert.True(dropped, "the client never dropped the stalled connection");
+        Assert.All(failures, failure => Assert.True(RedisFailover.IsPassing(failure), $"{failure.GetType().Name} does not pass: {failure}"));
+    }
+
     [Theory]
     [InlineData("CLUSTERDOWN The cluster is down")]
     [InlineData("TRYAGAIN Multiple keys request during rehashing of slot")]
