@@ -41,12 +41,14 @@ public sealed class AgentStoreTests(RedisServer redis) : IClassFixture<RedisServ
     {
         await _agents.ClaimLongestIdleAsync("CA1", "leg1", LinePlace.Back);
         await _agents.ClaimLongestIdleAsync("CA2", "leg2", LinePlace.Back);
+        await _agents.ClaimLongestIdleAsync("CA3", "leg3", LinePlace.Back);
 
-        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA1", "leg3", LinePlace.Back)).Position);
-        Assert.Equal(["CA1", "CA2"], await _agents.WaitingAsync());
+        Assert.Equal(2, (await _agents.ClaimLongestIdleAsync("CA2", "leg4", LinePlace.Back)).Position);
+        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA1", "leg5", LinePlace.Back)).Position);
+        Assert.Equal(["CA1", "CA2", "CA3"], await _agents.WaitingAsync());
 
-        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA2", "leg4", LinePlace.Front)).Position);
-        Assert.Equal(["CA2", "CA1"], await _agents.WaitingAsync());
+        Assert.Equal(1, (await _agents.ClaimLongestIdleAsync("CA3", "leg6", LinePlace.Front)).Position);
+        Assert.Equal(["CA3", "CA1", "CA2"], await _agents.WaitingAsync());
     }
 
     [Fact]

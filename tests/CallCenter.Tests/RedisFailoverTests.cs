@@ -41,6 +41,7 @@ public sealed class RedisFailoverTests(RedisServer redis, ITestOutputHelper outp
         await Task.WhenAll(commands);
         output.WriteLine(string.Join(Environment.NewLine, failures.GroupBy(f => f.GetType().Name).Select(g => $"{g.Count()} × {g.Key}")));
         Assert.True(dropped, "the client never dropped the stalled connection");
+        Assert.NotEmpty(failures);
         Assert.All(failures, failure => Assert.True(RedisFailover.IsPassing(failure), $"{failure.GetType().Name} does not pass: {failure}"));
     }
 
@@ -83,5 +84,13 @@ public sealed class RedisFailoverTests(RedisServer redis, ITestOutputHelper outp
         Assert.False(RedisFailover.IsPassing(new RedisServerException(message)));
 
     [Fact]
-    public void Any_other_failure_does_not_pass() => Assert.False(RedisFailover.IsPassing(new InvalidOperationException("a bug")));
+    public async Task Any_other_failure_does_not_pass_even_thrown_right_after_a_redis_command()
+    {
+        var bug = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await redis.Connection.GetDatabase().PingAsync();
+            throw new InvalidOperationException("a bug");
+        });
+        Assert.False(RedisFailover.IsPassing(bug));
+    }
 }
