@@ -52,8 +52,8 @@ public sealed class QueueConsumer<TMessage, THandler>(
     // The messages in hand, and whether the consumer still takes one: both under _gate, so none starts once the drain is done.
     private readonly Lock _gate = new();
     private int _inHand;
-    private bool _stopping;
     private bool _closing;
+    // Completed when the last message in hand is finished; a drain waits on a new one each time it finds some in hand.
     private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -85,7 +85,7 @@ public sealed class QueueConsumer<TMessage, THandler>(
             {
                 lock (_gate)
                 {
-                    if (--_inHand == 0 && _stopping)
+                    if (--_inHand == 0)
                     {
                         _drained.TrySetResult();
                     }
@@ -126,12 +126,7 @@ public sealed class QueueConsumer<TMessage, THandler>(
         int inHand;
         lock (_gate)
         {
-            _stopping = true;
             inHand = _inHand;
-            if (inHand == 0)
-            {
-                _drained.TrySetResult();
-            }
         }
 
         logger.LogInformation("Stopping: {Queue} takes no more messages; the {InHand} in hand are finished first", subscription.Queue, inHand);
@@ -142,7 +137,7 @@ public sealed class QueueConsumer<TMessage, THandler>(
             await channel.BasicCancelAsync(consumerTag, noWait: true, _handling.Token);
             while (true)
             {
-                await _drained.Task.WaitAsync(_handling.Token);
+                Task drained;
                 lock (_gate)
                 {
                     if (_inHand == 0)
@@ -152,14 +147,16 @@ public sealed class QueueConsumer<TMessage, THandler>(
                     }
 
                     _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    drained = _drained.Task;
                 }
+
+                await drained.WaitAsync(_handling.Token);
             }
         }
         catch (OperationCanceledException)
         {
             lock (_gate)
             {
-                _closing = true;
                 inHand = _inHand;
             }
 
