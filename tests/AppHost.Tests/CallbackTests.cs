@@ -142,7 +142,7 @@ public sealed class CallbackTests(WarmTransferAppFixture fixture, ITestOutputHel
     }
 
     private async Task<string[]> LineAsync() =>
-        [.. (await _redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString())];
+        [.. (await _redis.GetDatabase().ListRangeAsync(SystemState.WaitingLine)).Select(v => v.ToString())];
 
     /// <summary>The session's callback as stored in Redis.</summary>
     private async Task<StoredCallback?> CallbackAsync(string sessionId)

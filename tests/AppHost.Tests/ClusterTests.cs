@@ -132,7 +132,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
                 }
 
                 // Where the others are: in line, ringing an agent (a worker still alive), or not yet answered by WebhookApi.
-                var inLine = await redis.GetDatabase().ListLengthAsync("wt:{line}:callers:waiting");
+                var inLine = await redis.GetDatabase().ListLengthAsync(SystemState.WaitingLine);
                 var rung = (await emulator.AgentCallsAsync()).Count(call => customers.Contains(call.Conference));
                 var workers = AppHostLauncher.ProcessesOf(_marker).Count(p => p.CommandLine.Contains("DialerWorker", StringComparison.Ordinal));
                 return $"{queued} dial requests queued, {inLine} callers in line, {rung} agents rung, {workers} worker processes";

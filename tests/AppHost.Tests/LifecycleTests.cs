@@ -87,7 +87,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     }
 
     private static async Task<string[]> LineAsync(ConnectionMultiplexer redis) =>
-        [.. (await redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString())];
+        [.. (await redis.GetDatabase().ListRangeAsync(SystemState.WaitingLine)).Select(v => v.ToString())];
 
     private static async Task RunOnceAsync(string dataDirectory, Func<DistributedApplication, Task> whileRunning)
     {

@@ -23,7 +23,7 @@ public sealed class SecurityTests(WarmTransferAppFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         Assert.False(await redis.GetDatabase().KeyExistsAsync($"wt:session:{{{callSid}}}"));
-        Assert.DoesNotContain(callSid, (await redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString()));
+        Assert.DoesNotContain(callSid, (await redis.GetDatabase().ListRangeAsync(SystemState.WaitingLine)).Select(v => v.ToString()));
     }
 
     [Theory]

@@ -39,7 +39,10 @@ public static class SystemState
 
     private const string ServiceIntervals = "wt:{line}:callers:intervals";
 
+    /// <summary>The callers' line, first caller first.</summary>
+    public const string WaitingLine = "wt:{line}:callers:waiting";
+
     /// <summary>Whether the caller waits in the callers' line.</summary>
     public static async Task<bool> InLineAsync(IConnectionMultiplexer redis, string customer) =>
-        (await redis.GetDatabase().ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer);
+        (await redis.GetDatabase().ListRangeAsync(WaitingLine)).Any(v => v == customer);
 }

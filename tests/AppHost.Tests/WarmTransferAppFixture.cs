@@ -149,7 +149,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     private async Task LineEmptiedAsync()
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await App.GetConnectionStringAsync("redis"))!);
-        await Eventually.HoldsAsync(async () => await redis.GetDatabase().ListLengthAsync("wt:{line}:callers:waiting") is var waiting and > 0
+        await Eventually.HoldsAsync(async () => await redis.GetDatabase().ListLengthAsync(SystemState.WaitingLine) is var waiting and > 0
             ? $"{waiting} callers still in line" : null, TimeSpan.FromSeconds(30));
     }
 
@@ -161,7 +161,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
-        foreach (var sessionId in (await db.ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString())
+        foreach (var sessionId in (await db.ListRangeAsync(SystemState.WaitingLine)).Select(v => v.ToString())
             .Concat((await db.SortedSetRangeByRankAsync("wt:sessions:callbacks-due")).Select(v => v.ToString())))
         {
             var state = await db.HashGetAsync($"wt:session:{{{sessionId}}}", "state");
@@ -169,7 +169,7 @@ public sealed class WarmTransferAppFixture : IAsyncLifetime
                 && callback.ValueKind != System.Text.Json.JsonValueKind.Null)
             {
                 await db.KeyDeleteAsync($"wt:session:{{{sessionId}}}");
-                await db.ListRemoveAsync("wt:{line}:callers:waiting", sessionId);
+                await db.ListRemoveAsync(SystemState.WaitingLine, sessionId);
                 await db.HashDeleteAsync("wt:{line}:callers:joined", sessionId);
                 await db.SortedSetRemoveAsync("wt:sessions:callbacks-due", sessionId);
             }

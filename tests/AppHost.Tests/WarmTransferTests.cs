@@ -103,7 +103,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         Assert.Empty(await db.SortedSetRangeByRankAsync("wt:{line}:agents:available"));
 
         var customer = await emulator.CallSupportLineAsync("+15557651100");
-        await Eventually.HoldsAsync(async () => (await db.ListRangeAsync("wt:{line}:callers:waiting")).Any(v => v == customer)
+        await Eventually.HoldsAsync(async () => (await db.ListRangeAsync(SystemState.WaitingLine)).Any(v => v == customer)
             && (await emulator.ParticipantsAsync(customer)) is ["customer:start=False,end=True,hold=False,audio=wait-music"]
             ? null : $"caller not waiting on hold: [{string.Join(" | ", await emulator.ParticipantsAsync(customer))}]", StepTimeout);
 
@@ -112,7 +112,7 @@ public sealed class WarmTransferTests(WarmTransferAppFixture fixture)
         await Eventually.HoldsAsync(async () => Expect(await emulator.ParticipantsAsync(customer),
             "customer:start=False,end=True,hold=False,audio=conference",
             "agent2:start=True,end=False,hold=False,audio=conference"), StepTimeout);
-        Assert.DoesNotContain(customer, (await db.ListRangeAsync("wt:{line}:callers:waiting")).Select(v => v.ToString()));
+        Assert.DoesNotContain(customer, (await db.ListRangeAsync(SystemState.WaitingLine)).Select(v => v.ToString()));
 
         await emulator.HangUpAsync(customer);
         await Eventually.HoldsAsync(async () => (await agent.MeAsync()).Status == "available" ? null : "agent2 not available again", StepTimeout);
